@@ -1,0 +1,51 @@
+/*
+ * Local state: one JSON document per key under the state directory,
+ * written atomically (temp + fsync + rename + fsync dir), each key with
+ * its own lock file. Keys are [a-z0-9-] only ("user-1000", "throttle-1000").
+ */
+#ifndef SSPR_LOCAL_STORE_H
+#define SSPR_LOCAL_STORE_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+enum sspr_store_err {
+    SSPR_STORE_OK = 0,
+    SSPR_STORE_ENOENT = -1,   /* no record */
+    SSPR_STORE_ECORRUPT = -2, /* empty, unparsable, not an object, symlink, bad owner */
+    SSPR_STORE_EIO = -3,      /* read/write/fsync/rename failure (ENOSPC, EROFS...) */
+    SSPR_STORE_EINVAL = -4,   /* bad key */
+    SSPR_STORE_EUNSAFE = -5,  /* state dir not ours / wrong mode / a symlink */
+    SSPR_STORE_ELOCK = -6,    /* lock not taken in time */
+};
+
+#define SSPR_STORE_MAX_RECORD (256 * 1024)
+
+struct sspr_store {
+    int dirfd;      /* the state directory, O_DIRECTORY|O_NOFOLLOW */
+    uid_t owner;    /* expected owner of dir and files: geteuid() */
+};
+
+/* Open the state dir: must exist (or be created 0700 when create != 0),
+ * be a real directory owned by geteuid() and not group/world accessible. */
+int sspr_store_open(struct sspr_store *st, const char *dir, int create);
+void sspr_store_close(struct sspr_store *st);
+
+/* Exclusive per-key lock (flock on "<key>.lock", waits up to timeout_ms).
+ * Returns an fd >= 0 to pass to sspr_store_unlock, or a negative error. */
+int sspr_store_lock(struct sspr_store *st, const char *key, int timeout_ms);
+void sspr_store_unlock(int lockfd);
+
+/* Read "<key>.json". On success *out is a new JSON object. Duplicate keys
+ * are rejected (JSON_REJECT_DUPLICATES). */
+int sspr_store_read(struct sspr_store *st, const char *key, json_t **out);
+
+/* Replace "<key>.json" atomically with obj (mode 0600). */
+int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj);
+
+/* Remove "<key>.json" (ENOENT is fine). */
+int sspr_store_remove(struct sspr_store *st, const char *key);
+
+const char *sspr_store_strerror(int err);
+
+#endif

@@ -1,0 +1,19 @@
+/* Open files and directories that decide security only when they are ours. */
+#ifndef SSPR_SAFE_OPEN_H
+#define SSPR_SAFE_OPEN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Open a regular file read-only with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, then
+ * fstat: owned by owner, not group/world writable, at most max_bytes.
+ * dirfd may be AT_FDCWD. Returns an fd, or -1 with errno set (ELOOP for a
+ * symlink, EPERM for bad ownership/mode, EFBIG for size, EINVAL for not a
+ * regular file). */
+int sspr_open_safely(int dirfd, const char *path, uid_t owner, size_t max_bytes);
+
+/* Read the whole file (fd from sspr_open_safely) into a malloc'd,
+ * NUL-terminated buffer. Returns 0 or -1. */
+int sspr_read_all_fd(int fd, size_t max_bytes, char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Failed-verification throttling, shared across connections and restarts:
+ * one store record per subject ("throttle-u<uid>" for accounts,
+ * "throttle-n<hash>" for names that resolve to no account, so that unknown
+ * names are throttled exactly like real ones and do not stand out).
+ * Every update happens under the subject's store lock.
+ */
+#ifndef SSPR_THROTTLE_H
+#define SSPR_THROTTLE_H
+
+#include <time.h>
+
+#include "backends/local_store.h"
+#include "config.h"
+
+struct sspr_throttle_state {
+    int failures;        /* failures inside the current window */
+    time_t locked_until; /* 0 when not locked out */
+};
+
+/* Store key for a subject into key (>= 80 bytes): by uid when known
+ * (uid >= 0), else by a keyed hash of the typed name. */
+void sspr_throttle_key(struct sspr_store *st, long uid, const char *name,
+                       char *key, size_t keylen);
+
+/* Current state (a missing record is all zeros; a corrupt one counts as
+ * locked out: fail closed). Returns 0 or a store error. */
+int sspr_throttle_get(struct sspr_store *st, const char *key, time_t now,
+                      const struct sspr_config *cfg, struct sspr_throttle_state *out);
+
+/* 1 when locked out now. */
+int sspr_throttle_locked(const struct sspr_throttle_state *s, time_t now);
+
+/* Record one failure; starts a lockout when max_failures is reached.
+ * Returns 0 and the new state, or a store error. */
+int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
+                       const struct sspr_config *cfg, struct sspr_throttle_state *out);
+
+/* Forget failures and lockout (after a completed reset, or `unlock`). */
+int sspr_throttle_clear(struct sspr_store *st, const char *key);
+
+/* Seconds to wait after the n-th failure: failure_delay * 2^(n-1), capped
+ * at 30; 0 when failure_delay is 0. */
+unsigned sspr_throttle_delay(const struct sspr_config *cfg, int failures);
+
+#endif
