@@ -1,5 +1,5 @@
 /* Framing: read and write whole frames with deadlines, never SIGPIPE. */
-#include "config.h"
+#include "autoconf.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 /* The protocol's state table: which frame may come when. Anything not in
  * the table ends the flow as an error (like OpenSSH's monitor table). */
-#include "config.h"
+#include "autoconf.h"
 
 #include "wire.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "backends/local_store.h"
-#include "config.h"
+#include "autoconf.h"
 
 struct sspr_throttle_state {
     int failures;        /* failures inside the current window */

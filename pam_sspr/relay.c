@@ -1,0 +1,3 @@
+/* placeholder: being written */
+#include "autoconf.h"
+typedef int sspr_placeholder_pam_sspr_relay;
