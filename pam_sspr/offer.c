@@ -1,3 +1,168 @@
-/* placeholder: being written */
+/* The decision on the normal path. A wrong password costs one pam_get_item
+ * and at most one hint line: no exec, no file access, no network. */
 #include "autoconf.h"
-typedef int sspr_placeholder_pam_sspr_offer;
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <security/pam_appl.h>
+
+#include "module_log.h"
+#include "offer.h"
+#include "relay.h"
+#include "spawn.h"
+#include "username.h"
+#include "wipe.h"
+
+#define REAP_GRACE_MS 2000
+
+/* Compare a secret without leaking where it differs (only whether the
+ * lengths match, and the length of a). */
+static int ct_streq(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    volatile unsigned char d = (unsigned char)(la != lb);
+
+    for (size_t i = 0; i < la; i++)
+        d |= (unsigned char)(a[i] ^ (i < lb ? b[i] : 0));
+    return d == 0;
+}
+
+int sspr_is_yes(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return (n == 1 && strncasecmp(s, "y", 1) == 0) || (n == 3 && strncasecmp(s, "yes", 3) == 0);
+}
+
+/* PAM_USER for log lines: only a plausible name, never raw bytes. */
+static const char *loggable(const char *user)
+{
+    return sspr_username_ok(user) ? user : "(invalid name)";
+}
+
+/* Never let a reset outcome become a pass or a skip. */
+static int never_pass(int rc)
+{
+    return (rc == PAM_SUCCESS || rc == PAM_IGNORE) ? PAM_AUTH_ERR : rc;
+}
+
+int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
+                   const char *user, const char *mode)
+{
+    struct sspr_child child;
+    int rc;
+
+    if (args->invalid) {
+        SSPR_ERR(pamh, "password reset refused: bad module options");
+        sspr_say_unavailable(pamh);
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    if (sspr_spawn(pamh, args->helper, args->config, args->debug, &child) != 0) {
+        sspr_say_unavailable(pamh);
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    rc = sspr_relay(pamh, child.fd, args, user, mode);
+    /* RESULT is final: the exit status does not change the outcome. A
+     * failed flow gets no grace: the helper may be stuck. */
+    (void)sspr_child_finish(pamh, &child, rc == PAM_AUTHINFO_UNAVAIL ? 0 : REAP_GRACE_MS,
+                            args->debug);
+    return never_pass(rc);
+}
+
+static void hint(pam_handle_t *pamh, int flags, const struct sspr_args *args)
+{
+    char buf[PAM_MAX_RESP_SIZE + 128];
+
+    if (args->nohint || (flags & PAM_SILENT))
+        return;
+    if (args->trigger == NULL) {
+        (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_HINT_ENTER, NULL);
+        return;
+    }
+    (void)snprintf(buf, sizeof(buf),
+                   "Forgot your password? Type %s at the password prompt to reset it.",
+                   args->trigger);
+    (void)sspr_converse(pamh, PAM_TEXT_INFO, buf, NULL);
+}
+
+/* The kiosk pseudo user: ask which account, run the flow, never let the
+ * pseudo user in. */
+static int kiosk(pam_handle_t *pamh, const struct sspr_args *args)
+{
+    char *name = NULL;
+    int rc;
+
+    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, SSPR_KIOSK_PROMPT, &name) != PAM_SUCCESS)
+        return PAM_AUTH_ERR;
+    if (strlen(name) > PAM_MAX_RESP_SIZE) {
+        sspr_wipe_free_str(name);
+        (void)sspr_converse(pamh, PAM_ERROR_MSG, "That name is too long.", NULL);
+        return PAM_AUTH_ERR;
+    }
+    /* the helper validates the name, so bad names get the same prompts */
+    rc = sspr_run_reset(pamh, args, name, "kiosk");
+    sspr_wipe_free_str(name); /* it may be a password typed in the wrong place */
+    return never_pass(rc);
+}
+
+int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *args)
+{
+    const void *item = NULL;
+    const char *user = NULL, *tok = NULL;
+    char *answer = NULL;
+    int yes;
+
+    if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS)
+        user = item;
+    if (args->kiosk_user != NULL) {
+        if (user == NULL || strcmp(user, args->kiosk_user) != 0)
+            return PAM_IGNORE;
+        SSPR_DEBUG(pamh, args->debug, "kiosk user %s: asking which account", user);
+        return kiosk(pamh, args);
+    }
+
+    item = NULL;
+    if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS)
+        tok = item;
+    if (tok != NULL && tok[0] != '\0') {
+        if (args->trigger != NULL && ct_streq(tok, args->trigger)) {
+            SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset for %s",
+                       loggable(user));
+            if (user == NULL || user[0] == '\0') {
+                SSPR_ERR(pamh, "password reset: PAM_USER is not set");
+                sspr_say_unavailable(pamh);
+                return PAM_AUTHINFO_UNAVAIL;
+            }
+            return never_pass(sspr_run_reset(pamh, args, user, "trigger"));
+        }
+        hint(pamh, flags, args);
+        return PAM_IGNORE;
+    }
+
+    /* empty password: the user may be asking for help */
+    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, SSPR_OFFER_PROMPT, &answer) != PAM_SUCCESS) {
+        SSPR_DEBUG(pamh, args->debug, "offer: conversation failed");
+        return PAM_AUTH_ERR;
+    }
+    yes = sspr_is_yes(answer);
+    sspr_wipe_free_str(answer);
+    if (!yes)
+        return PAM_AUTH_ERR;
+    if (user == NULL || user[0] == '\0') {
+        SSPR_ERR(pamh, "password reset: PAM_USER is not set");
+        sspr_say_unavailable(pamh);
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    SSPR_DEBUG(pamh, args->debug, "offer accepted: starting reset for %s",
+               loggable(user));
+    return never_pass(sspr_run_reset(pamh, args, user, "offer"));
+}

@@ -1,6 +1,43 @@
-/* placeholder */
+/* PAM entry points: parse arguments, log, call the worker. The logic lives
+ * in offer.c (decision), spawn.c and relay.c. */
 #include "autoconf.h"
+
+#include <security/pam_appl.h>
 #include <security/pam_modules.h>
-PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv);
+
+#include "args.h"
+#include "module_log.h"
+#include "offer.h"
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{ (void)pamh; (void)flags; (void)argc; (void)argv; return PAM_IGNORE; }
+{
+    struct sspr_args args;
+    int rc;
+
+    (void)sspr_args_parse(pamh, argc, argv, &args);
+    SSPR_DEBUG(pamh, args.debug, "authenticate: entry (flags %#x)", (unsigned)flags);
+    rc = sspr_authenticate(pamh, flags, &args);
+    SSPR_DEBUG(pamh, args.debug, "authenticate: exit (%s)", pam_strerror(pamh, rc));
+    return rc;
+}
+
+/* We never grant a login, so there are no credentials to set; after a
+ * reset the auth stack has already failed. */
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh;
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return PAM_IGNORE;
+}
+
+/* Registration at sign-in comes later: stay out of the account stack. */
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh;
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return PAM_IGNORE;
+}

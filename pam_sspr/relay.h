@@ -1,1 +1,33 @@
-/* placeholder */
+/* The relay: HELLO to the helper, then its prompts and messages through
+ * the PAM conversation, until RESULT. */
+#ifndef SSPR_RELAY_H
+#define SSPR_RELAY_H
+
+#include <security/pam_modules.h>
+
+#include "args.h"
+
+#define SSPR_MSG_UNAVAILABLE \
+    "Password reset is not available right now. Try again later or ask your administrator."
+#define SSPR_MSG_RESET_DONE \
+    "Your password has been changed. Sign in again with your new password."
+
+/* Ask one question (PAM_PROMPT_ECHO_OFF/ON) or show one message
+ * (PAM_TEXT_INFO/PAM_ERROR_MSG) through the application's conversation.
+ * For prompts, *answer gets a malloc'd copy of the reply (wipe and free it
+ * with sspr_wipe_free_str). A failed conversation, a NULL response array or
+ * a NULL resp is PAM_CONV_ERR, never an empty answer. answer may be NULL
+ * for messages. */
+int sspr_converse(pam_handle_t *pamh, int style, const char *text, char **answer);
+
+/* Tell the user the reset could not run (PAM_ERROR_MSG). */
+void sspr_say_unavailable(pam_handle_t *pamh);
+
+/* Run the protocol on fd for user in mode ("offer", "trigger", "kiosk").
+ * Returns the PAM code for the outcome; never PAM_SUCCESS or PAM_IGNORE.
+ * On any failure other than the user's own it has already shown
+ * SSPR_MSG_UNAVAILABLE. */
+int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
+               const char *user, const char *mode);
+
+#endif

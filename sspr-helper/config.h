@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Gate methods, as a bit set. */
 enum sspr_method {
@@ -36,6 +37,8 @@ struct sspr_config {
     int failure_window;                /* failure_window = 900 (s) */
     int lockout;                       /* lockout = 900 (s) */
     int failure_delay;                 /* failure_delay = 2 (s, doubles per failure, cap 30) */
+    int max_consecutive;               /* max_consecutive = 50 (failures across windows until an
+                                          admin unlock; SP 800-63B caps this at 100) */
     /* [password] */
     int min_length;                    /* min_length = 12 */
     char banned_file[PATH_MAX];        /* banned_file = DATADIR/banned-passwords.txt */
@@ -57,6 +60,14 @@ int sspr_config_parse(struct sspr_config *cfg, const char *text, size_t len,
  * not group/world writable, O_NOFOLLOW, size-capped). A missing file means
  * defaults only. Returns 0 or -1 with err set. */
 int sspr_config_load(struct sspr_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Print the effective configuration as INI text (every key, with its
+ * current value) for `sspr-helper show-config`. Returns 0 or -1. */
+int sspr_config_print(const struct sspr_config *cfg, FILE *out);
+
+/* UID_MIN from a login.defs file (the last valid setting), or 1000 when the
+ * file or the value is missing or unusable. */
+long sspr_login_defs_uid_min(const char *path);
 
 /* "totp recovery" <-> bit set. Returns -1 on an unknown word. */
 int sspr_methods_parse(const char *words, unsigned *out);

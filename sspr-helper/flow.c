@@ -1,3 +1,272 @@
-/* placeholder: being written */
+/*
+ * The flow: HELLO -> resolve account -> eligibility and policy -> gates ->
+ * new password twice -> checks -> writeback -> RESULT.
+ *
+ * Every account that cannot succeed (unknown, ineligible, not enabled, no
+ * methods) walks the same prompts as a registered user who types a wrong
+ * code, and is throttled the same way, so the transcript tells nothing
+ * (SECURITY.md 14). Only a verified gate moves anything (SECURITY.md 15).
+ */
 #include "autoconf.h"
-typedef int sspr_placeholder_sspr_helper_flow;
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "account.h"
+#include "audit.h"
+#include "backends/backend.h"
+#include "channel.h"
+#include "flow.h"
+#include "policy.h"
+#include "pwcheck.h"
+#include "throttle.h"
+#include "wipe.h"
+#include "writeback.h"
+
+#define TRIES_PER_GATE 3
+#define LOCK_WAIT_MS 5000
+
+static const char MSG_INTRO[] = "To reset your password, first confirm it is you.";
+static const char MSG_CODE1[] = "Verification code (authenticator app or recovery code): ";
+static const char MSG_CODE2[] = "Second verification code (a different method): ";
+static const char MSG_BAD_CODE[] = "That code is not valid.";
+static const char MSG_LOCKED[] = "Too many failed attempts. Try again later.";
+static const char MSG_NEW[] = "New password: ";
+static const char MSG_RETYPE[] = "Retype new password: ";
+static const char MSG_MISMATCH[] = "The passwords do not match.";
+static const char MSG_UNAVAILABLE[] = "Password reset is not available right now. "
+                                      "Try again later or ask your administrator.";
+static const char MSG_NOT_CHANGED[] = "Your password was not changed.";
+
+struct flow {
+    struct sspr_channel ch;
+    const struct sspr_config *cfg;
+    struct sspr_hello hello;
+    struct sspr_account acct;
+    struct sspr_audit audit;
+    struct sspr_store store;
+    struct sspr_backend be;
+    int can_pass;           /* 0: the dummy path, which never succeeds */
+    int is_admin;
+    char throttle_key[96];
+};
+
+static void finish(struct flow *f, const char *word, const char *why)
+{
+    char detail[128];
+
+    snprintf(detail, sizeof(detail), "result=%s reason=%s", word, why);
+    sspr_audit(&f->audit, "outcome", detail);
+    sspr_chan_result(&f->ch, word);
+}
+
+/* Decide whether this flow can ever succeed; logs why not. */
+static void assess(struct flow *f)
+{
+    unsigned methods = 0;
+    const char *why = NULL;
+
+    sspr_account_resolve(f->hello.user, f->cfg, &f->acct);
+    f->audit.user = f->acct.known ? f->acct.name : NULL;
+    f->audit.uid = f->acct.known ? (long)f->acct.uid : -1;
+    if (f->acct.why != SSPR_ACCT_OK)
+        why = sspr_account_why(f->acct.why);
+    else if (!sspr_policy_enabled(f->cfg, &f->acct))
+        why = "not enabled by policy";
+    else if (f->be.methods(&f->be, &f->acct, &methods) != 0)
+        why = "record unreadable";
+    else if (methods == 0)
+        why = "no registered methods";
+    f->is_admin = f->acct.known && sspr_policy_is_admin(f->cfg, &f->acct);
+    f->can_pass = why == NULL;
+    sspr_throttle_key(&f->store, f->acct.known ? (long)f->acct.uid : -1, f->hello.user,
+                      f->throttle_key, sizeof(f->throttle_key));
+
+    char detail[160];
+    char mode[32];
+    sspr_audit_escape(f->hello.mode, mode, sizeof(mode));
+    snprintf(detail, sizeof(detail), "mode=%s eligible=%s%s%s%s", mode,
+             f->can_pass ? "yes" : "no", why ? " reason=\"" : "", why ? why : "", why ? "\"" : "");
+    sspr_audit(&f->audit, "request", detail);
+}
+
+/* 1 when locked out now (a store error counts as locked: fail closed). */
+static int locked_out(struct flow *f)
+{
+    struct sspr_throttle_state ts;
+
+    if (sspr_throttle_get(&f->store, f->throttle_key, time(NULL), f->cfg, &ts) != 0)
+        return 1;
+    return sspr_throttle_locked(&ts, time(NULL));
+}
+
+/* Count a failure, wait the growing delay. Returns 1 when now locked. */
+static int record_failure(struct flow *f, const char *method)
+{
+    struct sspr_throttle_state ts = { 0, 0 };
+    char detail[96];
+    int locked;
+
+    if (sspr_throttle_fail(&f->store, f->throttle_key, time(NULL), f->cfg, &ts) != 0)
+        return 1;
+    locked = sspr_throttle_locked(&ts, time(NULL));
+    snprintf(detail, sizeof(detail), "method=%s failures=%d", method, ts.failures);
+    sspr_audit(&f->audit, "gate-fail", detail);
+    if (locked)
+        sspr_audit(&f->audit, "lockout", detail);
+    unsigned delay = sspr_throttle_delay(f->cfg, ts.failures);
+    if (delay > 0 && !locked)
+        sleep(delay);
+    return locked;
+}
+
+/* One gate: up to TRIES_PER_GATE answers. Returns the method that passed,
+ * 0 when the flow must end (message already shown), -1 on a broken channel. */
+static int run_gate(struct flow *f, int index, unsigned allowed)
+{
+    char answer[SSPR_ANSWER_MAX + 1];
+
+    for (int t = 0; t < TRIES_PER_GATE; t++) {
+        unsigned used = 0;
+        enum sspr_verify v = SSPR_VERIFY_BAD;
+
+        if (sspr_chan_prompt(&f->ch, 0, index == 0 ? MSG_CODE1 : MSG_CODE2, answer) != 0)
+            return -1;
+        if (locked_out(f)) {
+            SSPR_WIPE_ARRAY(answer);
+            sspr_chan_error(&f->ch, MSG_LOCKED);
+            return 0;
+        }
+        if (f->can_pass)
+            v = f->be.verify(&f->be, &f->acct, answer, allowed, &used);
+        SSPR_WIPE_ARRAY(answer);
+        if (v == SSPR_VERIFY_OK) {
+            char detail[64];
+            snprintf(detail, sizeof(detail), "method=%s gate=%d", sspr_method_name(used), index + 1);
+            sspr_audit(&f->audit, "gate-pass", detail);
+            return (int)used;
+        }
+        if (record_failure(f, v == SSPR_VERIFY_ERROR ? "error" : "code")) {
+            sspr_chan_error(&f->ch, MSG_LOCKED);
+            return 0;
+        }
+        sspr_chan_error(&f->ch, MSG_BAD_CODE);
+    }
+    return 0;
+}
+
+/* Ask for the new password until it is set or tries run out. */
+static int set_password(struct flow *f)
+{
+    char pw[SSPR_ANSWER_MAX + 1], again[SSPR_ANSWER_MAX + 1], msg[1024];
+    int rc = -1;
+
+    for (int t = 0; t < f->cfg->max_tries && rc != 0; t++) {
+        if (sspr_chan_prompt(&f->ch, 0, MSG_NEW, pw) != 0 ||
+            sspr_chan_prompt(&f->ch, 0, MSG_RETYPE, again) != 0) {
+            rc = -2;
+            break;
+        }
+        const char *why = NULL;
+        if (strlen(pw) != strlen(again) || sodium_memcmp(pw, again, strlen(pw)) != 0)
+            why = MSG_MISMATCH;
+        else
+            why = sspr_pwcheck(f->cfg, f->acct.name, pw);
+        if (why == NULL) {
+            /* An admin may have locked the account since the flow began. */
+            struct sspr_account now;
+            sspr_account_resolve(f->acct.name, f->cfg, &now);
+            if (now.why != SSPR_ACCT_OK || now.uid != f->acct.uid) {
+                sspr_audit(&f->audit, "writeback-fail", "reason=account-changed");
+                rc = -2;
+                break;
+            }
+            if (sspr_writeback(f->cfg, f->acct.name, pw, msg, sizeof(msg)) == 0) {
+                rc = 0;
+            } else {
+                sspr_audit(&f->audit, "writeback-fail", "reason=refused-by-pam");
+                why = msg[0] != '\0' ? msg : "The system refused that password. Choose another.";
+            }
+        }
+        if (rc != 0 && why != NULL)
+            sspr_chan_error(&f->ch, why);
+    }
+    SSPR_WIPE_ARRAY(pw);
+    SSPR_WIPE_ARRAY(again);
+    return rc;
+}
+
+static int run(struct flow *f)
+{
+    unsigned used = 0, allowed;
+    int gates;
+
+    assess(f);
+    sspr_chan_info(&f->ch, MSG_INTRO);
+    /* An account that cannot pass is asked as a plain user would be: the
+     * admin's second gate is only seen after a first gate passed. */
+    gates = sspr_policy_gates(f->cfg, f->can_pass && f->is_admin);
+    allowed = sspr_policy_methods(f->cfg, f->can_pass && f->is_admin);
+    for (int g = 0; g < gates; g++) {
+        int m = run_gate(f, g, allowed & ~used);
+        if (m < 0)
+            return -1;
+        if (m == 0) {
+            finish(f, SSPR_RESULT_DENIED, "gate-failed");
+            return 0;
+        }
+        used |= (unsigned)m;
+    }
+    if (!f->can_pass) { /* cannot happen: verify never passes on this path */
+        finish(f, SSPR_RESULT_DENIED, "dummy");
+        return 0;
+    }
+    int rc = set_password(f);
+    if (rc == -2 && f->ch.broken)
+        return -1;
+    if (rc != 0) {
+        sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
+        finish(f, SSPR_RESULT_DENIED, "password-not-set");
+        return 0;
+    }
+    sspr_audit(&f->audit, "writeback", "result=ok");
+    (void)sspr_throttle_clear(&f->store, f->throttle_key);
+    finish(f, SSPR_RESULT_RESET_DONE, "ok");
+    return 0;
+}
+
+int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok)
+{
+    struct flow f;
+    int rc;
+
+    memset(&f, 0, sizeof(f));
+    f.cfg = cfg;
+    f.audit.uid = -1;
+    sspr_audit_begin(&f.audit);
+    sspr_chan_init(&f.ch, fd, cfg->flow_timeout);
+    if (sspr_chan_hello(&f.ch, &f.hello) != 0) {
+        syslog(LOG_ERR, "no valid HELLO from the module");
+        return 1;
+    }
+    f.audit.service = f.hello.service;
+    f.audit.rhost = f.hello.rhost;
+    f.audit.tty = f.hello.tty;
+    if (!cfg_ok || sspr_store_open(&f.store, cfg->state_dir, 0) != SSPR_STORE_OK) {
+        syslog(LOG_ERR, "%s", cfg_ok ? "state directory unusable" : "configuration unusable");
+        sspr_chan_error(&f.ch, MSG_UNAVAILABLE);
+        finish(&f, SSPR_RESULT_UNAVAILABLE, cfg_ok ? "state-dir" : "config");
+        return 1;
+    }
+    sspr_backend_local(&f.be, &f.store);
+    rc = run(&f);
+    if (rc < 0)
+        sspr_audit(&f.audit, "outcome", "result=aborted reason=channel-closed");
+    sspr_store_close(&f.store);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,2 +1,110 @@
-int main(void);
-int main(void) { return 0; }
+/*
+ * sspr-helper: `sspr-helper pam` is started by pam_sspr.so with the channel
+ * on stdin/stdout; the other subcommands are the admin CLI.
+ */
+#include "autoconf.h"
+
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "flow.h"
+
+static const char USAGE[] =
+    "usage: sspr-helper [--config=PATH] COMMAND [ARGS]\n"
+    "  enroll USER --totp            register an authenticator app (prints the otpauth URI)\n"
+    "  enroll USER --recovery-codes  issue ten new single-use recovery codes\n"
+    "  show USER                     registered methods and lockout state (no secrets)\n"
+    "  unlock USER                   clear failed attempts and a lockout\n"
+    "  pam                           run a reset flow for pam_sspr.so (not for humans)\n"
+    "  --version\n";
+
+/* The helper's own signal set-up: nothing inherited from the host. */
+static void setup_signals(void)
+{
+    sigset_t none;
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        (void)sigaction(s, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    (void)sigaction(SIGPIPE, &sa, NULL);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int run_pam(const char *config_path)
+{
+    struct sspr_config cfg;
+    char err[256];
+    int cfg_ok;
+
+    openlog("sspr-helper", LOG_PID, LOG_AUTHPRIV);
+    if (isatty(STDIN_FILENO)) {
+        syslog(LOG_ERR, "refusing to run the pam flow on a terminal");
+        fputs("sspr-helper pam is started by pam_sspr.so, not by hand.\n", stderr);
+        return 2;
+    }
+    setup_signals();
+    cfg_ok = sspr_config_load(&cfg, config_path, err, sizeof(err)) == 0;
+    if (!cfg_ok)
+        syslog(LOG_ERR, "config %s: %s", config_path, err);
+    /* A hard backstop beyond the flow's own deadlines. */
+    alarm((unsigned)cfg.flow_timeout + 30);
+    return sspr_flow_run(STDIN_FILENO, &cfg, cfg_ok);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = SSPR_CONFIG_PATH;
+    struct sspr_config cfg;
+    char err[256];
+    int i = 1;
+
+    if (sodium_init() < 0)
+        return 1;
+    if (argc > i && strncmp(argv[i], "--config=", 9) == 0)
+        config_path = argv[i++] + 9;
+    if (argc <= i) {
+        fputs(USAGE, stderr);
+        return 2;
+    }
+    const char *cmd = argv[i++];
+    if (strcmp(cmd, "pam") == 0) {
+        if (argc > i && strncmp(argv[i], "--config=", 9) == 0)
+            config_path = argv[i++] + 9;
+        if (argc != i) {
+            fputs(USAGE, stderr);
+            return 2;
+        }
+        return run_pam(config_path);
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("sspr-helper %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    openlog("sspr-helper", LOG_PID, LOG_AUTHPRIV);
+    if (sspr_config_load(&cfg, config_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "sspr-helper: %s: %s\n", config_path, err);
+        return 1;
+    }
+    if (strcmp(cmd, "enroll") == 0)
+        return sspr_cli_enroll(&cfg, argc - i, argv + i);
+    if (strcmp(cmd, "show") == 0)
+        return sspr_cli_show(&cfg, argc - i, argv + i);
+    if (strcmp(cmd, "unlock") == 0)
+        return sspr_cli_unlock(&cfg, argc - i, argv + i);
+    fprintf(stderr, "sspr-helper: unknown command '%s'\n%s", cmd, USAGE);
+    return 2;
+}

@@ -1,3 +1,71 @@
-/* placeholder: being written */
 #include "autoconf.h"
-typedef int sspr_placeholder_sspr_helper_policy;
+
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+/* 1 when acct belongs to group `name`. */
+static int in_group(const struct sspr_account *acct, const char *name)
+{
+    struct group *gr = getgrnam(name);
+    gid_t *groups;
+    int n = 64, found = 0;
+
+    if (gr == NULL)
+        return 0;
+    if (gr->gr_gid == acct->gid)
+        return 1;
+    gid_t want = gr->gr_gid;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        int count = n;
+        groups = calloc((size_t)n, sizeof(*groups));
+        if (groups == NULL)
+            return 0;
+        if (getgrouplist(acct->name, acct->gid, groups, &count) >= 0) {
+            for (int i = 0; i < count; i++)
+                found |= groups[i] == want;
+            free(groups);
+            return found;
+        }
+        free(groups);
+        n = count > n ? count : n * 2;
+    }
+    return 0;
+}
+
+int sspr_policy_enabled(const struct sspr_config *cfg, const struct sspr_account *acct)
+{
+    switch (cfg->enabled) {
+    case SSPR_ENABLED_ALL: return 1;
+    case SSPR_ENABLED_NONE: return 0;
+    case SSPR_ENABLED_GROUP: return acct->known && in_group(acct, cfg->enabled_group);
+    }
+    return 0;
+}
+
+int sspr_policy_is_admin(const struct sspr_config *cfg, const struct sspr_account *acct)
+{
+    char list[sizeof(cfg->admin_groups)];
+    char *save = NULL;
+    int admin = 0;
+
+    if (!acct->known)
+        return 0;
+    memcpy(list, cfg->admin_groups, sizeof(list));
+    list[sizeof(list) - 1] = '\0';
+    for (char *g = strtok_r(list, " \t,", &save); g != NULL; g = strtok_r(NULL, " \t,", &save))
+        admin |= in_group(acct, g);
+    return admin;
+}
+
+int sspr_policy_gates(const struct sspr_config *cfg, int is_admin)
+{
+    return is_admin ? cfg->admin_gates : cfg->user_gates;
+}
+
+unsigned sspr_policy_methods(const struct sspr_config *cfg, int is_admin)
+{
+    return is_admin ? cfg->admin_methods : cfg->user_methods;
+}

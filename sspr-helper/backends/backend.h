@@ -1,0 +1,37 @@
+/*
+ * What the flow asks of a backend. The flow talks to this table, never to a
+ * concrete backend; `local` (backends/local.c) is the embedded default.
+ */
+#ifndef SSPR_BACKEND_H
+#define SSPR_BACKEND_H
+
+#include "account.h"
+#include "backends/local_store.h"
+
+enum sspr_verify {
+    SSPR_VERIFY_OK = 0,
+    SSPR_VERIFY_BAD = 1,    /* wrong, replayed, used up, or method not allowed */
+    SSPR_VERIFY_ERROR = 2,  /* record corrupt, store failure: fail closed */
+};
+
+struct sspr_backend {
+    const char *name;
+    /* Registered methods (bit set of enum sspr_method) for an account; a
+     * missing record is 0, a corrupt one is an error (-1). */
+    int (*methods)(struct sspr_backend *be, const struct sspr_account *acct, unsigned *out);
+    /* Check one answer against the allowed methods not used yet in this
+     * flow. On OK, *used is the method that matched, and the proof is
+     * already consumed (TOTP step stored, recovery code removed) under the
+     * account's lock. */
+    enum sspr_verify (*verify)(struct sspr_backend *be, const struct sspr_account *acct,
+                               const char *answer, unsigned allowed, unsigned *used);
+    struct sspr_store *store;
+};
+
+/* The local backend over an open store. */
+void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store);
+
+/* Store key of an account's record: "user-<uid>". */
+void sspr_local_user_key(unsigned long uid, char *key, size_t keylen);
+
+#endif

@@ -1,3 +1,133 @@
-/* placeholder: being written */
+/*
+ * The local backend: one record per UID,
+ *   {"version":1, "uid":N, "user":"name",
+ *    "totp":{"secret":"BASE32","last_step":-1,"enrolled":T},
+ *    "recovery":{"key":hex,"hashes":[hex...],"enrolled":T}}
+ * Verification reads, checks, consumes and writes back under the UID's
+ * lock, so a code can be used once even by two connections at once.
+ */
 #include "autoconf.h"
-typedef int sspr_placeholder_sspr_helper_backends_local;
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "backends/backend.h"
+#include "base32.h"
+#include "gates/recovery.h"
+#include "gates/totp.h"
+#include "wipe.h"
+
+#define LOCK_TIMEOUT_MS 5000
+
+void sspr_local_user_key(unsigned long uid, char *key, size_t keylen)
+{
+    snprintf(key, keylen, "user-%lu", uid);
+}
+
+static int local_methods(struct sspr_backend *be, const struct sspr_account *acct, unsigned *out)
+{
+    char key[64];
+    json_t *rec = NULL;
+    int rc;
+
+    *out = 0;
+    sspr_local_user_key(acct->uid, key, sizeof(key));
+    rc = sspr_store_read(be->store, key, &rec);
+    if (rc == SSPR_STORE_ENOENT)
+        return 0;
+    if (rc != SSPR_STORE_OK)
+        return -1;
+    if (json_is_object(json_object_get(rec, "totp")))
+        *out |= SSPR_M_TOTP;
+    if (sspr_recovery_remaining(json_object_get(rec, "recovery")) > 0)
+        *out |= SSPR_M_RECOVERY;
+    json_decref(rec);
+    return 0;
+}
+
+/* 1 when the answer is exactly six ASCII digits. */
+static int looks_like_totp(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return 0;
+    return n == SSPR_TOTP_DIGITS;
+}
+
+static enum sspr_verify check_totp(json_t *totp, const char *answer)
+{
+    uint8_t secret[64];
+    json_t *sec = json_object_get(totp, "secret");
+    json_t *last = json_object_get(totp, "last_step");
+    int64_t matched = -1;
+    long n;
+    enum sspr_verify v = SSPR_VERIFY_BAD;
+
+    if (!json_is_string(sec) || !json_is_integer(last))
+        return SSPR_VERIFY_ERROR;
+    n = sspr_base32_decode(json_string_value(sec), secret, sizeof(secret));
+    if (n < 10)
+        return SSPR_VERIFY_ERROR;
+    if (sspr_totp_verify(secret, (size_t)n, time(NULL), answer,
+                         (int64_t)json_integer_value(last), &matched) == 0) {
+        json_object_set_new(totp, "last_step", json_integer((json_int_t)matched));
+        v = SSPR_VERIFY_OK;
+    }
+    SSPR_WIPE_ARRAY(secret);
+    return v;
+}
+
+static enum sspr_verify local_verify(struct sspr_backend *be, const struct sspr_account *acct,
+                                     const char *answer, unsigned allowed, unsigned *used)
+{
+    char key[64];
+    json_t *rec = NULL, *part;
+    enum sspr_verify v = SSPR_VERIFY_BAD;
+    int lockfd, rc;
+
+    *used = 0;
+    sspr_local_user_key(acct->uid, key, sizeof(key));
+    lockfd = sspr_store_lock(be->store, key, LOCK_TIMEOUT_MS);
+    if (lockfd < 0)
+        return SSPR_VERIFY_ERROR;
+    rc = sspr_store_read(be->store, key, &rec);
+    if (rc == SSPR_STORE_ENOENT) {
+        sspr_store_unlock(lockfd);
+        return SSPR_VERIFY_BAD;
+    }
+    if (rc != SSPR_STORE_OK) {
+        syslog(LOG_ERR, "record %s unreadable: %s", key, sspr_store_strerror(rc));
+        sspr_store_unlock(lockfd);
+        return SSPR_VERIFY_ERROR;
+    }
+    if ((allowed & SSPR_M_TOTP) && looks_like_totp(answer) &&
+        json_is_object(part = json_object_get(rec, "totp"))) {
+        v = check_totp(part, answer);
+        *used = SSPR_M_TOTP;
+    } else if ((allowed & SSPR_M_RECOVERY) && sspr_recovery_looks_like(answer) &&
+               json_is_object(part = json_object_get(rec, "recovery"))) {
+        v = sspr_recovery_consume(part, answer) == 0 ? SSPR_VERIFY_OK : SSPR_VERIFY_BAD;
+        *used = SSPR_M_RECOVERY;
+    }
+    /* The proof is spent only if the record says so on disk. */
+    if (v == SSPR_VERIFY_OK && sspr_store_write(be->store, key, rec) != SSPR_STORE_OK) {
+        syslog(LOG_ERR, "record %s: could not store the used code", key);
+        v = SSPR_VERIFY_ERROR;
+    }
+    if (v != SSPR_VERIFY_OK)
+        *used = 0;
+    json_decref(rec);
+    sspr_store_unlock(lockfd);
+    return v;
+}
+
+void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store)
+{
+    be->name = "local";
+    be->methods = local_methods;
+    be->verify = local_verify;
+    be->store = store;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite from a clean tree: install dependencies, build with
+# -Werror, run `make -j2 check` (unit, module, whole-PAM-transaction tests;
+# the root-only ones run in private namespaces and never touch this
+# machine's accounts), then the same suite under ASan/UBSan.
+#   sudo ./run-tests.sh            everything
+#   SSPR_SKIP_ASAN=1 ./run-tests.sh   skip the sanitizer pass
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$PWD
+[ "$(id -u)" -eq 0 ] && scripts/install-deps.sh
+./autogen.sh >/dev/null
+
+run_suite() { # name, configure flags...
+    local name=$1; shift
+    local dir="$top/build-$name"
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && "$top/configure" --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+        --enable-werror "$@" >configure.out && make -j2 >make.out 2>&1 || { tail -40 make.out; exit 1; })
+    echo "== $name: make -j2 check"
+    local rc=0
+    (cd "$dir" && make -j2 check >check.out 2>&1) || rc=$?
+    sed -n '/^====/,$p' "$dir/check.out" | grep -E '^(#|=|FAIL|ERROR|SKIP)' || true
+    if [ $rc -ne 0 ]; then
+        for log in $(grep -lE '^(FAIL|ERROR)' $(find "$dir/tests" -name '*.log') 2>/dev/null); do
+            echo "---- $log"; tail -60 "$log"
+        done
+    fi
+    return $rc
+}
+
+status=0
+run_suite plain || status=1
+if [ "${SSPR_SKIP_ASAN:-0}" != 1 ]; then
+    run_suite asan --enable-sanitizers || status=1
+fi
+# One closing line for CI, summed over the passes.
+pass=0; fail=0; skip=0
+for d in build-plain build-asan; do
+    [ -f "$d/check.out" ] || continue
+    p=$(sed -n 's/^# PASS: *//p' "$d/check.out" | tail -1); pass=$((pass + ${p:-0}))
+    f=$(sed -n 's/^# FAIL: *//p' "$d/check.out" | tail -1); fail=$((fail + ${f:-0}))
+    e=$(sed -n 's/^# ERROR: *//p' "$d/check.out" | tail -1); fail=$((fail + ${e:-0}))
+    s=$(sed -n 's/^# SKIP: *//p' "$d/check.out" | tail -1); skip=$((skip + ${s:-0}))
+done
+[ $status -eq 0 ] || [ $fail -gt 0 ] || fail=1
+echo "$pass passed, $fail failed, $skip skipped"
+exit $status
