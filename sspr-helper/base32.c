@@ -66,7 +66,7 @@ long sspr_base32_decode(const char *in, uint8_t *out, size_t outlen)
         v = b32_value(*p);
         if (v < 0 || padding) /* a symbol after padding is not base32 */
             goto fail;
-        acc = ((acc << 5) | (unsigned)v) & 0x3ffu;
+        acc = ((acc << 5) | (unsigned)v) & 0xfffu; /* at most 7 + 5 bits live */
         bits += 5;
         symbols++;
         if (bits >= 8) {

@@ -231,6 +231,9 @@ int sspr_cli_show(const struct sspr_config *cfg, int argc, char **argv)
     sspr_throttle_key(&st, (long)t.uid, t.name, tkey, sizeof(tkey));
     if (sspr_throttle_get(&st, tkey, time(NULL), cfg, &ts) != 0) {
         printf("throttle: record unreadable (counts as locked out)\n");
+    } else if (ts.locked_until == SSPR_THROTTLE_FOREVER) {
+        printf("throttle: locked out until `sspr-helper unlock %s` (too many consecutive failures)\n",
+               t.name);
     } else if (sspr_throttle_locked(&ts, time(NULL))) {
         json_t *until = json_integer((json_int_t)ts.locked_until);
         print_time("throttle: locked out until ", until);

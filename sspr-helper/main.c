@@ -21,6 +21,7 @@ static const char USAGE[] =
     "  enroll USER --recovery-codes  issue ten new single-use recovery codes\n"
     "  show USER                     registered methods and lockout state (no secrets)\n"
     "  unlock USER                   clear failed attempts and a lockout\n"
+    "  show-config                   the effective configuration, every key\n"
     "  pam                           run a reset flow for pam_sspr.so (not for humans)\n"
     "  --version\n";
 
@@ -103,6 +104,10 @@ int main(int argc, char **argv)
         return sspr_cli_enroll(&cfg, argc - i, argv + i);
     if (strcmp(cmd, "show") == 0)
         return sspr_cli_show(&cfg, argc - i, argv + i);
+    if (strcmp(cmd, "show-config") == 0 && argc == i) {
+        sspr_config_print(&cfg, stdout);
+        return 0;
+    }
     if (strcmp(cmd, "unlock") == 0)
         return sspr_cli_unlock(&cfg, argc - i, argv + i);
     fprintf(stderr, "sspr-helper: unknown command '%s'\n%s", cmd, USAGE);

@@ -8,31 +8,50 @@
 #ifndef SSPR_THROTTLE_H
 #define SSPR_THROTTLE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
-#include "backends/local_store.h"
 #include "autoconf.h"
+#include "backends/local_store.h"
+#include "config.h"
+
+/* How long an update waits for the subject's lock. */
+#define SSPR_THROTTLE_LOCK_MS 5000
+
+/* locked_until for a lockout that only `sspr-helper unlock` (or a completed
+ * reset) ends: max_consecutive reached, or a corrupt record. */
+#define SSPR_THROTTLE_FOREVER ((time_t)INT64_MAX)
 
 struct sspr_throttle_state {
     int failures;        /* failures inside the current window */
-    time_t locked_until; /* 0 when not locked out */
+    time_t locked_until; /* 0 when not locked out; SSPR_THROTTLE_FOREVER */
 };
+/* (The record also counts consecutive failures across windows, for
+ * max_consecutive; callers see its effect as locked_until FOREVER.) */
 
 /* Store key for a subject into key (>= 80 bytes): by uid when known
- * (uid >= 0), else by a keyed hash of the typed name. */
-void sspr_throttle_key(struct sspr_store *st, long uid, const char *name,
-                       char *key, size_t keylen);
+ * (uid >= 0), else by a keyed hash of the typed name ("throttle-n" + 32 hex;
+ * the per-host hash key is the "throttle-key" record, made on first use).
+ * Returns 0, or a store error with key set to "" (which every store call
+ * refuses, so the caller fails closed). */
+int sspr_throttle_key(struct sspr_store *st, long uid, const char *name,
+                      char *key, size_t keylen);
 
-/* Current state (a missing record is all zeros; a corrupt one counts as
- * locked out: fail closed). Returns 0 or a store error. */
+/* Current state (a missing record is all zeros). Returns 0, or a store
+ * error with *out locked out (SSPR_THROTTLE_FOREVER): fail closed. A corrupt
+ * record gives SSPR_STORE_ECORRUPT, until sspr_throttle_clear. */
 int sspr_throttle_get(struct sspr_store *st, const char *key, time_t now,
                       const struct sspr_config *cfg, struct sspr_throttle_state *out);
 
 /* 1 when locked out now. */
 int sspr_throttle_locked(const struct sspr_throttle_state *s, time_t now);
 
-/* Record one failure; starts a lockout when max_failures is reached.
- * Returns 0 and the new state, or a store error. */
+/* Record one failure; starts a lockout when max_failures is reached (a
+ * lockout without end when max_consecutive is). A failure in a window that
+ * has expired starts a fresh count; an ended lockout starts a fresh window.
+ * Returns 0 and the new state, or a store error with *out locked out; a
+ * corrupt record (SSPR_STORE_ECORRUPT) is left as it is for an admin. */
 int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
                        const struct sspr_config *cfg, struct sspr_throttle_state *out);
 
