@@ -59,6 +59,7 @@ int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
                    const char *user, const char *mode)
 {
     struct sspr_child child;
+    bool orderly = false;
     int rc;
 
     if (args->invalid) {
@@ -70,11 +71,11 @@ int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
         sspr_say_unavailable(pamh);
         return PAM_AUTHINFO_UNAVAIL;
     }
-    rc = sspr_relay(pamh, child.fd, args, user, mode);
-    /* RESULT is final: the exit status does not change the outcome. A
-     * failed flow gets no grace: the helper may be stuck. */
-    (void)sspr_child_finish(pamh, &child, rc == PAM_AUTHINFO_UNAVAIL ? 0 : REAP_GRACE_MS,
-                            args->debug);
+    rc = sspr_relay(pamh, child.fd, args, user, mode, &orderly);
+    /* RESULT is final: the exit status does not change the outcome. After
+     * an orderly end the helper gets a moment to finish its audit; after a
+     * protocol failure it may be stuck, so it is killed at once. */
+    (void)sspr_child_finish(pamh, &child, orderly ? REAP_GRACE_MS : 0, args->debug);
     return never_pass(rc);
 }
 

@@ -161,16 +161,23 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
 }
 
 int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
-               const char *user, const char *mode)
+               const char *user, const char *mode, bool *orderly)
 {
     enum sspr_wire_state st = SSPR_WS_START;
     struct sspr_frame f;
     int rc;
 
+    if (orderly != NULL)
+        *orderly = false;
+
     if (sspr_wire_transition(&st, SSPR_DIR_TO_HELPER, SSPR_F_HELLO) != SSPR_WIRE_OK)
         return fail(pamh, "state", SSPR_WIRE_ESTATE);
     rc = send_hello(pamh, fd, user, mode, sspr_now_ms() + (int64_t)args->timeout * 1000);
-    if (rc != SSPR_WIRE_OK)
+    /* A helper that gives up early (bad config) may have written its
+     * ERROR and RESULT and gone before reading HELLO: read what it left. */
+    if (rc == SSPR_WIRE_EIO)
+        SSPR_DEBUG(pamh, args->debug, "helper gone before HELLO: reading what it sent");
+    else if (rc != SSPR_WIRE_OK)
         return fail(pamh, "sending HELLO", rc);
     for (;;) {
         rc = sspr_wire_recv(fd, &f, sspr_now_ms() + (int64_t)args->timeout * 1000);
@@ -199,6 +206,8 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
             break;
         }
         sspr_frame_wipe(&f);
+        if (st == SSPR_WS_DONE && orderly != NULL)
+            *orderly = true;
         if (rc != PAM_SUCCESS)
             return rc;
         if (st == SSPR_WS_DONE) /* cannot happen without a RESULT: be safe */

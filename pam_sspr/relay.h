@@ -3,6 +3,7 @@
 #ifndef SSPR_RELAY_H
 #define SSPR_RELAY_H
 
+#include <stdbool.h>
 #include <security/pam_modules.h>
 
 #include "args.h"
@@ -26,8 +27,10 @@ void sspr_say_unavailable(pam_handle_t *pamh);
 /* Run the protocol on fd for user in mode ("offer", "trigger", "kiosk").
  * Returns the PAM code for the outcome; never PAM_SUCCESS or PAM_IGNORE.
  * On any failure other than the user's own it has already shown
- * SSPR_MSG_UNAVAILABLE. */
+ * SSPR_MSG_UNAVAILABLE. *orderly (may be NULL) tells whether the flow
+ * ended by the protocol (RESULT received or CANCEL sent), so the helper
+ * may be given time to exit rather than killed. */
 int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
-               const char *user, const char *mode);
+               const char *user, const char *mode, bool *orderly);
 
 #endif

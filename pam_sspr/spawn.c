@@ -106,8 +106,13 @@ static void child_exec(int cfd, const char *path, char *const argv[], char *cons
     sigemptyset(&sa.sa_mask);
     for (int sig = 1; sig < NSIG; sig++)
         (void)sigaction(sig, &sa, NULL); /* SIGKILL/SIGSTOP/RT internals fail harmlessly */
+    /* glibc refuses 32/33 (its own); the helper's libc resets those itself */
     sigemptyset(&all);
     (void)sigprocmask(SIG_SETMASK, &all, NULL);
+    /* nothing of the host's cwd or umask either */
+    if (chdir("/") != 0)
+        _exit(127);
+    (void)umask(077);
 
     /* cfd may itself be 0 or 1 when the host runs with those closed: move
      * it above 2 first, as dup2(x, x) would keep the close-on-exec flag. */
