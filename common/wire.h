@@ -28,6 +28,10 @@ enum sspr_frame_type {
 #define SSPR_RESULT_DECLINED "declined"
 #define SSPR_RESULT_DENIED "denied"
 #define SSPR_RESULT_UNAVAILABLE "unavailable"
+/* Registration at sign-in (mode=register, account stage). */
+#define SSPR_RESULT_REGISTERED "registered"   /* enough methods now */
+#define SSPR_RESULT_SKIPPED "skipped"         /* nothing to do, or not for this account */
+#define SSPR_RESULT_REQUIRED "required"       /* policy requires it and it was not done */
 
 enum sspr_wire_err {
     SSPR_WIRE_OK = 0,

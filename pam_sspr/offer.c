@@ -134,7 +134,11 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
     item = NULL;
     if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS)
         tok = item;
-    if (tok != NULL && tok[0] != '\0') {
+    /* No token at all means the password prompt itself failed (a broken
+     * conversation): that is not a request for help (SECURITY.md 3). */
+    if (tok == NULL)
+        return PAM_IGNORE;
+    if (tok[0] != '\0') {
         if (args->trigger != NULL && ct_streq(tok, args->trigger)) {
             SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset for %s",
                        loggable(user));

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "module_log.h"
 #include "offer.h"
+#include "register.h"
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -32,12 +33,15 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
     return PAM_IGNORE;
 }
 
-/* Registration at sign-in comes later: stay out of the account stack. */
+/* Registration at sign-in (only where the admin added an account line). */
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void)pamh;
-    (void)flags;
-    (void)argc;
-    (void)argv;
-    return PAM_IGNORE;
+    struct sspr_args args;
+    int rc;
+
+    (void)sspr_args_parse(pamh, argc, argv, &args);
+    SSPR_DEBUG(pamh, args.debug, "acct_mgmt: entry (flags %#x)", (unsigned)flags);
+    rc = sspr_account(pamh, flags, &args);
+    SSPR_DEBUG(pamh, args.debug, "acct_mgmt: exit (%s)", pam_strerror(pamh, rc));
+    return rc;
 }

@@ -147,6 +147,10 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
         { SSPR_RESULT_DECLINED, PAM_AUTH_ERR },
         { SSPR_RESULT_DENIED, PAM_AUTH_ERR },
         { SSPR_RESULT_UNAVAILABLE, PAM_AUTHINFO_UNAVAIL }, /* the helper said why */
+        /* account stage (registration); sspr_run_reset never lets these pass */
+        { SSPR_RESULT_REGISTERED, PAM_SUCCESS },
+        { SSPR_RESULT_SKIPPED, PAM_IGNORE },
+        { SSPR_RESULT_REQUIRED, PAM_PERM_DENIED },
     };
 
     for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {

@@ -10,9 +10,9 @@ packages=(
     # build
     build-essential autoconf automake libtool pkg-config
     libpam0g-dev libcurl4-openssl-dev libjansson-dev libsodium-dev
-    liboath-dev libqrencode-dev libinih-dev
+    liboath-dev libqrencode-dev libinih-dev libunistring-dev
     # tests
-    libcmocka-dev oathtool python3 python3-pexpect
+    libcmocka-dev oathtool python3 python3-pexpect python3-aiosmtpd openssl
     libpam-pwquality libpam-modules libpam-runtime passwd login util-linux
     iproute2 openssh-server openssh-client expect tmux procps
     binutils groff-base man-db

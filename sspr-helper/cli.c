@@ -9,15 +9,13 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
-#include "base32.h"
 #include "cli.h"
+#include "enroll.h"
 #include "gates/recovery.h"
 #include "gates/totp.h"
 #include "qr.h"
 #include "throttle.h"
 #include "wipe.h"
-
-#define LOCK_WAIT_MS 5000
 
 struct target {
     char name[SSPR_USER_MAX + 1];
@@ -52,118 +50,78 @@ static int open_store(const struct sspr_config *cfg, struct sspr_store *st)
 }
 
 /* Read-modify-write of a user's record under its lock. */
-typedef int (*record_edit)(json_t *rec, const struct target *t, const struct sspr_config *cfg);
-
-static int edit_record(const struct sspr_config *cfg, const struct target *t, record_edit edit)
+static int edit_record(const struct sspr_config *cfg, const struct target *t,
+                       sspr_record_edit edit, void *ctx)
 {
     struct sspr_store st;
-    json_t *rec = NULL;
-    int lockfd, rc, ret = 1;
+    int rc;
 
     if (open_store(cfg, &st) != 0)
         return 1;
-    lockfd = sspr_store_lock(&st, t->key, LOCK_WAIT_MS);
-    if (lockfd < 0) {
-        fprintf(stderr, "sspr-helper: %s: %s\n", t->name, sspr_store_strerror(lockfd));
-        goto out;
-    }
-    rc = sspr_store_read(&st, t->key, &rec);
-    if (rc == SSPR_STORE_ENOENT) {
-        rec = json_object();
-    } else if (rc != SSPR_STORE_OK) {
-        fprintf(stderr, "sspr-helper: record for %s: %s (fix or remove it first)\n", t->name,
-                sspr_store_strerror(rc));
-        goto unlock;
-    }
-    json_object_set_new(rec, "version", json_integer(1));
-    json_object_set_new(rec, "uid", json_integer((json_int_t)t->uid));
-    json_object_set_new(rec, "user", json_string(t->name));
-    if (rec == NULL || edit(rec, t, cfg) != 0)
-        goto unlock;
-    rc = sspr_store_write(&st, t->key, rec);
-    if (rc != SSPR_STORE_OK) {
-        fprintf(stderr, "sspr-helper: could not save the record for %s: %s\n", t->name,
-                sspr_store_strerror(rc));
-        goto unlock;
-    }
-    ret = 0;
-unlock:
-    json_decref(rec);
-    sspr_store_unlock(lockfd);
-out:
+    rc = sspr_local_edit(&st, t->uid, t->name, edit, ctx);
     sspr_store_close(&st);
-    return ret;
-}
-
-/* otpauth URI label and issuer: percent-encode everything but unreserved. */
-static void uri_escape(const char *in, char *out, size_t cap)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (; *in != '\0' && o + 4 < cap; in++) {
-        unsigned char c = (unsigned char)*in;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
+    if (rc != SSPR_STORE_OK) {
+        fprintf(stderr, "sspr-helper: record for %s: %s (nothing was changed)\n", t->name,
+                rc == SSPR_LOCAL_EDIT_ABORTED ? "could not be updated" : sspr_store_strerror(rc));
+        return 1;
     }
-    out[o] = '\0';
-}
-
-static int edit_totp(json_t *rec, const struct target *t, const struct sspr_config *cfg)
-{
-    uint8_t secret[SSPR_TOTP_SECRET_BYTES];
-    char b32[64], issuer[3 * SSPR_CFG_STR], user[3 * (SSPR_USER_MAX + 1)], uri[2 * sizeof(issuer) + sizeof(user) + 128];
-    json_t *totp;
-
-    sspr_totp_new_secret(secret);
-    if (sspr_base32_encode(secret, sizeof(secret), b32, sizeof(b32)) != 0)
-        return -1;
-    SSPR_WIPE_ARRAY(secret);
-    totp = json_pack("{s:s, s:I, s:I}", "secret", b32, "last_step", (json_int_t)-1,
-                     "enrolled", (json_int_t)time(NULL));
-    if (totp == NULL || json_object_set_new(rec, "totp", totp) != 0)
-        return -1;
-    uri_escape(cfg->issuer, issuer, sizeof(issuer));
-    uri_escape(t->name, user, sizeof(user));
-    snprintf(uri, sizeof(uri),
-             "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=6&period=30",
-             issuer, user, b32, issuer);
-    printf("%s\n", uri);
-    if (isatty(STDOUT_FILENO))
-        (void)sspr_qr_print(stdout, uri);
-    fflush(stdout);
-    fprintf(stderr, "Authenticator app enrolled for %s: scan the QR code or add the URI above.\n"
-                    "Anyone who sees it can make codes: clear the screen afterwards.\n", t->name);
-    SSPR_WIPE_ARRAY(uri);
-    SSPR_WIPE_ARRAY(b32);
     return 0;
 }
 
-static int edit_recovery(json_t *rec, const struct target *t, const struct sspr_config *cfg)
-{
-    char codes[SSPR_RECOVERY_COUNT][SSPR_RECOVERY_CODE_LEN + 1];
-    json_t *stored = NULL;
+/* Put a prepared JSON object into the record under `field`. */
+struct set_field {
+    const char *field;
+    json_t *value;
+};
 
-    (void)cfg;
-    if (sspr_recovery_generate(codes, &stored) != 0)
-        return -1;
-    json_object_set_new(stored, "enrolled", json_integer((json_int_t)time(NULL)));
-    if (json_object_set_new(rec, "recovery", stored) != 0)
-        return -1;
-    for (int i = 0; i < SSPR_RECOVERY_COUNT; i++)
-        printf("%s\n", codes[i]);
-    fflush(stdout);
-    fprintf(stderr, "New recovery codes for %s (any earlier ones no longer work).\n"
-                    "Each works once. They are shown only now: keep them somewhere safe.\n",
-            t->name);
-    SSPR_WIPE_ARRAY(codes);
-    return 0;
+static int set_field(json_t *rec, void *vctx)
+{
+    struct set_field *sf = vctx;
+    return json_object_set(rec, sf->field, sf->value);
+}
+
+/* The secret is printed only once the record holding it is on disk. */
+static int enroll_totp(const struct sspr_config *cfg, const struct target *t)
+{
+    struct sspr_new_totp nt;
+    struct set_field sf = { "totp", NULL };
+    int rc = 1;
+
+    if (sspr_new_totp_make(cfg, t->name, &nt) == 0 && (sf.value = sspr_new_totp_json(&nt, -1)) != NULL)
+        rc = edit_record(cfg, t, set_field, &sf);
+    if (rc == 0) {
+        printf("%s\n", nt.uri);
+        if (isatty(STDOUT_FILENO))
+            (void)sspr_qr_print(stdout, nt.uri);
+        fflush(stdout);
+        fprintf(stderr, "Authenticator app enrolled for %s: scan the QR code or add the URI above.\n"
+                        "Anyone who sees it can make codes: clear the screen afterwards.\n", t->name);
+    }
+    json_decref(sf.value);
+    sspr_new_totp_wipe(&nt);
+    return rc;
+}
+
+static int enroll_recovery(const struct sspr_config *cfg, const struct target *t)
+{
+    struct sspr_new_recovery nr;
+    struct set_field sf = { "recovery", NULL };
+    int rc = 1;
+
+    if (sspr_new_recovery_make(&nr) == 0) {
+        sf.value = nr.stored;
+        rc = edit_record(cfg, t, set_field, &sf);
+    }
+    if (rc == 0) {
+        for (int i = 0; i < SSPR_RECOVERY_COUNT; i++)
+            printf("%s\n", nr.codes[i]);
+        fflush(stdout);
+        fprintf(stderr, "New recovery codes for %s (any earlier ones no longer work).\n"
+                        "Each works once. They are shown only now: keep them somewhere safe.\n",
+                t->name);
+    }
+    sspr_new_recovery_wipe(&nr);
+    return rc;
 }
 
 static const char ENROLL_USAGE[] = "usage: sspr-helper enroll USER --totp | --recovery-codes\n";
@@ -178,7 +136,7 @@ int sspr_cli_enroll(const struct sspr_config *cfg, int argc, char **argv)
     }
     if (find_user(argv[0], &t) != 0)
         return 1;
-    return edit_record(cfg, &t, strcmp(argv[1], "--totp") == 0 ? edit_totp : edit_recovery);
+    return strcmp(argv[1], "--totp") == 0 ? enroll_totp(cfg, &t) : enroll_recovery(cfg, &t);
 }
 
 static void print_time(const char *label, json_t *when)

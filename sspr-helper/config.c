@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "delivery/email.h"
 #include "safe_open.h"
 
 #ifndef SSPR_STATE_DIR
@@ -24,6 +25,9 @@
 #endif
 #ifndef SSPR_DATA_DIR
 #define SSPR_DATA_DIR "/usr/share/pam_sspr"
+#endif
+#ifndef SSPR_SYSCONF_DIR
+#define SSPR_SYSCONF_DIR "/etc"
 #endif
 
 #define LOGIN_DEFS "/etc/login.defs"
@@ -39,9 +43,17 @@ enum key_type {
     T_NAMES,   /* space-separated names, stored single-spaced */
     T_METHODS, /* unsigned bit set from "totp recovery" */
     T_ENABLED, /* all | none | group:NAME (enabled + enabled_group) */
+    T_TEXT,    /* printable text, ':' allowed (templates, contacts) */
+    T_URL,     /* a URL: KF_SMTP (smtp:// smtps://) or KF_HTTP (https://, http:// loopback) */
+    T_ADDR,    /* one email address */
+    T_ADDRS,   /* space-separated email addresses, stored single-spaced */
+    T_CHOICE,  /* int field: the index of the value in choices (case-insensitive) */
 };
 
 #define KF_EMPTY_OK 1u /* an empty value is allowed */
+#define KF_SMTP 2u     /* T_URL: smtp:// or smtps:// */
+#define KF_HTTP 4u     /* T_URL: https://, or http:// to a loopback host */
+#define KF_ADMIN 8u    /* T_METHODS: never questions */
 
 struct key {
     const char *section;
@@ -53,7 +65,13 @@ struct key {
     unsigned flags;
     const char *def;                        /* default as it would be written */
     void (*def_fn)(char *buf, size_t len);  /* ...or computed when def is NULL */
+    const char *const *choices;             /* T_CHOICE: NULL-terminated */
 };
+
+static const char *const starttls_choices[] = { "required", "optional", "off", NULL };
+static const char *const method_choices[] = { "POST", "GET", NULL };
+static const char *const body_choices[] = { "json", "form", NULL };
+static const char *const register_choices[] = { "off", "offer", "require", NULL };
 
 static void def_min_uid(char *buf, size_t len);
 static void def_issuer(char *buf, size_t len);
@@ -62,32 +80,71 @@ static void def_issuer(char *buf, size_t len);
 
 /* The order here is the order of show-config and of conf/sspr.conf. */
 static const struct key keys[] = {
-    { "general", "state_dir", T_PATH, FIELD(state_dir), 0, 0, 0, SSPR_STATE_DIR, NULL },
-    { "general", "issuer", T_STR, FIELD(issuer), 0, 0, 0, NULL, def_issuer },
-    { "general", "flow_timeout", T_INT, FIELD(flow_timeout), 30, 600, 0, "600", NULL },
+    { "general", "state_dir", T_PATH, FIELD(state_dir), 0, 0, 0, SSPR_STATE_DIR, NULL, NULL },
+    { "general", "issuer", T_STR, FIELD(issuer), 0, 0, 0, NULL, def_issuer, NULL },
+    { "general", "flow_timeout", T_INT, FIELD(flow_timeout), 30, 600, 0, "600", NULL, NULL },
 
-    { "policy", "enabled", T_ENABLED, FIELD(enabled), 0, 0, 0, "all", NULL },
-    { "policy", "min_uid", T_LONG, FIELD(min_uid), 1, INT32_MAX, 0, NULL, def_min_uid },
-    { "policy", "user_gates", T_INT, FIELD(user_gates), 1, 4, 0, "1", NULL },
-    { "policy", "admin_gates", T_INT, FIELD(admin_gates), 1, 4, 0, "2", NULL },
+    { "policy", "enabled", T_ENABLED, FIELD(enabled), 0, 0, 0, "all", NULL, NULL },
+    { "policy", "min_uid", T_LONG, FIELD(min_uid), 1, INT32_MAX, 0, NULL, def_min_uid, NULL },
+    { "policy", "user_gates", T_INT, FIELD(user_gates), 1, 4, 0, "1", NULL, NULL },
+    { "policy", "admin_gates", T_INT, FIELD(admin_gates), 1, 4, 0, "2", NULL, NULL },
     { "policy", "admin_groups", T_NAMES, FIELD(admin_groups), 0, 0, KF_EMPTY_OK,
-      "sudo wheel admin", NULL },
-    { "policy", "user_methods", T_METHODS, FIELD(user_methods), 0, 0, 0, "totp recovery", NULL },
-    { "policy", "admin_methods", T_METHODS, FIELD(admin_methods), 0, 0, 0, "totp recovery", NULL },
-    { "policy", "show_hints", T_BOOL, FIELD(show_hints), 0, 0, 0, "no", NULL },
+      "sudo wheel admin", NULL, NULL },
+    { "policy", "user_methods", T_METHODS, FIELD(user_methods), 0, 0, 0,
+      "totp recovery email sms", NULL, NULL },
+    { "policy", "admin_methods", T_METHODS, FIELD(admin_methods), 0, 0, KF_ADMIN,
+      "totp recovery email sms", NULL, NULL },
+    { "policy", "show_hints", T_BOOL, FIELD(show_hints), 0, 0, 0, "no", NULL, NULL },
+    { "policy", "services", T_NAMES, FIELD(services), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "policy", "questions_enabled", T_BOOL, FIELD(questions_enabled), 0, 0, 0, "no", NULL, NULL },
+    { "policy", "questions_asked", T_INT, FIELD(questions_asked), 1, 5, 0, "2", NULL, NULL },
+    { "policy", "questions_required", T_INT, FIELD(questions_required), 1, 10, 0, "3", NULL, NULL },
+    { "policy", "notify_admins", T_ADDRS, FIELD(notify_admins), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "policy", "register_at_login", T_CHOICE, FIELD(register_at_login), 0, 0, 0, "offer", NULL,
+      register_choices },
+    { "policy", "reconfirm_days", T_INT, FIELD(reconfirm_days), 0, 3650, 0, "180", NULL, NULL },
 
-    { "throttle", "max_failures", T_INT, FIELD(max_failures), 1, 20, 0, "5", NULL },
-    { "throttle", "failure_window", T_INT, FIELD(failure_window), 60, 86400, 0, "900", NULL },
-    { "throttle", "lockout", T_INT, FIELD(lockout), 60, 86400, 0, "900", NULL },
-    { "throttle", "failure_delay", T_INT, FIELD(failure_delay), 0, 30, 0, "2", NULL },
-    { "throttle", "max_consecutive", T_INT, FIELD(max_consecutive), 1, 100, 0, "50", NULL },
+    { "throttle", "max_failures", T_INT, FIELD(max_failures), 1, 20, 0, "5", NULL, NULL },
+    { "throttle", "failure_window", T_INT, FIELD(failure_window), 60, 86400, 0, "900", NULL, NULL },
+    { "throttle", "lockout", T_INT, FIELD(lockout), 60, 86400, 0, "900", NULL, NULL },
+    { "throttle", "failure_delay", T_INT, FIELD(failure_delay), 0, 30, 0, "2", NULL, NULL },
+    { "throttle", "max_consecutive", T_INT, FIELD(max_consecutive), 1, 100, 0, "50", NULL, NULL },
+    { "throttle", "max_failures_per_method", T_INT, FIELD(max_failures_per_method), 1, 20, 0,
+      "3", NULL, NULL },
+    { "throttle", "max_sends_per_hour", T_INT, FIELD(max_sends_per_hour), 1, 50, 0, "5", NULL,
+      NULL },
 
-    { "password", "min_length", T_INT, FIELD(min_length), 8, 256, 0, "12", NULL },
+    { "password", "min_length", T_INT, FIELD(min_length), 8, 256, 0, "12", NULL, NULL },
     { "password", "banned_file", T_PATH, FIELD(banned_file), 0, 0, 0,
-      SSPR_DATA_DIR "/banned-passwords.txt", NULL },
-    { "password", "pam_service", T_NAME, FIELD(pam_service), 0, 0, 0, "sspr-passwd", NULL },
-    { "password", "pam_confdir", T_PATH, FIELD(pam_confdir), 0, 0, KF_EMPTY_OK, "", NULL },
-    { "password", "max_tries", T_INT, FIELD(max_tries), 1, 10, 0, "3", NULL },
+      SSPR_DATA_DIR "/banned-passwords.txt", NULL, NULL },
+    { "password", "pam_service", T_NAME, FIELD(pam_service), 0, 0, 0, "sspr-passwd", NULL, NULL },
+    { "password", "pam_confdir", T_PATH, FIELD(pam_confdir), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "password", "max_tries", T_INT, FIELD(max_tries), 1, 10, 0, "3", NULL, NULL },
+
+    { "email", "smtp_url", T_URL, FIELD(smtp_url), 0, 0, KF_EMPTY_OK | KF_SMTP, "", NULL, NULL },
+    { "email", "starttls", T_CHOICE, FIELD(starttls), 0, 0, 0, "required", NULL,
+      starttls_choices },
+    { "email", "auth_file", T_PATH, FIELD(email_auth_file), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "email", "from", T_ADDR, FIELD(email_from), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "email", "ca_file", T_PATH, FIELD(email_ca_file), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "email", "timeout", T_INT, FIELD(email_timeout), 1, 60, 0, "20", NULL, NULL },
+    { "email", "admin_contact", T_TEXT, FIELD(admin_contact), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "email", "templates_dir", T_PATH, FIELD(templates_dir), 0, 0, 0,
+      SSPR_SYSCONF_DIR "/sspr/templates", NULL, NULL },
+    { "email", "code_digits", T_INT, FIELD(email_code_digits), 6, 10, 0, "8", NULL, NULL },
+    { "email", "code_lifetime", T_INT, FIELD(email_code_lifetime), 60, 86400, 0, "600", NULL,
+      NULL },
+
+    { "sms", "url", T_URL, FIELD(sms_url), 0, 0, KF_EMPTY_OK | KF_HTTP, "", NULL, NULL },
+    { "sms", "method", T_CHOICE, FIELD(sms_method), 0, 0, 0, "POST", NULL, method_choices },
+    { "sms", "body", T_CHOICE, FIELD(sms_body), 0, 0, 0, "json", NULL, body_choices },
+    { "sms", "body_template", T_TEXT, FIELD(sms_body_template), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "sms", "auth_file", T_PATH, FIELD(sms_auth_file), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "sms", "ca_file", T_PATH, FIELD(sms_ca_file), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "sms", "timeout", T_INT, FIELD(sms_timeout), 1, 60, 0, "15", NULL, NULL },
+    { "sms", "connect_timeout", T_INT, FIELD(sms_connect_timeout), 1, 30, 0, "5", NULL, NULL },
+    { "sms", "code_digits", T_INT, FIELD(sms_code_digits), 6, 10, 0, "6", NULL, NULL },
+    { "sms", "code_lifetime", T_INT, FIELD(sms_code_lifetime), 60, 600, 0, "300", NULL, NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -175,6 +232,144 @@ static int copy_str(char *dst, size_t size, const char *src)
     return 0;
 }
 
+/* ---- URLs ---------------------------------------------------------------------- */
+
+/* The host of scheme://[user@]host[:port][/...] into host (brackets
+ * dropped for IPv6). Returns 0 or -1. */
+static int url_host(const char *url, char *host, size_t hostlen)
+{
+    const char *p = strstr(url, "://"), *end, *at;
+    size_t n;
+
+    if (p == NULL)
+        return -1;
+    p += 3;
+    end = p + strcspn(p, "/?#");
+    at = memchr(p, '@', (size_t)(end - p));
+    if (at != NULL)
+        p = at + 1;
+    if (*p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+
+        if (close == NULL)
+            return -1;
+        p++;
+        n = (size_t)(close - p);
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+
+        n = (size_t)((colon != NULL ? colon : end) - p);
+    }
+    if (n == 0 || n >= hostlen)
+        return -1;
+    memcpy(host, p, n);
+    host[n] = '\0';
+    return 0;
+}
+
+int sspr_url_is_loopback(const char *url)
+{
+    char host[256];
+    unsigned a, b, c, d;
+    char extra;
+
+    if (url == NULL || url_host(url, host, sizeof(host)) != 0)
+        return 0;
+    if (strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
+        return 1;
+    /* 127.0.0.0/8 written as a plain dotted quad. */
+    return sscanf(host, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &extra) == 4 && a == 127 &&
+           b < 256 && c < 256 && d < 256;
+}
+
+static int url_check(const char *v, unsigned flags, char *why, size_t whylen)
+{
+    char host[256];
+    const char *p;
+
+    for (p = v; *p != '\0'; p++) {
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+            set_err(why, whylen, "spaces, control and non-ASCII characters are not allowed");
+            return -1;
+        }
+    }
+    if (flags & KF_SMTP) {
+        if (strncasecmp(v, "smtp://", 7) != 0 && strncasecmp(v, "smtps://", 8) != 0) {
+            set_err(why, whylen, "must start with smtp:// or smtps://");
+            return -1;
+        }
+    } else if (flags & KF_HTTP) {
+        if (strncasecmp(v, "http://", 7) == 0) {
+            if (!sspr_url_is_loopback(v)) {
+                set_err(why, whylen,
+                        "http:// is allowed only for 127.0.0.1, ::1 or localhost; use https://");
+                return -1;
+            }
+        } else if (strncasecmp(v, "https://", 8) != 0) {
+            set_err(why, whylen, "must start with https://");
+            return -1;
+        }
+    }
+    if (url_host(v, host, sizeof(host)) != 0) {
+        set_err(why, whylen, "no host name in the URL");
+        return -1;
+    }
+    return 0;
+}
+
+int sspr_config_email_on(const struct sspr_config *cfg)
+{
+    return cfg != NULL && cfg->smtp_url[0] != '\0';
+}
+
+int sspr_config_sms_on(const struct sspr_config *cfg)
+{
+    return cfg != NULL && cfg->sms_url[0] != '\0';
+}
+
+/* Rules between keys, checked once the whole file is read. */
+static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->smtp_url[0] != '\0') {
+        int plain = strncasecmp(cfg->smtp_url, "smtp://", 7) == 0;
+
+        if (cfg->email_from[0] == '\0') {
+            set_err(err, errlen, "[email] from is required when smtp_url is set");
+            return -1;
+        }
+        if (plain && !sspr_url_is_loopback(cfg->smtp_url)) {
+            if (cfg->starttls == SSPR_STARTTLS_OFF) {
+                set_err(err, errlen,
+                        "[email] starttls = off is allowed only for a loopback smtp_url "
+                        "(127.0.0.1, ::1, localhost)");
+                return -1;
+            }
+            if (cfg->starttls == SSPR_STARTTLS_OPTIONAL && cfg->email_auth_file[0] != '\0') {
+                set_err(err, errlen,
+                        "[email] starttls = optional with auth_file could send the SMTP "
+                        "password in clear text: use starttls = required or smtps://");
+                return -1;
+            }
+        }
+    }
+    if (cfg->sms_url[0] != '\0' && cfg->sms_method == SSPR_HTTP_GET &&
+        cfg->sms_body == SSPR_SMS_JSON) {
+        set_err(err, errlen, "[sms] method = GET needs body = form (the query string)");
+        return -1;
+    }
+    if ((cfg->user_methods & SSPR_M_QUESTIONS) && !cfg->questions_enabled) {
+        set_err(err, errlen, "[policy] user_methods lists questions but questions_enabled = no");
+        return -1;
+    }
+    if (cfg->questions_asked > cfg->questions_required) {
+        set_err(err, errlen,
+                "[policy] questions_asked (%d) is more than questions_required (%d)",
+                cfg->questions_asked, cfg->questions_required);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- methods ---------------------------------------------------------------- */
 
 static const struct {
@@ -183,6 +378,9 @@ static const struct {
 } methods[] = {
     { SSPR_M_TOTP, "totp" },
     { SSPR_M_RECOVERY, "recovery" },
+    { SSPR_M_EMAIL, "email" },
+    { SSPR_M_SMS, "sms" },
+    { SSPR_M_QUESTIONS, "questions" },
 };
 
 const char *sspr_method_name(unsigned method_bit)
@@ -372,46 +570,19 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
             return -1;
         }
         return 0;
-    case T_NAMES: {
-        char buf[SSPR_CFG_STR];
-        size_t o = 0;
-        const char *p = v;
-
-        while (*p != '\0') {
-            size_t n;
-
-            if (*p == ' ' || *p == '\t') {
-                p++;
-                continue;
-            }
-            n = strcspn(p, " \t");
-            if (!name_ok(p, n)) {
-                set_err(why, whylen, "not a list of group names");
-                return -1;
-            }
-            if (o + (o > 0) + n >= sizeof(buf) || o + (o > 0) + n >= k->size) {
-                set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
-                return -1;
-            }
-            if (o > 0)
-                buf[o++] = ' ';
-            memcpy(buf + o, p, n);
-            o += n;
-            p += n;
-        }
-        buf[o] = '\0';
-        memcpy(field, buf, o + 1);
-        return 0;
-    }
     case T_METHODS: {
         unsigned set;
 
         if (sspr_methods_parse(v, &set) != 0) {
-            set_err(why, whylen, "unknown method (known: totp recovery)");
+            set_err(why, whylen, "unknown method (known: totp recovery email sms questions)");
             return -1;
         }
         if (set == 0) {
             set_err(why, whylen, "at least one method is required");
+            return -1;
+        }
+        if ((k->flags & KF_ADMIN) && (set & SSPR_M_QUESTIONS)) {
+            set_err(why, whylen, "security questions are never allowed for administrators");
             return -1;
         }
         *(unsigned *)(void *)field = set;
@@ -435,6 +606,100 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
         }
         set_err(why, whylen, "must be all, none or group:NAME");
         return -1;
+    case T_TEXT:
+        if (has_control(v)) {
+            set_err(why, whylen, "control characters are not allowed");
+            return -1;
+        }
+        if (copy_str(field, k->size, v) != 0) {
+            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            return -1;
+        }
+        return 0;
+    case T_URL:
+        if (*v != '\0' && url_check(v, k->flags, why, whylen) != 0)
+            return -1;
+        if (copy_str(field, k->size, v) != 0) {
+            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            return -1;
+        }
+        return 0;
+    case T_ADDR:
+        if (*v != '\0' && !sspr_email_valid(v)) {
+            set_err(why, whylen, "not a valid email address");
+            return -1;
+        }
+        if (copy_str(field, k->size, v) != 0) {
+            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            return -1;
+        }
+        return 0;
+    case T_ADDRS:
+    case T_NAMES: {
+        char buf[SSPR_CFG_LIST];
+        size_t o = 0;
+        const char *p = v;
+
+        while (*p != '\0') {
+            size_t n;
+            int ok;
+
+            if (*p == ' ' || *p == '\t') {
+                p++;
+                continue;
+            }
+            n = strcspn(p, " \t");
+            if (k->type == T_NAMES) {
+                ok = name_ok(p, n);
+            } else {
+                char one[SSPR_CFG_ADDR];
+
+                ok = n < sizeof(one);
+                if (ok) {
+                    memcpy(one, p, n);
+                    one[n] = '\0';
+                    ok = sspr_email_valid(one);
+                }
+            }
+            if (!ok) {
+                set_err(why, whylen, "%s",
+                        k->type == T_ADDRS ? "not a list of email addresses"
+                        : strcmp(k->name, "services") == 0 ? "not a list of PAM service names"
+                                                           : "not a list of group names");
+                return -1;
+            }
+            if (o + (o > 0) + n >= sizeof(buf) || o + (o > 0) + n >= k->size) {
+                set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+                return -1;
+            }
+            if (o > 0)
+                buf[o++] = ' ';
+            memcpy(buf + o, p, n);
+            o += n;
+            p += n;
+        }
+        buf[o] = '\0';
+        memcpy(field, buf, o + 1);
+        return 0;
+    }
+    case T_CHOICE: {
+        size_t i;
+
+        for (i = 0; k->choices[i] != NULL; i++) {
+            if (strcasecmp(v, k->choices[i]) == 0) {
+                *(int *)(void *)field = (int)i;
+                return 0;
+            }
+        }
+        set_err(why, whylen, "must be one of:");
+        for (i = 0; k->choices[i] != NULL; i++) {
+            size_t used = strlen(why);
+
+            if (used < whylen)
+                set_err(why + used, whylen - used, " %s", k->choices[i]);
+        }
+        return -1;
+    }
     }
     set_err(why, whylen, "internal: unknown key type");
     return -1;
@@ -616,6 +881,8 @@ int sspr_config_parse(struct sspr_config *cfg, const char *text, size_t len, cha
         set_err(err, errlen, "cannot parse (inih error %d)", r);
         c.err_line = -1;
     }
+    if (c.err_line == 0 && config_check(work, err, errlen) != 0)
+        c.err_line = -1;
     if (c.err_line == 0)
         memcpy(cfg, work, sizeof(*cfg));
     free(work);
@@ -685,7 +952,7 @@ int sspr_config_print(const struct sspr_config *cfg, FILE *out)
     for (i = 0; i < NKEYS; i++) {
         const struct key *k = &keys[i];
         const char *field = (const char *)cfg + k->off;
-        char buf[PATH_MAX + SSPR_CFG_STR];
+        char buf[PATH_MAX + SSPR_CFG_LIST];
 
         switch (k->type) {
         case T_INT:
@@ -701,7 +968,14 @@ int sspr_config_print(const struct sspr_config *cfg, FILE *out)
         case T_PATH:
         case T_NAME:
         case T_NAMES:
+        case T_TEXT:
+        case T_URL:
+        case T_ADDR:
+        case T_ADDRS:
             snprintf(buf, sizeof(buf), "%.*s", (int)k->size, field);
+            break;
+        case T_CHOICE:
+            snprintf(buf, sizeof(buf), "%s", k->choices[*(const int *)(const void *)field]);
             break;
         case T_METHODS:
             if (format_methods(*(const unsigned *)(const void *)field, buf, sizeof(buf)) != 0)

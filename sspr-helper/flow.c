@@ -22,6 +22,8 @@
 #include "backends/backend.h"
 #include "channel.h"
 #include "flow.h"
+#include "flow_ctx.h"
+#include "register.h"
 #include "policy.h"
 #include "pwcheck.h"
 #include "throttle.h"
@@ -29,7 +31,6 @@
 #include "writeback.h"
 
 #define TRIES_PER_GATE 3
-#define LOCK_WAIT_MS 5000
 
 static const char MSG_INTRO[] = "To reset your password, first confirm it is you.";
 static const char MSG_CODE1[] = "Verification code (authenticator app or recovery code): ";
@@ -41,22 +42,13 @@ static const char MSG_RETYPE[] = "Retype new password: ";
 static const char MSG_MISMATCH[] = "The passwords do not match.";
 static const char MSG_UNAVAILABLE[] = "Password reset is not available right now. "
                                       "Try again later or ask your administrator.";
+static const char MSG_NOT_HERE[] = "Password reset is not offered here. "
+                                   "Ask your administrator where you can reset your password.";
+static const char MSG_SUPERSEDED[] = "Another password reset for this account was started "
+                                     "after this one.";
 static const char MSG_NOT_CHANGED[] = "Your password was not changed.";
 
-struct flow {
-    struct sspr_channel ch;
-    const struct sspr_config *cfg;
-    struct sspr_hello hello;
-    struct sspr_account acct;
-    struct sspr_audit audit;
-    struct sspr_store store;
-    struct sspr_backend be;
-    int can_pass;           /* 0: the dummy path, which never succeeds */
-    int is_admin;
-    char throttle_key[96];
-};
-
-static void finish(struct flow *f, const char *word, const char *why)
+void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why)
 {
     char detail[128];
 
@@ -66,7 +58,7 @@ static void finish(struct flow *f, const char *word, const char *why)
 }
 
 /* Decide whether this flow can ever succeed; logs why not. */
-static void assess(struct flow *f)
+static void assess(struct sspr_flow *f)
 {
     unsigned methods = 0;
     const char *why = NULL;
@@ -96,7 +88,7 @@ static void assess(struct flow *f)
 }
 
 /* 1 when locked out now (a store error counts as locked: fail closed). */
-static int locked_out(struct flow *f)
+static int locked_out(struct sspr_flow *f)
 {
     struct sspr_throttle_state ts;
 
@@ -106,7 +98,7 @@ static int locked_out(struct flow *f)
 }
 
 /* Count a failure, wait the growing delay. Returns 1 when now locked. */
-static int record_failure(struct flow *f, const char *method)
+static int record_failure(struct sspr_flow *f, const char *method)
 {
     struct sspr_throttle_state ts = { 0, 0 };
     char detail[96];
@@ -127,7 +119,7 @@ static int record_failure(struct flow *f, const char *method)
 
 /* One gate: up to TRIES_PER_GATE answers. Returns the method that passed,
  * 0 when the flow must end (message already shown), -1 on a broken channel. */
-static int run_gate(struct flow *f, int index, unsigned allowed)
+static int run_gate(struct sspr_flow *f, int index, unsigned allowed)
 {
     char answer[SSPR_ANSWER_MAX + 1];
 
@@ -160,13 +152,69 @@ static int run_gate(struct flow *f, int index, unsigned allowed)
     return 0;
 }
 
-/* Ask for the new password until it is set or tries run out. */
-static int set_password(struct flow *f)
+/* After the gates this flow holds the account's one reset grant. A flow
+ * that passes its gates later takes it over, so of two resets racing for
+ * one account at most one commits (SECURITY.md 20). */
+static int grant_set(json_t *rec, void *flow_id)
+{
+    return json_object_set_new(rec, "grant", json_string(flow_id));
+}
+
+static int take_grant(struct sspr_flow *f)
+{
+    return sspr_local_edit(&f->store, f->acct.uid, f->acct.name, grant_set, f->audit.flow);
+}
+
+enum commit { COMMIT_OK, COMMIT_REFUSED, COMMIT_LOST, COMMIT_CHANGED, COMMIT_ERROR };
+
+/* Write the password under the account's lock, only while this flow still
+ * holds the grant and the account is still eligible (an admin may have
+ * locked it meanwhile). msg gets the PAM stack's messages on a refusal. */
+static enum commit commit(struct sspr_flow *f, const char *pw, char *msg, size_t msglen)
+{
+    char key[64];
+    json_t *rec = NULL, *grant;
+    struct sspr_account now;
+    enum commit c = COMMIT_ERROR;
+    int lockfd;
+
+    sspr_local_user_key(f->acct.uid, key, sizeof(key));
+    lockfd = sspr_store_lock(&f->store, key, 5000);
+    if (lockfd < 0)
+        return COMMIT_ERROR;
+    if (sspr_store_read(&f->store, key, &rec) != SSPR_STORE_OK)
+        goto out;
+    grant = json_object_get(rec, "grant");
+    if (!json_is_string(grant) || strcmp(json_string_value(grant), f->audit.flow) != 0) {
+        c = COMMIT_LOST;
+        goto out;
+    }
+    sspr_account_resolve(f->acct.name, f->cfg, &now);
+    if (now.why != SSPR_ACCT_OK || now.uid != f->acct.uid) {
+        c = COMMIT_CHANGED;
+        goto out;
+    }
+    if (sspr_writeback(f->cfg, f->acct.name, pw, msg, msglen) != 0) {
+        c = COMMIT_REFUSED;
+        goto out;
+    }
+    c = COMMIT_OK;
+    json_object_del(rec, "grant");
+    (void)sspr_store_write(&f->store, key, rec); /* a stale grant is harmless */
+out:
+    json_decref(rec);
+    sspr_store_unlock(lockfd);
+    return c;
+}
+
+/* Ask for the new password until it is set or tries run out. Returns 0
+ * when set, -1 when not, -2 when the flow must end at once. */
+static int set_password(struct sspr_flow *f)
 {
     char pw[SSPR_ANSWER_MAX + 1], again[SSPR_ANSWER_MAX + 1], msg[1024];
     int rc = -1;
 
-    for (int t = 0; t < f->cfg->max_tries && rc != 0; t++) {
+    for (int t = 0; t < f->cfg->max_tries && rc == -1; t++) {
         if (sspr_chan_prompt(&f->ch, 0, MSG_NEW, pw) != 0 ||
             sspr_chan_prompt(&f->ch, 0, MSG_RETYPE, again) != 0) {
             rc = -2;
@@ -178,22 +226,30 @@ static int set_password(struct flow *f)
         else
             why = sspr_pwcheck(f->cfg, f->acct.name, pw);
         if (why == NULL) {
-            /* An admin may have locked the account since the flow began. */
-            struct sspr_account now;
-            sspr_account_resolve(f->acct.name, f->cfg, &now);
-            if (now.why != SSPR_ACCT_OK || now.uid != f->acct.uid) {
+            switch (commit(f, pw, msg, sizeof(msg))) {
+            case COMMIT_OK:
+                rc = 0;
+                break;
+            case COMMIT_REFUSED:
+                sspr_audit(&f->audit, "writeback-fail", "reason=refused-by-pam");
+                why = msg[0] != '\0' ? msg : "The system refused that password. Choose another.";
+                break;
+            case COMMIT_LOST:
+                sspr_audit(&f->audit, "writeback-fail", "reason=superseded");
+                sspr_chan_error(&f->ch, MSG_SUPERSEDED);
+                rc = -2;
+                break;
+            case COMMIT_CHANGED:
                 sspr_audit(&f->audit, "writeback-fail", "reason=account-changed");
                 rc = -2;
                 break;
-            }
-            if (sspr_writeback(f->cfg, f->acct.name, pw, msg, sizeof(msg)) == 0) {
-                rc = 0;
-            } else {
-                sspr_audit(&f->audit, "writeback-fail", "reason=refused-by-pam");
-                why = msg[0] != '\0' ? msg : "The system refused that password. Choose another.";
+            case COMMIT_ERROR:
+                sspr_audit(&f->audit, "writeback-fail", "reason=store");
+                rc = -2;
+                break;
             }
         }
-        if (rc != 0 && why != NULL)
+        if (rc == -1 && why != NULL)
             sspr_chan_error(&f->ch, why);
     }
     SSPR_WIPE_ARRAY(pw);
@@ -201,7 +257,7 @@ static int set_password(struct flow *f)
     return rc;
 }
 
-static int run(struct flow *f)
+static int run(struct sspr_flow *f)
 {
     unsigned used = 0, allowed;
     int gates;
@@ -217,13 +273,18 @@ static int run(struct flow *f)
         if (m < 0)
             return -1;
         if (m == 0) {
-            finish(f, SSPR_RESULT_DENIED, "gate-failed");
+            sspr_flow_finish(f, SSPR_RESULT_DENIED, "gate-failed");
             return 0;
         }
         used |= (unsigned)m;
     }
     if (!f->can_pass) { /* cannot happen: verify never passes on this path */
-        finish(f, SSPR_RESULT_DENIED, "dummy");
+        sspr_flow_finish(f, SSPR_RESULT_DENIED, "dummy");
+        return 0;
+    }
+    if (take_grant(f) != SSPR_STORE_OK) {
+        sspr_chan_error(&f->ch, MSG_UNAVAILABLE);
+        sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "grant-not-stored");
         return 0;
     }
     int rc = set_password(f);
@@ -231,18 +292,18 @@ static int run(struct flow *f)
         return -1;
     if (rc != 0) {
         sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
-        finish(f, SSPR_RESULT_DENIED, "password-not-set");
+        sspr_flow_finish(f, SSPR_RESULT_DENIED, "password-not-set");
         return 0;
     }
     sspr_audit(&f->audit, "writeback", "result=ok");
     (void)sspr_throttle_clear(&f->store, f->throttle_key);
-    finish(f, SSPR_RESULT_RESET_DONE, "ok");
+    sspr_flow_finish(f, SSPR_RESULT_RESET_DONE, "ok");
     return 0;
 }
 
 int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok)
 {
-    struct flow f;
+    struct sspr_flow f;
     int rc;
 
     memset(&f, 0, sizeof(f));
@@ -260,11 +321,18 @@ int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok)
     if (!cfg_ok || sspr_store_open(&f.store, cfg->state_dir, 0) != SSPR_STORE_OK) {
         syslog(LOG_ERR, "%s", cfg_ok ? "state directory unusable" : "configuration unusable");
         sspr_chan_error(&f.ch, MSG_UNAVAILABLE);
-        finish(&f, SSPR_RESULT_UNAVAILABLE, cfg_ok ? "state-dir" : "config");
+        sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, cfg_ok ? "state-dir" : "config");
         return 1;
     }
     sspr_backend_local(&f.be, &f.store);
-    rc = run(&f);
+    if (strcmp(f.hello.mode, "register") != 0 &&
+        !sspr_policy_service_enabled(cfg, f.hello.service)) {
+        sspr_chan_error(&f.ch, MSG_NOT_HERE);
+        sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, "service-not-enabled");
+        sspr_store_close(&f.store);
+        return 0;
+    }
+    rc = strcmp(f.hello.mode, "register") == 0 ? sspr_register_run(&f) : run(&f);
     if (rc < 0)
         sspr_audit(&f.audit, "outcome", "result=aborted reason=channel-closed");
     sspr_store_close(&f.store);

@@ -13,6 +13,8 @@
 
 #include "cli.h"
 #include "config.h"
+#include "doctor.h"
+#include "import.h"
 #include "flow.h"
 
 static const char USAGE[] =
@@ -21,6 +23,8 @@ static const char USAGE[] =
     "  enroll USER --recovery-codes  issue ten new single-use recovery codes\n"
     "  show USER                     registered methods and lockout state (no secrets)\n"
     "  unlock USER                   clear failed attempts and a lockout\n"
+    "  import FILE                   set email/phone for many users (JSON or CSV; - for stdin)\n"
+    "  doctor [USER]                 check the installation (and one user) and say how to fix it\n"
     "  show-config                   the effective configuration, every key\n"
     "  pam                           run a reset flow for pam_sspr.so (not for humans)\n"
     "  --version\n";
@@ -96,6 +100,12 @@ int main(int argc, char **argv)
         return 0;
     }
     openlog("sspr-helper", LOG_PID, LOG_AUTHPRIV);
+    /* doctor reports a bad config itself (and checks the rest with defaults). */
+    if (strcmp(cmd, "doctor") == 0) {
+        if (sspr_config_load(&cfg, config_path, err, sizeof(err)) != 0)
+            sspr_config_defaults(&cfg);
+        return sspr_cli_doctor(&cfg, config_path, argc - i, argv + i);
+    }
     if (sspr_config_load(&cfg, config_path, err, sizeof(err)) != 0) {
         fprintf(stderr, "sspr-helper: %s: %s\n", config_path, err);
         return 1;
@@ -104,6 +114,8 @@ int main(int argc, char **argv)
         return sspr_cli_enroll(&cfg, argc - i, argv + i);
     if (strcmp(cmd, "show") == 0)
         return sspr_cli_show(&cfg, argc - i, argv + i);
+    if (strcmp(cmd, "import") == 0)
+        return sspr_cli_import(&cfg, argc - i, argv + i);
     if (strcmp(cmd, "show-config") == 0 && argc == i) {
         sspr_config_print(&cfg, stdout);
         return 0;

@@ -45,6 +45,26 @@ int sspr_policy_enabled(const struct sspr_config *cfg, const struct sspr_account
     return 0;
 }
 
+/* 1 when word is in the space/comma separated list. */
+static int in_list(const char *list, const char *word)
+{
+    size_t wl = strlen(word);
+
+    for (const char *p = list; *p != '\0';) {
+        size_t n = strcspn(p, " \t,");
+        if (n == wl && n > 0 && strncmp(p, word, n) == 0)
+            return 1;
+        p += n;
+        p += strspn(p, " \t,");
+    }
+    return 0;
+}
+
+int sspr_policy_service_enabled(const struct sspr_config *cfg, const char *service)
+{
+    return cfg->services[0] == '\0' || (service != NULL && in_list(cfg->services, service));
+}
+
 int sspr_policy_is_admin(const struct sspr_config *cfg, const struct sspr_account *acct)
 {
     char list[sizeof(cfg->admin_groups)];

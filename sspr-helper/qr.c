@@ -1,6 +1,7 @@
 #include "autoconf.h"
 
 #include <qrencode.h>
+#include <stdlib.h>
 
 #include "qr.h"
 
@@ -31,4 +32,21 @@ int sspr_qr_print(FILE *out, const char *text)
     }
     QRcode_free(qr);
     return 0;
+}
+
+char *sspr_qr_render(const char *text)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    int rc;
+
+    if (mem == NULL)
+        return NULL;
+    rc = sspr_qr_print(mem, text);
+    if (fclose(mem) != 0 || rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }

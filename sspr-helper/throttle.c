@@ -19,9 +19,21 @@
 #define HOST_KEY_BYTES 32
 #define NAME_HASH_BYTES 16  /* 128 bits: "throttle-n" + 32 hex stays under the 64-char key limit */
 #define DELAY_CAP 30u
+#define MAX_METHODS 8     /* per-method counters in one record */
+#define MAX_SENDS 64      /* send times kept (max_sends_per_hour is at most 50) */
+#define SEND_WINDOW 3600  /* the sliding hour */
+
+struct method_count {
+    char name[16];
+    long long n;
+};
 
 struct rec {
     long long failures, since, locked_until, consecutive;
+    size_t nmethods;
+    struct method_count methods[MAX_METHODS]; /* failures per method, same window */
+    size_t nsends;
+    long long sends[MAX_SENDS];               /* times of code sends, oldest first */
 };
 
 static void set_locked(struct sspr_throttle_state *out, const struct sspr_config *cfg)
@@ -30,14 +42,67 @@ static void set_locked(struct sspr_throttle_state *out, const struct sspr_config
     out->locked_until = SSPR_THROTTLE_FOREVER;
 }
 
-/* A record is exactly the four non-negative integers we write. */
+static void set_method_locked(int *mf, const struct sspr_config *cfg)
+{
+    if (mf != NULL)
+        *mf = cfg != NULL ? cfg->max_failures_per_method : INT32_MAX;
+}
+
+/* One known method name (a single word of sspr_methods_parse). */
+static int method_name_ok(const char *m)
+{
+    unsigned bits;
+
+    return m != NULL && m[0] != '\0' && strlen(m) < sizeof(((struct method_count *)0)->name) &&
+           strcspn(m, " \t,") == strlen(m) && sspr_methods_parse(m, &bits) == 0 && bits != 0 &&
+           (bits & (bits - 1)) == 0 && strcmp(sspr_method_name(bits), m) == 0;
+}
+
+static int methods_from_json(const json_t *o, struct rec *r)
+{
+    const char *name;
+    json_t *v;
+
+    if (!json_is_object(o) || json_object_size(o) > MAX_METHODS)
+        return -1;
+    json_object_foreach((json_t *)(uintptr_t)o, name, v) {
+        if (!method_name_ok(name) || !json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > INT32_MAX)
+            return -1;
+        snprintf(r->methods[r->nmethods].name, sizeof(r->methods[0].name), "%s", name);
+        r->methods[r->nmethods].n = json_integer_value(v);
+        r->nmethods++;
+    }
+    return 0;
+}
+
+static int sends_from_json(const json_t *a, struct rec *r)
+{
+    size_t i;
+
+    if (!json_is_array(a) || json_array_size(a) > MAX_SENDS)
+        return -1;
+    for (i = 0; i < json_array_size(a); i++) {
+        const json_t *v = json_array_get(a, i);
+
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return -1;
+        r->sends[r->nsends++] = json_integer_value(v);
+    }
+    return 0;
+}
+
+/* A record is exactly the four non-negative integers we write, plus
+ * optionally "methods" (per-method failure counts) and "sends" (send
+ * times): records from before those existed stay valid. */
 static int rec_from_json(const json_t *o, struct rec *r)
 {
     static const char *const names[] = { "failures", "since", "locked_until", "consecutive" };
     long long *fields[] = { &r->failures, &r->since, &r->locked_until, &r->consecutive };
-    size_t i;
+    const json_t *m, *sn;
+    size_t i, want = 4;
 
-    if (!json_is_object(o) || json_object_size(o) != 4)
+    if (!json_is_object(o))
         return -1;
     for (i = 0; i < 4; i++) {
         const json_t *v = json_object_get(o, names[i]);
@@ -48,14 +113,82 @@ static int rec_from_json(const json_t *o, struct rec *r)
     }
     if (r->failures > INT32_MAX || r->consecutive > INT32_MAX)
         return -1;
+    m = json_object_get(o, "methods");
+    if (m != NULL) {
+        want++;
+        if (methods_from_json(m, r) != 0)
+            return -1;
+    }
+    sn = json_object_get(o, "sends");
+    if (sn != NULL) {
+        want++;
+        if (sends_from_json(sn, r) != 0)
+            return -1;
+    }
+    if (json_object_size(o) != want)
+        return -1;
     return 0;
 }
 
 static json_t *rec_to_json(const struct rec *r)
 {
-    return json_pack("{sI sI sI sI}", "failures", (json_int_t)r->failures, "since",
-                     (json_int_t)r->since, "locked_until", (json_int_t)r->locked_until,
-                     "consecutive", (json_int_t)r->consecutive);
+    json_t *o = json_pack("{sI sI sI sI}", "failures", (json_int_t)r->failures, "since",
+                          (json_int_t)r->since, "locked_until", (json_int_t)r->locked_until,
+                          "consecutive", (json_int_t)r->consecutive);
+    size_t i;
+
+    if (o == NULL)
+        return NULL;
+    if (r->nmethods > 0) {
+        json_t *m = json_object();
+
+        if (m == NULL || json_object_set_new(o, "methods", m) != 0)
+            goto fail;
+        for (i = 0; i < r->nmethods; i++)
+            if (json_object_set_new(m, r->methods[i].name,
+                                    json_integer((json_int_t)r->methods[i].n)) != 0)
+                goto fail;
+    }
+    if (r->nsends > 0) {
+        json_t *a = json_array();
+
+        if (a == NULL || json_object_set_new(o, "sends", a) != 0)
+            goto fail;
+        for (i = 0; i < r->nsends; i++)
+            if (json_array_append_new(a, json_integer((json_int_t)r->sends[i])) != 0)
+                goto fail;
+    }
+    return o;
+
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static long long *method_slot(struct rec *r, const char *method, int create)
+{
+    size_t i;
+
+    for (i = 0; i < r->nmethods; i++)
+        if (strcmp(r->methods[i].name, method) == 0)
+            return &r->methods[i].n;
+    if (!create || r->nmethods >= MAX_METHODS)
+        return NULL;
+    snprintf(r->methods[r->nmethods].name, sizeof(r->methods[0].name), "%s", method);
+    r->methods[r->nmethods].n = 0;
+    return &r->methods[r->nmethods++].n;
+}
+
+/* Forget sends older than the sliding hour. A send time in the future (a
+ * clock set back) still counts: it only ever makes the cap stricter. */
+static void sends_prune(struct rec *r, time_t now)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < r->nsends; i++)
+        if (!(r->sends[i] <= (long long)now && (long long)now - r->sends[i] >= SEND_WINDOW))
+            r->sends[o++] = r->sends[i];
+    r->nsends = o;
 }
 
 /* Let time pass: an ended lockout, or a window older than failure_window,
@@ -67,6 +200,7 @@ static void rec_age(struct rec *r, time_t now, const struct sspr_config *cfg)
             r->failures = 0;
             r->since = 0;
             r->locked_until = 0;
+            r->nmethods = 0;
         }
         return;
     }
@@ -74,13 +208,20 @@ static void rec_age(struct rec *r, time_t now, const struct sspr_config *cfg)
         (long long)now - r->since >= (long long)cfg->failure_window) {
         r->failures = 0;
         r->since = 0;
+        r->nmethods = 0;
     }
 }
 
-static void rec_to_state(const struct rec *r, struct sspr_throttle_state *out)
+/* method: whose count goes into *mf (when both are non-NULL). */
+static void rec_to_state(struct rec *r, const char *method, struct sspr_throttle_state *out,
+                         int *mf)
 {
+    long long *m = method != NULL ? method_slot(r, method, 0) : NULL;
+
     out->failures = (int)r->failures;
     out->locked_until = (time_t)r->locked_until;
+    if (mf != NULL)
+        *mf = m != NULL ? (int)*m : 0;
 }
 
 /* Read and age the record: 0 (zeros when absent), 1 when corrupt, or a
@@ -123,7 +264,7 @@ int sspr_throttle_get(struct sspr_store *st, const char *key, time_t now,
         return SSPR_STORE_ECORRUPT; /* out stays locked (set above) */
     if (rc != 0)
         return rc;
-    rec_to_state(&r, out);
+    rec_to_state(&r, NULL, out, NULL);
     return 0;
 }
 
@@ -132,17 +273,19 @@ int sspr_throttle_locked(const struct sspr_throttle_state *s, time_t now)
     return s == NULL || (s->locked_until != 0 && now < s->locked_until);
 }
 
-int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
-                       const struct sspr_config *cfg, struct sspr_throttle_state *out)
+static int throttle_fail(struct sspr_store *st, const char *key, time_t now,
+                         const struct sspr_config *cfg, const char *method,
+                         struct sspr_throttle_state *out, int *mf)
 {
     struct rec r;
     json_t *o;
     int lockfd, rc;
 
+    set_method_locked(mf, cfg);
     if (out == NULL)
         return SSPR_STORE_EINVAL;
     set_locked(out, cfg);
-    if (st == NULL || key == NULL || cfg == NULL)
+    if (st == NULL || key == NULL || cfg == NULL || (method != NULL && !method_name_ok(method)))
         return SSPR_STORE_EINVAL;
     lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
     if (lockfd < 0)
@@ -160,6 +303,16 @@ int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
         r.failures++;
     if (r.consecutive < INT32_MAX)
         r.consecutive++;
+    if (method != NULL) {
+        long long *m = method_slot(&r, method, 1);
+
+        if (m == NULL) {
+            sspr_store_unlock(lockfd);
+            return SSPR_STORE_EINVAL;
+        }
+        if (*m < INT32_MAX)
+            (*m)++;
+    }
     /* Failures while locked still count, but do not extend the lockout:
      * otherwise anyone could keep an account locked by trying on. */
     if (r.consecutive >= cfg->max_consecutive)
@@ -174,12 +327,118 @@ int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
     sspr_store_unlock(lockfd);
     if (rc != SSPR_STORE_OK)
         return rc;
-    rec_to_state(&r, out);
+    rec_to_state(&r, method, out, mf);
+    return 0;
+}
+
+int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
+                       const struct sspr_config *cfg, struct sspr_throttle_state *out)
+{
+    return throttle_fail(st, key, now, cfg, NULL, out, NULL);
+}
+
+int sspr_throttle_fail_method(struct sspr_store *st, const char *key, time_t now,
+                              const struct sspr_config *cfg, const char *method,
+                              struct sspr_throttle_state *out, int *method_failures)
+{
+    if (method == NULL) {
+        set_method_locked(method_failures, cfg);
+        if (out != NULL)
+            set_locked(out, cfg);
+        return SSPR_STORE_EINVAL;
+    }
+    return throttle_fail(st, key, now, cfg, method, out, method_failures);
+}
+
+int sspr_throttle_get_method(struct sspr_store *st, const char *key, time_t now,
+                             const struct sspr_config *cfg, const char *method,
+                             struct sspr_throttle_state *out, int *method_failures)
+{
+    struct rec r;
+    int rc;
+
+    set_method_locked(method_failures, cfg);
+    if (out == NULL)
+        return SSPR_STORE_EINVAL;
+    set_locked(out, cfg);
+    if (st == NULL || key == NULL || cfg == NULL || !method_name_ok(method))
+        return SSPR_STORE_EINVAL;
+    rc = rec_load(st, key, now, cfg, &r);
+    if (rc == 1)
+        return SSPR_STORE_ECORRUPT;
+    if (rc != 0)
+        return rc;
+    rec_to_state(&r, method, out, method_failures);
+    return 0;
+}
+
+int sspr_throttle_method_locked(const struct sspr_throttle_state *s, int method_failures,
+                                time_t now, const struct sspr_config *cfg)
+{
+    if (s == NULL || cfg == NULL || sspr_throttle_locked(s, now))
+        return 1;
+    return method_failures >= cfg->max_failures_per_method;
+}
+
+int sspr_throttle_send(struct sspr_store *st, const char *key, time_t now,
+                       const struct sspr_config *cfg)
+{
+    struct rec r;
+    json_t *o;
+    int lockfd, rc;
+    size_t cap;
+
+    if (st == NULL || key == NULL || cfg == NULL || cfg->max_sends_per_hour < 1)
+        return SSPR_STORE_EINVAL;
+    cap = (size_t)cfg->max_sends_per_hour < MAX_SENDS ? (size_t)cfg->max_sends_per_hour
+                                                      : MAX_SENDS;
+    lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = rec_load(st, key, now, cfg, &r);
+    if (rc != 0) {
+        sspr_store_unlock(lockfd);
+        return rc == 1 ? SSPR_STORE_ECORRUPT : rc;
+    }
+    sends_prune(&r, now);
+    if (r.nsends >= cap) {
+        sspr_store_unlock(lockfd);
+        return 1;
+    }
+    /* Only the send list changes: a new code never resets a failure
+     * count (SECURITY.md 10). */
+    r.sends[r.nsends++] = (long long)now;
+    o = rec_to_json(&r);
+    rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
+    json_decref(o);
+    sspr_store_unlock(lockfd);
+    return rc == SSPR_STORE_OK ? 0 : rc;
+}
+
+int sspr_throttle_sends(struct sspr_store *st, const char *key, time_t now,
+                        const struct sspr_config *cfg, int *count)
+{
+    struct rec r;
+    int rc;
+
+    if (count == NULL)
+        return SSPR_STORE_EINVAL;
+    *count = INT32_MAX;
+    if (st == NULL || key == NULL || cfg == NULL)
+        return SSPR_STORE_EINVAL;
+    rc = rec_load(st, key, now, cfg, &r);
+    if (rc == 1)
+        return SSPR_STORE_ECORRUPT;
+    if (rc != 0)
+        return rc;
+    sends_prune(&r, now);
+    *count = (int)r.nsends;
     return 0;
 }
 
 int sspr_throttle_clear(struct sspr_store *st, const char *key)
 {
+    struct rec r;
     int lockfd, rc;
 
     if (st == NULL || key == NULL)
@@ -187,7 +446,30 @@ int sspr_throttle_clear(struct sspr_store *st, const char *key)
     lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
     if (lockfd < 0)
         return lockfd;
-    rc = sspr_store_remove(st, key);
+    memset(&r, 0, sizeof(r));
+    {
+        json_t *o = NULL;
+
+        rc = sspr_store_read(st, key, &o);
+        if (rc == SSPR_STORE_OK && rec_from_json(o, &r) != 0)
+            r.nsends = 0; /* corrupt: nothing to keep */
+        json_decref(o);
+    }
+    if (rc == SSPR_STORE_OK && r.nsends > 0) {
+        /* Keep the send times: unlocking is about failures, and must not
+         * reopen the door to flooding an inbox or a phone. */
+        struct rec keep;
+        json_t *o;
+
+        memset(&keep, 0, sizeof(keep));
+        keep.nsends = r.nsends;
+        memcpy(keep.sends, r.sends, sizeof(keep.sends));
+        o = rec_to_json(&keep);
+        rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
+        json_decref(o);
+    } else {
+        rc = sspr_store_remove(st, key);
+    }
     sspr_store_unlock(lockfd);
     return rc;
 }

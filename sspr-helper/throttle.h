@@ -24,7 +24,7 @@
 #define SSPR_THROTTLE_FOREVER ((time_t)INT64_MAX)
 
 struct sspr_throttle_state {
-    int failures;        /* failures inside the current window */
+    int failures;        /* failures inside the current window (all methods) */
     time_t locked_until; /* 0 when not locked out; SSPR_THROTTLE_FOREVER */
 };
 /* (The record also counts consecutive failures across windows, for
@@ -55,8 +55,52 @@ int sspr_throttle_locked(const struct sspr_throttle_state *s, time_t now);
 int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
                        const struct sspr_config *cfg, struct sspr_throttle_state *out);
 
-/* Forget failures and lockout (after a completed reset, or `unlock`). */
+/* Forget failures, per-method counts and lockout (after a completed reset,
+ * or `unlock`). Send times of the last hour are kept, so unlocking never
+ * lifts the send cap. */
 int sspr_throttle_clear(struct sspr_store *st, const char *key);
+
+/* ---- per method ---------------------------------------------------------------
+ * Method names are those of sspr_method_name ("totp", "recovery", "email",
+ * "sms", "questions"); anything else is SSPR_STORE_EINVAL. Per-method counts
+ * live in the same record and the same window as the total, and end with it
+ * (window expiry, lockout end, clear). */
+
+/* Like sspr_throttle_fail, and also count one failure of method. The total
+ * still drives max_failures / lockout / max_consecutive; the method's own
+ * count in this window goes to *method_failures (may be NULL). On an error
+ * *out is locked and *method_failures is at the cap: fail closed. */
+int sspr_throttle_fail_method(struct sspr_store *st, const char *key, time_t now,
+                              const struct sspr_config *cfg, const char *method,
+                              struct sspr_throttle_state *out, int *method_failures);
+
+/* Like sspr_throttle_get, plus method's failures in this window. Errors
+ * fail closed as above. */
+int sspr_throttle_get_method(struct sspr_store *st, const char *key, time_t now,
+                             const struct sspr_config *cfg, const char *method,
+                             struct sspr_throttle_state *out, int *method_failures);
+
+/* 1 when this method may not be used now: the subject is locked out, or
+ * method_failures reached max_failures_per_method (the other methods then
+ * still work until the total reaches max_failures). Else 0. */
+int sspr_throttle_method_locked(const struct sspr_throttle_state *s, int method_failures,
+                                time_t now, const struct sspr_config *cfg);
+
+/* ---- send cap -------------------------------------------------------------------
+ * Codes sent per subject, all channels together, in a sliding hour. */
+
+/* Ask to send one code now: 0 allowed (and counted), 1 capped
+ * (max_sends_per_hour reached in the last hour), or a negative store error
+ * (the caller must not send). Never changes failure counts or lockouts:
+ * a new code does not reset anything. Does not look at the lockout either:
+ * check sspr_throttle_locked first. */
+int sspr_throttle_send(struct sspr_store *st, const char *key, time_t now,
+                       const struct sspr_config *cfg);
+
+/* Sends in the last hour into *count (for show / doctor). 0 or a store
+ * error (*count INT32_MAX). */
+int sspr_throttle_sends(struct sspr_store *st, const char *key, time_t now,
+                        const struct sspr_config *cfg, int *count);
 
 /* Seconds to wait after the n-th failure: failure_delay * 2^(n-1), capped
  * at 30; 0 when failure_delay is 0. */

@@ -34,4 +34,13 @@ void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store);
 /* Store key of an account's record: "user-<uid>". */
 void sspr_local_user_key(unsigned long uid, char *key, size_t keylen);
 
+/* Change an account's record under its lock: read it (a missing one starts
+ * empty), stamp version/uid/user, call edit, write it back atomically only
+ * when edit returned 0. Returns SSPR_STORE_OK, a store error, or
+ * SSPR_LOCAL_EDIT_ABORTED when edit said no (nothing written). */
+#define SSPR_LOCAL_EDIT_ABORTED (-100)
+typedef int (*sspr_record_edit)(json_t *rec, void *ctx);
+int sspr_local_edit(struct sspr_store *st, unsigned long uid, const char *name,
+                    sspr_record_edit edit, void *ctx);
+
 #endif

@@ -124,6 +124,33 @@ static enum sspr_verify local_verify(struct sspr_backend *be, const struct sspr_
     return v;
 }
 
+int sspr_local_edit(struct sspr_store *st, unsigned long uid, const char *name,
+                    sspr_record_edit edit, void *ctx)
+{
+    char key[64];
+    json_t *rec = NULL;
+    int lockfd, rc;
+
+    sspr_local_user_key(uid, key, sizeof(key));
+    lockfd = sspr_store_lock(st, key, LOCK_TIMEOUT_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = sspr_store_read(st, key, &rec);
+    if (rc == SSPR_STORE_ENOENT) {
+        rec = json_object();
+        rc = rec != NULL ? SSPR_STORE_OK : SSPR_STORE_EIO;
+    }
+    if (rc == SSPR_STORE_OK) {
+        json_object_set_new(rec, "version", json_integer(1));
+        json_object_set_new(rec, "uid", json_integer((json_int_t)uid));
+        json_object_set_new(rec, "user", json_string(name));
+        rc = edit(rec, ctx) == 0 ? sspr_store_write(st, key, rec) : SSPR_LOCAL_EDIT_ABORTED;
+    }
+    json_decref(rec);
+    sspr_store_unlock(lockfd);
+    return rc;
+}
+
 void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store)
 {
     be->name = "local";

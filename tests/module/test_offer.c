@@ -148,14 +148,15 @@ static void test_empty_offer_no(void **state)
     assert_int_equal(spawned(fx), 0);
 }
 
-static void test_unset_authtok_offers(void **state)
+/* No PAM_AUTHTOK at all: the password prompt itself failed. That is not a
+ * request for help: ignore at once, no offer, no helper (SECURITY.md 3). */
+static void test_unset_authtok_ignored(void **state)
 {
     struct fixture *fx = *state;
     struct ocase c = { .tok = NULL, .argv = { NOHELPER }, .argc = 1 };
 
-    fx_reply(fx, R_ANSWER, "N");
-    assert_int_equal(run(fx, &c, 0), PAM_AUTH_ERR);
-    assert_int_equal(fx_count(fx, PAM_PROMPT_ECHO_ON, SSPR_OFFER_PROMPT), 1);
+    assert_int_equal(run(fx, &c, 0), PAM_IGNORE);
+    assert_int_equal(fx_count(fx, PAM_PROMPT_ECHO_ON, SSPR_OFFER_PROMPT), 0);
     assert_int_equal(spawned(fx), 0);
 }
 
@@ -274,7 +275,7 @@ int main(void)
         T(test_wrong_password_ignored), T(test_wrong_password_nohint),
         T(test_wrong_password_silent), T(test_hint_names_trigger),
         T(test_trigger_prefix_ignored), T(test_trigger_starts_reset),
-        T(test_empty_offer_no), T(test_unset_authtok_offers), T(test_empty_offer_yes),
+        T(test_empty_offer_no), T(test_unset_authtok_ignored), T(test_empty_offer_yes),
         T(test_offer_conv_failures), T(test_bad_options_refuse_reset),
         T(test_kiosk_other_user_ignored), T(test_kiosk_flow), T(test_kiosk_failures),
         T(test_wrong_password_execs_nothing),

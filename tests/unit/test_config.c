@@ -76,9 +76,38 @@ static void test_defaults(void **state)
     assert_int_equal(c.user_gates, 1);
     assert_int_equal(c.admin_gates, 2);
     assert_string_equal(c.admin_groups, "sudo wheel admin");
-    assert_int_equal(c.user_methods, SSPR_M_TOTP | SSPR_M_RECOVERY);
-    assert_int_equal(c.admin_methods, SSPR_M_TOTP | SSPR_M_RECOVERY);
+    assert_int_equal(c.user_methods, SSPR_M_TOTP | SSPR_M_RECOVERY | SSPR_M_EMAIL | SSPR_M_SMS);
+    assert_int_equal(c.admin_methods, SSPR_M_TOTP | SSPR_M_RECOVERY | SSPR_M_EMAIL | SSPR_M_SMS);
     assert_int_equal(c.show_hints, 0);
+    assert_string_equal(c.services, "");
+    assert_int_equal(c.questions_enabled, 0);
+    assert_int_equal(c.questions_asked, 2);
+    assert_int_equal(c.questions_required, 3);
+    assert_string_equal(c.notify_admins, "");
+    assert_int_equal(c.max_failures_per_method, 3);
+    assert_int_equal(c.max_sends_per_hour, 5);
+    assert_string_equal(c.smtp_url, "");
+    assert_false(sspr_config_email_on(&c));
+    assert_int_equal(c.starttls, SSPR_STARTTLS_REQUIRED);
+    assert_string_equal(c.email_auth_file, "");
+    assert_string_equal(c.email_from, "");
+    assert_string_equal(c.email_ca_file, "");
+    assert_int_equal(c.email_timeout, 20);
+    assert_string_equal(c.admin_contact, "");
+    assert_string_equal(c.templates_dir, SSPR_SYSCONF_DIR "/sspr/templates");
+    assert_int_equal(c.email_code_digits, 8);
+    assert_int_equal(c.email_code_lifetime, 600);
+    assert_string_equal(c.sms_url, "");
+    assert_false(sspr_config_sms_on(&c));
+    assert_int_equal(c.sms_method, SSPR_HTTP_POST);
+    assert_int_equal(c.sms_body, SSPR_SMS_JSON);
+    assert_string_equal(c.sms_body_template, "");
+    assert_string_equal(c.sms_auth_file, "");
+    assert_string_equal(c.sms_ca_file, "");
+    assert_int_equal(c.sms_timeout, 15);
+    assert_int_equal(c.sms_connect_timeout, 5);
+    assert_int_equal(c.sms_code_digits, 6);
+    assert_int_equal(c.sms_code_lifetime, 300);
     assert_int_equal(c.max_failures, 5);
     assert_int_equal(c.failure_window, 900);
     assert_int_equal(c.lockout, 900);
@@ -183,6 +212,102 @@ static void test_bools_and_enabled(void **state)
     assert_string_equal(c.pam_confdir, "");
 }
 
+static void test_delivery_and_policy_keys(void **state)
+{
+    struct sspr_config c;
+    char err[256], *out;
+    const char *text =
+        "[policy]\n"
+        "user_methods = totp email sms questions\n"
+        "admin_methods = totp sms\n"
+        "services = login  gdm-password\n"
+        "questions_enabled = yes\n"
+        "questions_asked = 3\n"
+        "questions_required = 5\n"
+        "notify_admins = sec@example.com  ops+sspr@example.org\n"
+        "[throttle]\n"
+        "max_failures_per_method = 2\n"
+        "max_sends_per_hour = 10\n"
+        "[email]\n"
+        "smtp_url = smtps://mail.example.com:465\n"
+        "starttls = Optional\n"
+        "auth_file = /etc/sspr/smtp-auth\n"
+        "from = sspr@example.com\n"
+        "ca_file = /etc/ssl/certs/ca.pem\n"
+        "timeout = 30\n"
+        "admin_contact = helpdesk@example.com or ext. 4357\n"
+        "templates_dir = /srv/tmpl\n"
+        "code_digits = 10\n"
+        "code_lifetime = 86400\n"
+        "[sms]\n"
+        "url = https://api.twilio.com/2010-04-01/Accounts/ACxxx/Messages.json\n"
+        "method = get\n"
+        "body = form\n"
+        "body_template = To={{phone}}&From=+15550000000&Body={{text}}\n"
+        "auth_file = /etc/sspr/sms-auth\n"
+        "timeout = 60\n"
+        "connect_timeout = 30\n"
+        "code_digits = 7\n"
+        "code_lifetime = 600\n";
+
+    (void)state;
+    sspr_config_defaults(&c);
+    assert_int_equal(parse_str(&c, text, err, sizeof(err)), 0);
+    assert_int_equal(c.user_methods, SSPR_M_TOTP | SSPR_M_EMAIL | SSPR_M_SMS | SSPR_M_QUESTIONS);
+    assert_int_equal(c.admin_methods, SSPR_M_TOTP | SSPR_M_SMS);
+    assert_string_equal(c.services, "login gdm-password");
+    assert_int_equal(c.questions_enabled, 1);
+    assert_int_equal(c.questions_asked, 3);
+    assert_int_equal(c.questions_required, 5);
+    assert_string_equal(c.notify_admins, "sec@example.com ops+sspr@example.org");
+    assert_int_equal(c.max_failures_per_method, 2);
+    assert_int_equal(c.max_sends_per_hour, 10);
+    assert_true(sspr_config_email_on(&c));
+    assert_string_equal(c.smtp_url, "smtps://mail.example.com:465");
+    assert_int_equal(c.starttls, SSPR_STARTTLS_OPTIONAL);
+    assert_string_equal(c.email_from, "sspr@example.com");
+    assert_string_equal(c.admin_contact, "helpdesk@example.com or ext. 4357");
+    assert_int_equal(c.email_code_digits, 10);
+    assert_true(sspr_config_sms_on(&c));
+    assert_int_equal(c.sms_method, SSPR_HTTP_GET);
+    assert_int_equal(c.sms_body, SSPR_SMS_FORM);
+    assert_string_equal(c.sms_body_template, "To={{phone}}&From=+15550000000&Body={{text}}");
+    assert_int_equal(c.sms_connect_timeout, 30);
+    assert_int_equal(c.sms_code_lifetime, 600);
+    /* Printed as it reads back. */
+    out = printed(&c);
+    assert_non_null(strstr(out, "\n[email]\nsmtp_url = smtps://mail.example.com:465\n"
+                                "starttls = optional\n"));
+    assert_non_null(strstr(out, "method = GET\nbody = form\n"));
+    free(out);
+
+    /* Plain SMTP and plain HTTP: loopback only. */
+    sspr_config_defaults(&c);
+    assert_int_equal(parse_str(&c,
+                               "[email]\nsmtp_url = smtp://127.0.0.1:2525\nstarttls = off\n"
+                               "from = a@example.com\nauth_file = /x\n"
+                               "[sms]\nurl = http://localhost:8080/sms\n",
+                               err, sizeof(err)),
+                     0);
+    assert_int_equal(parse_str(&c, "[sms]\nurl = http://[::1]:8080/sms\n", err, sizeof(err)), 0);
+    assert_int_equal(parse_str(&c, "[sms]\nurl = http://127.9.8.7/sms\n", err, sizeof(err)), 0);
+    assert_int_equal(parse_str(&c, "[sms]\nurl = http://127.0.0.1.evil.com/\n", err, sizeof(err)),
+                     -1);
+    assert_int_equal(parse_str(&c, "[sms]\nurl = http://localhost@evil.com/\n", err, sizeof(err)),
+                     -1);
+    assert_int_equal(parse_str(&c, "[sms]\nurl = http://evil.com#@127.0.0.1/\n", err, sizeof(err)),
+                     -1);
+    assert_true(sspr_url_is_loopback("smtp://LOCALHOST:25"));
+    assert_true(sspr_url_is_loopback("https://user:pw@127.0.0.1/x"));
+    assert_false(sspr_url_is_loopback("https://128.0.0.1/"));
+    assert_false(sspr_url_is_loopback("https://127.0.0.1:80@evil.com/"));
+    assert_false(sspr_url_is_loopback("no-scheme"));
+    /* Empty values turn the gates off again. */
+    assert_int_equal(parse_str(&c, "[email]\nsmtp_url =\n[sms]\nurl =\n", err, sizeof(err)), 0);
+    assert_false(sspr_config_email_on(&c));
+    assert_false(sspr_config_sms_on(&c));
+}
+
 static void test_indented_lines_are_keys(void **state)
 {
     struct sspr_config c;
@@ -207,8 +332,10 @@ static const struct {
     const char *text;
     const char *err;
 } bad[] = {
-    { "[general]\nflow_timeout = 60\n[email]\nserver = x\n", "line 3: unknown section [email]" },
-    { "[general]\n\n[sms]\n", "line 3: unknown section [sms]" },
+    { "[general]\nflow_timeout = 60\n[mail]\nserver = x\n", "line 3: unknown section [mail]" },
+    { "[general]\n\n[http]\n", "line 3: unknown section [http]" },
+    { "[general]\nflow_timeout = 60\n[email]\nserver = x\n",
+      "line 4: unknown key 'server' in [email]" },
     { "[general]\nfoo = 1\n", "line 2: unknown key 'foo' in [general]" },
     { "[general]\nlockout = 60\n", "line 2: unknown key 'lockout' in [general]" },
     { "[throttle]\nlockout = 60\n\nlockout = 90\n", "line 4: duplicate key 'lockout' in [throttle]" },
@@ -230,8 +357,47 @@ static const struct {
     { "[general]\nstate_dir = var/lib/sspr\n", "line 2: state_dir: must be an absolute path" },
     { "[general]\nissuer = a:b\n",
       "line 2: issuer: control characters and ':' are not allowed" },
-    { "[policy]\nuser_methods = totp sms\n",
-      "line 2: user_methods: unknown method (known: totp recovery)" },
+    { "[policy]\nuser_methods = totp fax\n",
+      "line 2: user_methods: unknown method (known: totp recovery email sms questions)" },
+    { "[policy]\nadmin_methods = totp questions\n",
+      "line 2: admin_methods: security questions are never allowed for administrators" },
+    { "[policy]\nuser_methods = totp questions\n",
+      "[policy] user_methods lists questions but questions_enabled = no" },
+    { "[policy]\nquestions_enabled = yes\nquestions_asked = 4\n",
+      "[policy] questions_asked (4) is more than questions_required (3)" },
+    { "[policy]\nservices = sshd log/in\n", "line 2: services: not a list of PAM service names" },
+    { "[policy]\nnotify_admins = a@example.com b@\n",
+      "line 2: notify_admins: not a list of email addresses" },
+    { "[throttle]\nmax_sends_per_hour = 0\n",
+      "line 2: max_sends_per_hour: must be between 1 and 50" },
+    { "[throttle]\nmax_failures_per_method = 21\n",
+      "line 2: max_failures_per_method: must be between 1 and 20" },
+    { "[email]\nsmtp_url = http://mail.example.com\n",
+      "line 2: smtp_url: must start with smtp:// or smtps://" },
+    { "[email]\nsmtp_url = smtp://mail example.com\n",
+      "line 2: smtp_url: spaces, control and non-ASCII characters are not allowed" },
+    { "[email]\nsmtp_url = smtp://\n", "line 2: smtp_url: no host name in the URL" },
+    { "[email]\nsmtp_url = smtp://mail.example.com:587\n",
+      "[email] from is required when smtp_url is set" },
+    { "[email]\nsmtp_url = smtp://mail.example.com:587\nfrom = a@example.com\nstarttls = off\n",
+      "[email] starttls = off is allowed only for a loopback smtp_url (127.0.0.1, ::1, "
+      "localhost)" },
+    { "[email]\nsmtp_url = smtp://mail.example.com\nfrom = a@example.com\nstarttls = optional\n"
+      "auth_file = /etc/sspr/smtp-auth\n",
+      "[email] starttls = optional with auth_file could send the SMTP password in clear text: "
+      "use starttls = required or smtps://" },
+    { "[email]\nstarttls = maybe\n", "line 2: starttls: must be one of: required optional off" },
+    { "[email]\nfrom = not-an-address\n", "line 2: from: not a valid email address" },
+    { "[email]\ncode_digits = 5\n", "line 2: code_digits: must be between 6 and 10" },
+    { "[email]\ncode_lifetime = 86401\n", "line 2: code_lifetime: must be between 60 and 86400" },
+    { "[sms]\nurl = http://sms.example.com/send\n",
+      "line 2: url: http:// is allowed only for 127.0.0.1, ::1 or localhost; use https://" },
+    { "[sms]\nurl = ftp://sms.example.com/send\n", "line 2: url: must start with https://" },
+    { "[sms]\nurl = https://sms.example.com/\nmethod = GET\n",
+      "[sms] method = GET needs body = form (the query string)" },
+    { "[sms]\ncode_lifetime = 601\n", "line 2: code_lifetime: must be between 60 and 600" },
+    { "[sms]\nbody_template = {\"to\":\"\x01\"}\n",
+      "line 2: body_template: control characters are not allowed" },
     { "[policy]\nuser_methods = ,\n", "line 2: user_methods: at least one method is required" },
     { "[policy]\nenabled = some\n", "line 2: enabled: must be all, none or group:NAME" },
     { "[policy]\nenabled = group:\n", "line 2: enabled: must be all, none or group:NAME" },
@@ -310,7 +476,7 @@ static void test_print_round_trip(void **state)
     assert_non_null(strstr(a, "[general]\n"));
     assert_non_null(strstr(a, "enabled = group:wheel\n"));
     assert_non_null(strstr(a, "user_methods = recovery\n"));
-    assert_non_null(strstr(a, "admin_methods = totp recovery\n"));
+    assert_non_null(strstr(a, "admin_methods = totp recovery email sms\n"));
     assert_non_null(strstr(a, "show_hints = yes\n"));
     /* Its output is itself a valid config that means the same. */
     sspr_config_defaults(&d);
@@ -332,10 +498,17 @@ static void test_methods_helpers(void **state)
     assert_int_equal(m, SSPR_M_RECOVERY);
     assert_int_equal(sspr_methods_parse("", &m), 0);
     assert_int_equal(m, 0);
-    assert_int_equal(sspr_methods_parse("totp email", &m), -1);
+    assert_int_equal(sspr_methods_parse("totp email", &m), 0);
+    assert_int_equal(m, SSPR_M_TOTP | SSPR_M_EMAIL);
+    assert_int_equal(sspr_methods_parse("sms,questions", &m), 0);
+    assert_int_equal(m, SSPR_M_SMS | SSPR_M_QUESTIONS);
+    assert_int_equal(sspr_methods_parse("totp fax", &m), -1);
     assert_int_equal(sspr_methods_parse("totpx", &m), -1);
     assert_string_equal(sspr_method_name(SSPR_M_TOTP), "totp");
     assert_string_equal(sspr_method_name(SSPR_M_RECOVERY), "recovery");
+    assert_string_equal(sspr_method_name(SSPR_M_EMAIL), "email");
+    assert_string_equal(sspr_method_name(SSPR_M_SMS), "sms");
+    assert_string_equal(sspr_method_name(SSPR_M_QUESTIONS), "questions");
     assert_null(sspr_method_name(1u << 20));
 }
 
@@ -504,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_parse_all_types),
         cmocka_unit_test(test_bools_and_enabled),
+        cmocka_unit_test(test_delivery_and_policy_keys),
         cmocka_unit_test(test_indented_lines_are_keys),
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_nul_and_long_lines),

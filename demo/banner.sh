@@ -1,0 +1,31 @@
+#!/bin/sh
+# The demo's instructions (printed when the sandbox opens, and by `help`).
+d=${SSPR_DEMO_DIR:-/root/sspr-demo}
+if [ -t 1 ]; then
+    b=$(printf '\033[1m') c=$(printf '\033[1;36m') y=$(printf '\033[1;33m') n=$(printf '\033[0m')
+else
+    b= c= y= n=
+fi
+secret=$(cat "$d/totp-secret" 2>/dev/null)
+codes=$(head -4 "$d/recovery-codes" 2>/dev/null | tr '\n' ' ')
+cat <<EOF
+
+${b}pam_sspr demo: "Forgot your password?" at the Linux login prompt${n}
+You are root in a throwaway sandbox. The user ${b}demo${n} has forgotten their password
+(nobody knows it), but registered an authenticator app and recovery codes.
+
+  authenticator secret  ${y}${secret}${n}   (any TOTP app; or just run ${c}demo-code${n})
+  recovery codes        ${y}${codes}${n}(and 6 more in $d/recovery-codes; each works once)
+
+${b}Reset demo's password over SSH${n}
+  1. ${c}demo-code${n}              the code demo's app shows right now (good for about a minute)
+  2. ${c}ssh demo@localhost${n}     at ${b}Password:${n} just press ${b}Enter${n}, answer ${b}y${n}, type the code,
+                            then a new password twice (12+ characters, not a common one)
+  3. at the next ${b}Password:${n} type the new password: you are demo. ${c}exit${n} comes back here.
+
+${b}Or at the console${n}   ${c}login demo${n} (the same steps), or ${c}login${n} and type ${b}reset${n} at
+  "login:" (kiosk mode: it asks which account to reset and never lets "reset" in).
+  A wrong password says how to reset; ${c}sspr-helper show demo${n} shows the registration.
+
+${c}help${n} shows this again.  ${c}exit${n} leaves the sandbox and removes everything.
+EOF

@@ -1,0 +1,567 @@
+/*
+ * Email over SMTP with libcurl. See email.h.
+ */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "delivery/authfile.h"
+#include "delivery/email.h"
+#include "wipe.h"
+
+#define CONNECT_TIMEOUT_MAX 10L
+#define LINE_MAX_MAIL 998
+#define QP_LINE 76
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- addresses ------------------------------------------------------------------- */
+
+static int local_char(char c)
+{
+    /* RFC 5322 atext plus '.', without the quoting characters. */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr("!#$%&*+-/=?^_`{|}~.'", c) != NULL;
+}
+
+int sspr_email_valid(const char *addr)
+{
+    const char *at, *d, *label;
+    size_t n, ln, i;
+    int dots = 0;
+
+    if (addr == NULL)
+        return 0;
+    n = strnlen(addr, SSPR_EMAIL_MAX_ADDR + 1);
+    if (n < 3 || n > SSPR_EMAIL_MAX_ADDR)
+        return 0;
+    at = strchr(addr, '@');
+    if (at == NULL || strchr(at + 1, '@') != NULL)
+        return 0;
+    ln = (size_t)(at - addr);
+    if (ln == 0 || ln > 64 || addr[0] == '.' || addr[ln - 1] == '.')
+        return 0;
+    for (i = 0; i < ln; i++) {
+        if (!local_char(addr[i]) || (addr[i] == '.' && addr[i + 1] == '.'))
+            return 0;
+    }
+    d = at + 1;
+    if (*d == '\0' || strlen(d) > 253)
+        return 0;
+    label = d;
+    for (;;) {
+        const char *end = label + strcspn(label, ".");
+        size_t len = (size_t)(end - label);
+
+        if (len == 0 || len > 63 || label[0] == '-' || end[-1] == '-')
+            return 0;
+        for (i = 0; i < len; i++) {
+            char c = label[i];
+
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-'))
+                return 0;
+        }
+        if (*end == '\0')
+            break;
+        dots++;
+        label = end + 1;
+    }
+    return dots > 0;
+}
+
+int sspr_email_mask(const char *addr, char *out, size_t outlen)
+{
+    const char *at;
+    int n;
+
+    if (out == NULL || outlen == 0)
+        return -1;
+    out[0] = '\0';
+    if (!sspr_email_valid(addr))
+        return -1;
+    at = strchr(addr, '@');
+    /* The first letter and the domain only; three stars whatever the
+     * length, so the hint does not tell the length either. */
+    n = snprintf(out, outlen, "%c***%s", addr[0], at);
+    if (n < 0 || (size_t)n >= outlen) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+const char *sspr_email_admin_contact(const struct sspr_config *cfg)
+{
+    if (cfg == NULL || cfg->admin_contact[0] == '\0')
+        return "your system administrator";
+    return cfg->admin_contact;
+}
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+static int is_smtps(const char *url)
+{
+    return strncasecmp(url, "smtps://", 8) == 0;
+}
+
+int sspr_email_check_config(const struct sspr_config *cfg, char *err, size_t errlen)
+{
+    set_err(err, errlen, "%s", "");
+    if (cfg == NULL || cfg->smtp_url[0] == '\0') {
+        set_err(err, errlen, "email is not configured ([email] smtp_url is empty)");
+        return -1;
+    }
+    if (strncasecmp(cfg->smtp_url, "smtp://", 7) != 0 && !is_smtps(cfg->smtp_url)) {
+        set_err(err, errlen, "[email] smtp_url must start with smtp:// or smtps://");
+        return -1;
+    }
+    if (!is_smtps(cfg->smtp_url) && !sspr_url_is_loopback(cfg->smtp_url)) {
+        if (cfg->starttls == SSPR_STARTTLS_OFF) {
+            set_err(err, errlen, "[email] starttls = off is allowed only for a loopback smtp_url");
+            return -1;
+        }
+        if (cfg->starttls == SSPR_STARTTLS_OPTIONAL && cfg->email_auth_file[0] != '\0') {
+            set_err(err, errlen,
+                    "[email] starttls = optional with auth_file could send the SMTP password "
+                    "in clear text: use starttls = required or smtps://");
+            return -1;
+        }
+    }
+    if (!sspr_email_valid(cfg->email_from)) {
+        set_err(err, errlen, "[email] from is not a valid address");
+        return -1;
+    }
+    if (cfg->email_auth_file[0] != '\0') {
+        struct sspr_auth a;
+        int rc = sspr_auth_load(cfg->email_auth_file, &a, err, errlen);
+
+        if (rc == 0 && (a.username[0] == '\0' || a.bearer[0] != '\0')) {
+            set_err(err, errlen, "%s: SMTP needs username and password", cfg->email_auth_file);
+            rc = -1;
+        }
+        sspr_auth_wipe(&a);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- building the message ------------------------------------------------------------- */
+
+struct mbuf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void mb_add(struct mbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 1024;
+        char *np;
+
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        np = malloc(ncap);
+        if (np == NULL) {
+            b->failed = 1;
+            return;
+        }
+        if (b->p != NULL) {
+            memcpy(np, b->p, b->len);
+            sspr_wipe(b->p, b->cap); /* the body holds a code */
+            free(b->p);
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void mb_str(struct mbuf *b, const char *s)
+{
+    mb_add(b, s, strlen(s));
+}
+
+static void mb_fmt(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void mb_fmt(struct mbuf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+        b->failed = 1;
+        return;
+    }
+    mb_add(b, tmp, (size_t)n);
+}
+
+static void mb_free(struct mbuf *b)
+{
+    if (b->p != NULL) {
+        sspr_wipe(b->p, b->cap);
+        free(b->p);
+    }
+    memset(b, 0, sizeof(*b));
+}
+
+static int ascii_only(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 0;
+    return 1;
+}
+
+static int has_crlf_or_ctl(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* RFC 5322 date in UTC: "Tue, 05 Mar 2024 14:03:07 +0000", locale-free. */
+static void mb_date(struct mbuf *b)
+{
+    static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (gmtime_r(&now, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+        tm.tm_mon > 11) {
+        b->failed = 1;
+        return;
+    }
+    mb_fmt(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
+           months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Subject: as is when ASCII, else RFC 2047 "B" encoded words of at most
+ * 45 bytes each (never splitting a UTF-8 sequence), folded. */
+static void mb_subject(struct mbuf *b, const char *subject)
+{
+    size_t n = strlen(subject), pos = 0;
+    int first = 1;
+
+    mb_str(b, "Subject: ");
+    if (ascii_only(subject)) {
+        mb_add(b, subject, n);
+        mb_str(b, "\r\n");
+        return;
+    }
+    while (pos < n) {
+        size_t take = n - pos > 45 ? 45 : n - pos;
+        char enc[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];
+
+        /* Back off to the start of a UTF-8 sequence. */
+        while (pos + take < n && take > 0 &&
+               ((unsigned char)subject[pos + take] & 0xc0) == 0x80)
+            take--;
+        if (take == 0) {
+            b->failed = 1;
+            return;
+        }
+        sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)subject + pos, take,
+                          sodium_base64_VARIANT_ORIGINAL);
+        mb_fmt(b, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", enc);
+        first = 0;
+        pos += take;
+    }
+    mb_str(b, "\r\n");
+}
+
+/* The body with CRLF line ends; quoted-printable when it is not ASCII. */
+static int mb_body(struct mbuf *b, const char *body, int qp, char *err, size_t errlen)
+{
+    const char *p = body;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, "\n");
+        size_t raw = n;
+
+        if (raw > 0 && p[raw - 1] == '\r')
+            raw--;
+        if (!qp) {
+            if (raw > LINE_MAX_MAIL) {
+                set_err(err, errlen, "a body line is longer than %d bytes", LINE_MAX_MAIL);
+                return -1;
+            }
+            mb_add(b, p, raw);
+        } else {
+            size_t i, col = 0;
+
+            for (i = 0; i < raw; i++) {
+                unsigned char c = (unsigned char)p[i];
+                char enc[4];
+                size_t w;
+                int last = i + 1 == raw;
+
+                if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last)) {
+                    enc[0] = (char)c;
+                    w = 1;
+                } else {
+                    snprintf(enc, sizeof(enc), "=%02X", c);
+                    w = 3;
+                }
+                /* Soft break: lines of at most 76 including the '='. */
+                if (col + w > QP_LINE - 1) {
+                    mb_str(b, "=\r\n");
+                    col = 0;
+                }
+                mb_add(b, enc, w);
+                col += w;
+            }
+        }
+        mb_str(b, "\r\n");
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+    return 0;
+}
+
+static int build_message(const struct sspr_config *cfg, const char *to, const char *subject,
+                         const char *body, struct mbuf *m, char *err, size_t errlen)
+{
+    unsigned char rnd[16];
+    char hex[33];
+    const char *domain = strchr(cfg->email_from, '@') + 1;
+    int qp = !ascii_only(body);
+
+    mb_date(m);
+    mb_fmt(m, "From: <%s>\r\n", cfg->email_from);
+    mb_fmt(m, "To: <%s>\r\n", to);
+    mb_subject(m, subject);
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    mb_fmt(m, "Message-ID: <%s.sspr@%s>\r\n", hex, domain);
+    mb_str(m, "MIME-Version: 1.0\r\n");
+    mb_str(m, "Content-Type: text/plain; charset=utf-8\r\n");
+    mb_fmt(m, "Content-Transfer-Encoding: %s\r\n", qp ? "quoted-printable" : "7bit");
+    mb_str(m, "Auto-Submitted: auto-generated\r\n");
+    mb_str(m, "X-Auto-Response-Suppress: All\r\n");
+    mb_str(m, "\r\n");
+    if (mb_body(m, body, qp, err, errlen) != 0)
+        return -1;
+    if (m->failed) {
+        set_err(err, errlen, "out of memory building the message");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+struct reader {
+    const char *p;
+    size_t len, pos;
+};
+
+static size_t read_cb(char *dst, size_t size, size_t nmemb, void *userp)
+{
+    struct reader *r = userp;
+    size_t room = size * nmemb, n = r->len - r->pos;
+
+    if (n > room)
+        n = room;
+    memcpy(dst, r->p + r->pos, n);
+    r->pos += n;
+    return n;
+}
+
+static void curl_error(CURLcode rc, const char *ebuf, long smtp_code, int timeout,
+                       char *err, size_t errlen)
+{
+    const char *detail = ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc);
+
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+        set_err(err, errlen, "cannot connect to the SMTP server: %s", detail);
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        set_err(err, errlen, "cannot resolve the SMTP server's host name: %s", detail);
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        set_err(err, errlen, "the SMTP server did not finish within %d s: %s", timeout, detail);
+        break;
+    case CURLE_USE_SSL_FAILED:
+        set_err(err, errlen, "the SMTP server does not offer STARTTLS (starttls = required)");
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+        set_err(err, errlen, "TLS with the SMTP server failed: %s", detail);
+        break;
+    case CURLE_LOGIN_DENIED:
+        set_err(err, errlen, "the SMTP server refused the login (auth_file): %s", detail);
+        break;
+    default:
+        if (smtp_code >= 400)
+            set_err(err, errlen, "the SMTP server refused the mail (SMTP %ld): %s", smtp_code,
+                    detail);
+        else
+            set_err(err, errlen, "sending mail failed: %s", detail);
+        break;
+    }
+}
+
+int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *subject,
+                    const char *body, char *err, size_t errlen)
+{
+    struct mbuf m = { NULL, 0, 0, 0 };
+    struct sspr_auth auth;
+    struct reader rd;
+    struct curl_slist *rcpt = NULL;
+    char ebuf[CURL_ERROR_SIZE], cerr[256], addr[SSPR_CFG_ADDR + 3];
+    CURL *h = NULL;
+    CURLcode rc;
+    long code = 0, conn_to;
+    int ret = -1;
+
+    set_err(err, errlen, "%s", "");
+    memset(&auth, 0, sizeof(auth));
+    if (cfg == NULL || to == NULL || subject == NULL || body == NULL) {
+        set_err(err, errlen, "invalid arguments");
+        return -1;
+    }
+    if (sspr_email_check_config(cfg, cerr, sizeof(cerr)) != 0) {
+        set_err(err, errlen, "%s", cerr);
+        return -1;
+    }
+    if (!sspr_email_valid(to)) {
+        set_err(err, errlen, "not a valid recipient address");
+        return -1;
+    }
+    /* No header can be added: one line each, nothing else. */
+    if (has_crlf_or_ctl(subject) || subject[0] == '\0' ||
+        strlen(subject) > SSPR_EMAIL_MAX_SUBJECT) {
+        set_err(err, errlen, "the subject must be one line of 1..%d bytes without control "
+                             "characters", SSPR_EMAIL_MAX_SUBJECT);
+        return -1;
+    }
+    if (strlen(body) > SSPR_EMAIL_MAX_BODY) {
+        set_err(err, errlen, "the body is larger than %d bytes", SSPR_EMAIL_MAX_BODY);
+        return -1;
+    }
+    if (build_message(cfg, to, subject, body, &m, err, errlen) != 0)
+        goto out;
+    if (cfg->email_auth_file[0] != '\0' &&
+        sspr_auth_load(cfg->email_auth_file, &auth, err, errlen) != 0)
+        goto out;
+
+    h = curl_easy_init();
+    if (h == NULL) {
+        set_err(err, errlen, "cannot start libcurl");
+        goto out;
+    }
+    snprintf(addr, sizeof(addr), "<%s>", to);
+    rcpt = curl_slist_append(NULL, addr);
+    if (rcpt == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    rd.p = m.p;
+    rd.len = m.len;
+    rd.pos = 0;
+    ebuf[0] = '\0';
+    conn_to = cfg->email_timeout < CONNECT_TIMEOUT_MAX ? cfg->email_timeout : CONNECT_TIMEOUT_MAX;
+    snprintf(addr, sizeof(addr), "<%s>", cfg->email_from);
+
+    rc = CURLE_OK;
+#define SET(opt, val) \
+    do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
+    SET(CURLOPT_ERRORBUFFER, ebuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_URL, cfg->smtp_url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+    SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_PROXY, "");
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (cfg->email_ca_file[0] != '\0')
+        SET(CURLOPT_CAINFO, cfg->email_ca_file);
+    if (!is_smtps(cfg->smtp_url)) {
+        long use = cfg->starttls == SSPR_STARTTLS_REQUIRED   ? (long)CURLUSESSL_ALL
+                   : cfg->starttls == SSPR_STARTTLS_OPTIONAL ? (long)CURLUSESSL_TRY
+                                                             : (long)CURLUSESSL_NONE;
+
+        SET(CURLOPT_USE_SSL, use);
+    } else {
+        SET(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    }
+    SET(CURLOPT_CONNECTTIMEOUT, conn_to);
+    SET(CURLOPT_TIMEOUT, (long)cfg->email_timeout);
+    if (auth.username[0] != '\0') {
+        SET(CURLOPT_USERNAME, auth.username);
+        SET(CURLOPT_PASSWORD, auth.password);
+    }
+    SET(CURLOPT_MAIL_FROM, addr);
+    SET(CURLOPT_MAIL_RCPT, rcpt);
+    SET(CURLOPT_READFUNCTION, read_cb);
+    SET(CURLOPT_READDATA, &rd);
+    SET(CURLOPT_UPLOAD, 1L);
+    SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)m.len);
+#undef SET
+    if (rc != CURLE_OK) {
+        set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
+        goto out;
+    }
+    rc = curl_easy_perform(h);
+    /* The password was copied into the handle: forget ours now. */
+    sspr_auth_wipe(&auth);
+    if (rc != CURLE_OK) {
+        (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        curl_error(rc, ebuf, code, cfg->email_timeout, err, errlen);
+        goto out;
+    }
+    ret = 0;
+
+out:
+    if (h != NULL)
+        curl_easy_cleanup(h);
+    curl_slist_free_all(rcpt);
+    sspr_auth_wipe(&auth);
+    mb_free(&m);
+    return ret;
+}

@@ -1,0 +1,342 @@
+/*
+ * Registration at sign-in (account stage). The user has just signed in, so
+ * unlike the reset path this may say what is registered and what is
+ * missing. Declining is allowed unless register_at_login = require; any
+ * failure here ends with RESULT and never blocks the login on its own (the
+ * module maps everything but "required" to PAM_IGNORE).
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "enroll.h"
+#include "policy.h"
+#include "qr.h"
+#include "register.h"
+#include "wipe.h"
+
+#define TRIES 3
+#define INFO_CHUNK 480   /* PAM messages are at most 512 bytes */
+#define REGISTRABLE (SSPR_M_TOTP | SSPR_M_RECOVERY)
+
+static const char *label(unsigned m)
+{
+    switch (m) {
+    case SSPR_M_TOTP: return "authenticator app";
+    case SSPR_M_RECOVERY: return "recovery codes";
+    default: return "other";
+    }
+}
+
+static int popcount(unsigned v)
+{
+    int n = 0;
+    for (; v != 0; v &= v - 1)
+        n++;
+    return n;
+}
+
+/* Send text as INFO messages, split at line ends to fit a PAM message. */
+static void show(struct sspr_flow *f, const char *text)
+{
+    char chunk[INFO_CHUNK + 1];
+    size_t used = 0;
+
+    while (*text != '\0') {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl ? (size_t)(nl - text) : strlen(text);
+        if (n > INFO_CHUNK)
+            n = INFO_CHUNK;
+        if (used > 0 && used + 1 + n > INFO_CHUNK) {
+            chunk[used] = '\0';
+            sspr_chan_info(&f->ch, chunk);
+            used = 0;
+        }
+        if (used > 0)
+            chunk[used++] = '\n';
+        memcpy(chunk + used, text, n);
+        used += n;
+        text += n;
+        if (*text == '\n')
+            text++;
+    }
+    if (used > 0) {
+        chunk[used] = '\0';
+        sspr_chan_info(&f->ch, chunk);
+    }
+}
+
+/* -1 channel broken, else 1 for yes, 0 for no. Empty takes the default. */
+static int ask_yes(struct sspr_flow *f, const char *prompt, int dflt)
+{
+    char a[SSPR_ANSWER_MAX + 1];
+    int yes;
+
+    if (sspr_chan_prompt(&f->ch, 1, prompt, a) != 0)
+        return -1;
+    if (a[0] == '\0')
+        yes = dflt;
+    else
+        yes = strcasecmp(a, "y") == 0 || strcasecmp(a, "yes") == 0;
+    return yes;
+}
+
+struct set_field {
+    const char *field;
+    json_t *value;
+};
+
+static int set_field(json_t *rec, void *vctx)
+{
+    struct set_field *sf = vctx;
+    return json_object_set(rec, sf->field, sf->value);
+}
+
+static int save(struct sspr_flow *f, const char *field, json_t *value)
+{
+    struct set_field sf = { field, value };
+    int rc = sspr_local_edit(&f->store, f->acct.uid, f->acct.name, set_field, &sf);
+    if (rc != SSPR_STORE_OK) {
+        sspr_chan_error(&f->ch, "Your registration could not be saved. Try again at your next sign-in.");
+        sspr_audit(&f->audit, "register-fail", "reason=store");
+    }
+    return rc == SSPR_STORE_OK ? 0 : -1;
+}
+
+/* Returns 1 registered, 0 not, -1 channel broken. */
+static int reg_totp(struct sspr_flow *f)
+{
+    struct sspr_new_totp nt;
+    char key[96], a[SSPR_ANSWER_MAX + 1];
+    char *qr;
+    int ok = 0;
+
+    if (sspr_new_totp_make(f->cfg, f->acct.name, &nt) != 0)
+        return 0;
+    sspr_chan_info(&f->ch, "Add this account to your authenticator app: scan the QR code, "
+                           "or enter the key by hand (time-based, 6 digits).");
+    if ((qr = sspr_qr_render(nt.uri)) != NULL) {
+        show(f, qr);
+        free(qr);
+    }
+    sspr_group4(nt.b32, key, sizeof(key));
+    char line[160];
+    snprintf(line, sizeof(line), "Key: %s", key);
+    sspr_chan_info(&f->ch, line);
+    for (int t = 0; t < TRIES && !ok; t++) {
+        int64_t step = -1;
+        if (sspr_chan_prompt(&f->ch, 1, "Code shown in the app: ", a) != 0) {
+            ok = -1;
+            break;
+        }
+        if (sspr_totp_verify(nt.secret, sizeof(nt.secret), time(NULL), a, -1, &step) == 0) {
+            /* the confirming code is spent: it cannot start a reset later */
+            json_t *obj = sspr_new_totp_json(&nt, (long long)step);
+            ok = obj != NULL && save(f, "totp", obj) == 0;
+            json_decref(obj);
+            if (!ok)
+                break;
+        } else {
+            sspr_chan_error(&f->ch, "That code does not match. Check the app's clock and the key, "
+                                    "then try the code it shows now.");
+        }
+    }
+    SSPR_WIPE_ARRAY(a);
+    SSPR_WIPE_ARRAY(key);
+    SSPR_WIPE_ARRAY(line);
+    sspr_new_totp_wipe(&nt);
+    if (ok == 1)
+        sspr_chan_info(&f->ch, "Authenticator app registered.");
+    return ok;
+}
+
+static int reg_recovery(struct sspr_flow *f)
+{
+    struct sspr_new_recovery nr;
+    char text[64 + SSPR_RECOVERY_COUNT * (SSPR_RECOVERY_CODE_LEN + 4)];
+    char a[SSPR_ANSWER_MAX + 1];
+    size_t o;
+    int ok = 0;
+
+    if (sspr_new_recovery_make(&nr) != 0)
+        return 0;
+    o = (size_t)snprintf(text, sizeof(text), "Your recovery codes (each works once):");
+    for (int i = 0; i < SSPR_RECOVERY_COUNT && o < sizeof(text); i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %s", nr.codes[i]);
+    sspr_chan_info(&f->ch, text);
+    sspr_chan_info(&f->ch, "They are shown only now. Write them down or keep them in a password "
+                           "manager, away from this computer.");
+    for (int t = 0; t < TRIES && !ok; t++) {
+        if (sspr_chan_prompt(&f->ch, 1, "Type \"saved\" once you have stored them: ", a) != 0) {
+            ok = -1;
+            break;
+        }
+        if (strcasecmp(a, "saved") == 0)
+            ok = save(f, "recovery", nr.stored) == 0 ? 1 : 0;
+        if (ok == 0 && strcasecmp(a, "saved") == 0)
+            break;
+    }
+    SSPR_WIPE_ARRAY(text);
+    SSPR_WIPE_ARRAY(a);
+    sspr_new_recovery_wipe(&nr);
+    if (ok == 1)
+        sspr_chan_info(&f->ch, "Recovery codes registered.");
+    return ok;
+}
+
+/* Pick the next method: the only one left, or ask. 0 = the user stopped. */
+static int choose(struct sspr_flow *f, unsigned options, unsigned *out)
+{
+    unsigned list[8];
+    char menu[256], a[SSPR_ANSWER_MAX + 1];
+    int n = 0;
+    size_t o;
+
+    for (unsigned m = 1; m != 0 && m <= REGISTRABLE; m <<= 1)
+        if (options & m)
+            list[n++] = m;
+    if (n == 0)
+        return 0;
+    if (n == 1) {
+        *out = list[0];
+        return 1;
+    }
+    o = (size_t)snprintf(menu, sizeof(menu), "Methods you can register:");
+    for (int i = 0; i < n && o < sizeof(menu); i++)
+        o += (size_t)snprintf(menu + o, sizeof(menu) - o, "\n  %d) %s", i + 1, label(list[i]));
+    sspr_chan_info(&f->ch, menu);
+    for (int t = 0; t < TRIES; t++) {
+        if (sspr_chan_prompt(&f->ch, 1, "Number (Enter to stop): ", a) != 0)
+            return -1;
+        if (a[0] == '\0')
+            return 0;
+        if (a[1] == '\0' && a[0] >= '1' && a[0] < '1' + n) {
+            *out = list[a[0] - '1'];
+            return 1;
+        }
+        sspr_chan_error(&f->ch, "Type one of the numbers shown.");
+    }
+    return 0;
+}
+
+static int stamp(json_t *rec, void *ctx)
+{
+    (void)ctx;
+    return json_object_set_new(rec, "registered", json_integer((json_int_t)time(NULL)));
+}
+
+/* When the record last said "registration complete" (0: never). */
+static time_t registered_at(struct sspr_flow *f)
+{
+    char key[64];
+    json_t *rec = NULL;
+    time_t t = 0;
+
+    sspr_local_user_key(f->acct.uid, key, sizeof(key));
+    if (sspr_store_read(&f->store, key, &rec) == SSPR_STORE_OK) {
+        json_t *v = json_object_get(rec, "registered");
+        t = json_is_integer(v) ? (time_t)json_integer_value(v) : 0;
+        json_decref(rec);
+    }
+    return t;
+}
+
+static int end(struct sspr_flow *f, const char *word, const char *why)
+{
+    sspr_flow_finish(f, word, why);
+    return 0;
+}
+
+int sspr_register_run(struct sspr_flow *f)
+{
+    unsigned have = 0, allowed, methods = 0;
+    int need, require = f->cfg->register_at_login == SSPR_REG_REQUIRE;
+    int stale, rc;
+
+    sspr_account_resolve(f->hello.user, f->cfg, &f->acct);
+    f->audit.user = f->acct.known ? f->acct.name : NULL;
+    f->audit.uid = f->acct.known ? (long)f->acct.uid : -1;
+    if (f->cfg->register_at_login == SSPR_REG_OFF)
+        return end(f, SSPR_RESULT_SKIPPED, "register-off");
+    if (f->acct.why != SSPR_ACCT_OK || !sspr_policy_enabled(f->cfg, &f->acct))
+        return end(f, SSPR_RESULT_SKIPPED, "not-eligible");
+    if (f->be.methods(&f->be, &f->acct, &methods) != 0)
+        return end(f, SSPR_RESULT_SKIPPED, "record-unreadable");
+    f->is_admin = sspr_policy_is_admin(f->cfg, &f->acct);
+    need = sspr_policy_gates(f->cfg, f->is_admin);
+    allowed = sspr_policy_methods(f->cfg, f->is_admin);
+    have = methods & allowed;
+    time_t at = registered_at(f);
+    stale = f->cfg->reconfirm_days > 0 && at > 0 &&
+            time(NULL) - at > (time_t)f->cfg->reconfirm_days * 86400;
+
+    if (popcount(have) >= need && !stale)
+        return end(f, SSPR_RESULT_SKIPPED, "registered");
+    if (popcount(have) >= need) {
+        char text[256];
+        size_t o = (size_t)snprintf(text, sizeof(text), "Password reset: you can prove it is you with");
+        for (unsigned m = 1; m <= REGISTRABLE; m <<= 1)
+            if (have & m)
+                o += (size_t)snprintf(text + o, sizeof(text) - o, " [%s]", label(m));
+        sspr_chan_info(&f->ch, text);
+        rc = ask_yes(f, "Are these still yours and working? [Y/n] ", 1);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {
+            (void)sspr_local_edit(&f->store, f->acct.uid, f->acct.name, stamp, NULL);
+            sspr_audit(&f->audit, "register-confirm", NULL);
+            return end(f, SSPR_RESULT_REGISTERED, "reconfirmed");
+        }
+        sspr_chan_info(&f->ch, "Register them again: the new ones replace the old.");
+        have = 0;
+    }
+
+    char intro[256];
+    snprintf(intro, sizeof(intro),
+             "Set up password reset: register %d way%s to prove it is you, so you can reset a "
+             "forgotten password yourself at the login prompt.", need - popcount(have),
+             need - popcount(have) == 1 ? "" : "s");
+    sspr_chan_info(&f->ch, intro);
+    if (require) {
+        sspr_chan_info(&f->ch, "Your administrator requires this before you can sign in.");
+    } else {
+        rc = ask_yes(f, "Set it up now? [Y/n] ", 1);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return end(f, SSPR_RESULT_DECLINED, "declined");
+    }
+    for (int round = 0; popcount(have) < need && round < 6; round++) {
+        unsigned m = 0;
+        rc = choose(f, allowed & REGISTRABLE & ~have, &m);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            break;
+        rc = m == SSPR_M_TOTP ? reg_totp(f) : reg_recovery(f);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {
+            char detail[64];
+            snprintf(detail, sizeof(detail), "method=%s", sspr_method_name(m));
+            sspr_audit(&f->audit, "register", detail);
+            have |= m;
+        }
+    }
+    if (popcount(have) >= need) {
+        (void)sspr_local_edit(&f->store, f->acct.uid, f->acct.name, stamp, NULL);
+        sspr_chan_info(&f->ch, "Password reset is set up. If you forget your password, press Enter "
+                               "at the password prompt.");
+        return end(f, SSPR_RESULT_REGISTERED, "registered");
+    }
+    if (require) {
+        sspr_chan_error(&f->ch, "You must finish setting up password reset before you can sign in.");
+        return end(f, SSPR_RESULT_REQUIRED, "incomplete");
+    }
+    sspr_chan_info(&f->ch, "Password reset is not set up yet. You will be asked again at your next sign-in.");
+    return end(f, SSPR_RESULT_DECLINED, "incomplete");
+}

@@ -1,0 +1,210 @@
+"""`sspr-helper doctor [USER]` on a good installation (every line PASS) and
+on each broken installation it knows (exactly one kind of FAIL, with the
+right SSPR-Exxx code and a fix), in a throwaway root sandbox with the real
+installed helper, the Debian pam-auth-update profile applied and sshd set
+up for keyboard-interactive."""
+
+import os
+import re
+
+from admin_util import h, apply_profile, good_sshd, doctor, Snapshot, SSHD_DROPIN
+
+CONF = h.CONF
+STATE = h.STATE_DIR
+COMMON_AUTH = "/etc/pam.d/common-auth"
+SSPR_PASSWD = "/etc/pam.d/sspr-passwd"
+BANNED = "/usr/share/pam_sspr/banned-passwords.txt"
+DOCTOR_CONFIG = "[throttle]\nfailure_delay = 0\n"
+
+GOOD_AUTH = """\
+auth\t[success=2 default=ignore]\tpam_unix.so nullok
+auth\t[success=1 default=ignore]\tpam_sspr.so
+auth\trequisite\t\t\tpam_deny.so
+auth\trequired\t\t\tpam_permit.so
+"""
+
+
+class DoctorTest(h.SandboxTest):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        h.setup_system(config_text=DOCTOR_CONFIG)
+        apply_profile()
+        good_sshd()
+        h.add_user("alice", h.strong_password())
+        h.enroll_totp("alice")
+        h.enroll_recovery("alice")
+        h.add_user("bob", h.strong_password())                     # nothing registered
+        h.add_user("carol", h.strong_password(), groups=("sudo",))  # an admin
+        h.enroll_totp("carol")                                     # ...with one method only
+        cls.snap = Snapshot([CONF, COMMON_AUTH, SSPR_PASSWD, BANNED, STATE, SSHD_DROPIN,
+                             "/etc/pam.d/common-account"])
+        cls.helper_mode = os.stat(h.HELPER).st_mode & 0o7777
+
+    def setUp(self):
+        # the harness's setUp rewrites config and the test service; put the
+        # good installation back on top of that
+        super().setUp()
+        self.snap.restore()
+        os.chmod(h.HELPER, self.helper_mode)
+
+    # -- assertions -------------------------------------------------------------
+    def assertFormat(self, out):
+        lines = out.splitlines()
+        self.assertTrue(lines, "doctor printed nothing")
+        for line in lines[:-1]:
+            self.assertRegex(line, r"^(PASS  \S|WARN  \S|FAIL  SSPR-E\d{3} \S)", out)
+            if line.startswith("FAIL"):
+                self.assertIn(" \u2014 fix: ", line, out)
+        self.assertRegex(lines[-1], r"^\d+ failed, \d+ warnings?$", out)
+
+    def assertOnlyFail(self, code, *user):
+        rc, out, parsed = doctor(*user)
+        self.assertFormat(out)
+        fails = [c for kind, c, _ in parsed if kind == "FAIL"]
+        self.assertTrue(fails, "expected a FAIL %s:\n%s" % (code, out))
+        self.assertEqual(set(fails), {code}, out)
+        self.assertEqual(rc, 1, out)
+        return out
+
+    # -- a good installation -------------------------------------------------------
+    def test_good_setup_all_pass(self):
+        rc, out, parsed = doctor()
+        self.assertFormat(out)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual([p for p in parsed if p[0] != "PASS"], [], out)
+        for check in ("config: ", "state directory: ", "helper: ", "PAM service login: ",
+                      "PAM service sshd: ", "PAM module: ", "writeback service ",
+                      "banned passwords: ", "sshd: UsePAM yes, KbdInteractiveAuthentication yes"):
+            self.assertTrue(any(t.startswith(check) for _, _, t in parsed),
+                            "no PASS line for %r:\n%s" % (check, out))
+
+    def test_good_user_all_pass(self):
+        rc, out, parsed = doctor("alice")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual([p for p in parsed if p[0] != "PASS"], [], out)
+        self.assertIn("regular user, needs 1 gate", out)
+        self.assertRegex(out, r"registered totp recovery")
+        self.assertIn("not locked out", out)
+
+    # -- configuration --------------------------------------------------------------
+    def test_config_group_writable(self):
+        os.chmod(CONF, 0o620)
+        out = self.assertOnlyFail("SSPR-E102")
+        self.assertIn("group-writable", out)
+
+    def test_config_invalid(self):
+        h.write_config("[policy]\nno_such_key = 1\n")
+        out = self.assertOnlyFail("SSPR-E101")
+        self.assertIn("no_such_key", out)
+
+    def test_state_dir_0755(self):
+        os.chmod(STATE, 0o755)
+        out = self.assertOnlyFail("SSPR-E103")
+        self.assertIn("0755", out)
+
+    def test_helper_group_writable(self):
+        os.chmod(h.HELPER, 0o775)
+        self.assertOnlyFail("SSPR-E104")
+
+    def test_writeback_service_missing(self):
+        os.unlink(SSPR_PASSWD)
+        self.assertOnlyFail("SSPR-E105")
+
+    def test_pwquality_without_enforce_for_root(self):
+        h.write_file(SSPR_PASSWD, "password requisite pam_pwquality.so retry=1\n"
+                                  "password required pam_unix.so use_authtok yescrypt\n")
+        self.assertOnlyFail("SSPR-E106")
+
+    def test_pam_line_missing(self):
+        h.write_file(COMMON_AUTH, "auth [success=1 default=ignore] pam_unix.so nullok\n"
+                                  "auth requisite pam_deny.so\n"
+                                  "auth required pam_permit.so\n")
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("none of the auth stacks", out)
+
+    def test_pam_line_misordered(self):
+        h.write_file(COMMON_AUTH, "auth [success=1 default=ignore] pam_sspr.so\n"
+                                  "auth [success=1 default=ignore] pam_unix.so nullok\n"
+                                  "auth requisite pam_deny.so\n"
+                                  "auth required pam_permit.so\n")
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("comes before pam_unix.so", out)
+
+    def test_pam_jump_arithmetic(self):
+        # pam_sspr added but pam_unix's success=1 not raised: a correct password
+        # would land on pam_deny
+        h.write_file(COMMON_AUTH, GOOD_AUTH.replace("success=2", "success=1"))
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("it must be success=2", out)
+        # one too many: lands past pam_permit, off the end of the stack
+        h.write_file(COMMON_AUTH, GOOD_AUTH.replace("success=2", "success=3"))
+        rc, out, parsed = doctor()
+        self.assertNotIn("FAIL", out)
+        self.assertEqual(rc, 0, out)
+
+    def test_pam_stack_good_variants(self):
+        # `sufficient` pam_unix is fine too, and so is the stock jump
+        h.write_file(COMMON_AUTH, "auth sufficient pam_unix.so nullok\n"
+                                  "auth [success=1 default=ignore] pam_sspr.so\n"
+                                  "auth requisite pam_deny.so\n"
+                                  "auth required pam_permit.so\n")
+        rc, out, _ = doctor()
+        self.assertEqual(rc, 0, out)
+
+    def test_pam_no_deny_after_sspr(self):
+        h.write_file(COMMON_AUTH, "auth [success=2 default=ignore] pam_unix.so nullok\n"
+                                  "auth [success=1 default=ignore] pam_sspr.so\n"
+                                  "auth optional pam_echo.so hi\n"
+                                  "auth required pam_permit.so\n")
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("pam_deny.so", out)
+
+    def test_sshd_kbdinteractive_off(self):
+        h.write_file(SSHD_DROPIN, "KbdInteractiveAuthentication no\n")
+        out = self.assertOnlyFail("SSPR-E108")
+        self.assertIn(SSHD_DROPIN, out)
+
+    def test_sshd_challenge_response_alias(self):
+        h.write_file(SSHD_DROPIN, "ChallengeResponseAuthentication no\n")
+        self.assertOnlyFail("SSPR-E108")
+
+    def test_banned_list_missing(self):
+        os.unlink(BANNED)
+        self.assertOnlyFail("SSPR-E109")
+
+    # -- one user --------------------------------------------------------------------
+    def test_user_without_methods(self):
+        out = self.assertOnlyFail("SSPR-E208", "bob")
+        self.assertIn("user bob: no methods registered", out)
+
+    def test_admin_with_one_method(self):
+        out = self.assertOnlyFail("SSPR-E209", "carol")
+        self.assertIn("administrator", out)
+        self.assertIn("2 different methods needed", out)
+
+    def test_unknown_user(self):
+        self.assertOnlyFail("SSPR-E201", "nosuchuser")
+
+    def test_root(self):
+        self.assertOnlyFail("SSPR-E202", "root")
+
+    def test_corrupt_record(self):
+        uid = int(h.run(["id", "-u", "alice"]).stdout)
+        path = os.path.join(STATE, "user-%d.json" % uid)
+        with open(path, "rb") as f:
+            good = f.read()
+        try:
+            h.write_file(path, b"{\"version\":1,", mode=0o600)
+            self.assertOnlyFail("SSPR-E210", "alice")
+        finally:
+            h.write_file(path, good, mode=0o600)
+
+    def test_usage(self):
+        p = h.helper_cmd("doctor", "a", "b", check=False)
+        self.assertEqual(p.returncode, 2)
+
+
+if __name__ == "__main__":
+    h.main()

@@ -1,0 +1,104 @@
+"""The Debian pam-auth-update profile (/usr/share/pam-configs/sspr), applied
+with the real pam-auth-update to the sandbox's copy of /etc: common-auth gets
+pam_sspr.so right after pam_unix.so with the jumps right, common-account gets
+the registration line, and through the real `login` PAM service a good
+password logs in, a wrong one fails, and the reset runs. Removing the
+profile gives the stock stack back."""
+
+import os
+
+from admin_util import h, apply_profile, pam_auth_update, stack_lines, PROFILE
+
+COMMON_AUTH = "/etc/pam.d/common-auth"
+COMMON_ACCOUNT = "/etc/pam.d/common-account"
+
+
+def login_service():
+    """The real `login` service when it includes common-auth, else a test
+    service that does (the same lines a distribution service would have)."""
+    try:
+        with open("/etc/pam.d/login") as f:
+            if "common-auth" in f.read():
+                return "login"
+    except OSError:
+        pass
+    h.write_file("/etc/pam.d/sspr-login", "@include common-auth\n@include common-account\n")
+    return "sspr-login"
+
+
+class PamAuthUpdateTest(h.SandboxTest):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not os.path.exists("/usr/sbin/pam-auth-update"):
+            raise h.HarnessError("pam-auth-update (libpam-runtime) is not installed")
+        with open(COMMON_AUTH) as f:
+            cls.stock_auth = f.read()
+
+    def test_profile_fields(self):
+        with open(PROFILE) as f:
+            text = f.read()
+        self.assertRegex(text, r"(?m)^Default: yes$")
+        self.assertRegex(text, r"(?m)^Auth-Type: Primary$")
+        self.assertRegex(text, r"(?m)^Account-Type: Additional$")
+        prio = int(next(l.split(":")[1] for l in text.splitlines() if l.startswith("Priority:")))
+        with open("/usr/share/pam-configs/unix") as f:
+            unix = int(next(l.split(":")[1] for l in f.read().splitlines()
+                            if l.startswith("Priority:")))
+        self.assertLess(prio, unix, "pam_sspr must sort after pam_unix")
+
+    def test_generated_stack_and_transactions(self):
+        apply_profile()
+        auth = stack_lines(COMMON_AUTH, "auth")
+        mods = [m for _, m, _ in auth]
+        self.assertIn("pam_sspr.so", mods, auth)
+        u, s = mods.index("pam_unix.so"), mods.index("pam_sspr.so")
+        self.assertEqual(s, u + 1, "pam_sspr.so right after pam_unix.so: %r" % auth)
+        self.assertEqual(auth[u][0], "[success=2 default=ignore]")
+        self.assertEqual(auth[s][0], "[success=1 default=ignore]")
+        self.assertEqual(auth[s + 1][1:], ("pam_deny.so", ""))
+        self.assertEqual(auth[s + 1][0], "requisite")
+        self.assertEqual(auth[s + 2][1], "pam_permit.so")
+        # pam_unix's success=2 lands exactly on pam_permit
+        self.assertEqual(mods[u + 1 + 2], "pam_permit.so")
+        account = stack_lines(COMMON_ACCOUNT, "account")
+        self.assertIn(("[success=ok perm_denied=die default=ignore]", "pam_sspr.so", ""),
+                      account)
+        # doctor agrees
+        p = h.helper_cmd("doctor", check=False)
+        self.assertRegex(p.stdout, r"(?m)^PASS  PAM service login: pam_sspr.so after "
+                                   r"pam_unix.so .*jumps correct$")
+
+        svc = login_service()
+        password = h.strong_password()
+        h.add_user("alice", password)
+        secret = h.enroll_totp("alice")
+
+        # a good password logs in
+        self.assertEqual(h.pam_auth("alice", password, service=svc), "PAM_SUCCESS")
+        # a wrong one fails
+        rc = h.pam_auth("alice", password + "x", service=svc)
+        self.assertEqual(rc, "PAM_AUTH_ERR", h.pam_auth.last.format_transcript())
+        # an unknown user fails the same way
+        self.assertNotEqual(h.pam_auth("nosuchuser", password, service=svc), "PAM_SUCCESS")
+
+        # empty password -> offer -> y -> code -> new password -> changed
+        new = h.strong_password("Nw")
+        s = h.full_reset("alice", h.fresh_totp(secret), new, service=svc)
+        self.assertEqual(s.result_name, "PAM_AUTH_ERR")
+        self.assertEqual(h.pam_auth("alice", new, service=svc), "PAM_SUCCESS")
+        self.assertEqual(h.pam_auth("alice", password, service=svc), "PAM_AUTH_ERR")
+
+    def test_remove_gives_stock_stack_back(self):
+        apply_profile()
+        pam_auth_update("--remove", "sspr")
+        auth = stack_lines(COMMON_AUTH, "auth")
+        self.assertNotIn("pam_sspr.so", [m for _, m, _ in auth])
+        self.assertEqual(auth[0][:2], ("[success=1 default=ignore]", "pam_unix.so"))
+        account = stack_lines(COMMON_ACCOUNT, "account")
+        self.assertNotIn("pam_sspr.so", [m for _, m, _ in account])
+
+
+if __name__ == "__main__":
+    h.main()

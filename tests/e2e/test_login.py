@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""The console: the real /bin/login on a pty (as getty starts it), PAM
+service `login`, which includes the sandbox's common-auth.
+
+A reset at Password:, then a login with the new password gets a shell.
+Kiosk mode: the pseudo user typed at `login:` resets another account and
+never gets a shell itself.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e  # noqa: E402
+from e2e import h  # noqa: E402
+
+
+def finish_reset(t, code, new_password):
+    """From the code prompt to login's next `login:` prompt."""
+    t.expect(h.CODE_PROMPT)
+    t.send(code)
+    t.expect(h.NEW_PW)
+    t.send(new_password)
+    t.expect(h.RETYPE_PW)
+    t.send(new_password)
+    # messages after the last prompt: login prints them before "Login incorrect"
+    t.expect(h.DONE)
+    t.expect(e2e.LOGIN_INCORRECT)
+    t.expect(e2e.LOGIN_PROMPT)
+    if "$ " in t.since(h.DONE):
+        t.fail("a shell appeared right after the reset")
+
+
+def password_login(t, user, password):
+    """At `login:`: the user name, then the password."""
+    t.send(user)
+    t.expect(h.PASSWORD_PROMPT)
+    t.send(password)
+
+
+class Login(e2e.E2ETest):
+
+    def test_reset_then_login_with_new_password(self):
+        user, old, secret, _ = e2e.new_user("lc")
+        new = h.strong_password("New")
+        t = e2e.login()
+        password_login(t, user, "")
+        t.expect(h.OFFER)
+        t.send("y")
+        t.expect(h.INTRO)
+        finish_reset(t, h.fresh_totp(secret), new)
+
+        # the old password no longer works (and gets the one-line hint)
+        password_login(t, user, old)
+        t.expect(h.HINT_ENTER)
+        t.expect(e2e.LOGIN_INCORRECT)
+        t.expect(e2e.LOGIN_PROMPT)
+        # the new one gets a shell
+        password_login(t, user, new)
+        e2e.login_shell_check(t, user)
+
+    def test_ordinary_login_untouched(self):
+        user, old, _, _ = e2e.new_user("lo")
+        wrapper = h.marker_wrapper()
+        e2e.install_stack("helper=" + wrapper)
+        t = e2e.login()
+        password_login(t, user, "not-" + old)
+        t.expect(e2e.LOGIN_INCORRECT)
+        t.expect(e2e.LOGIN_PROMPT)
+        password_login(t, user, old)
+        e2e.login_shell_check(t, user)
+        self.assertEqual(h.helper_start_count(), 0, "helper started on the password path")
+
+
+class LoginTrigger(e2e.E2ETest):
+    MODULE_ARGS = "trigger=forgot"
+
+    def test_trigger_word_at_console(self):
+        user, _, _, codes = e2e.new_user("lt", totp=False, recovery=True)
+        new = h.strong_password("New")
+        t = e2e.login()
+        password_login(t, user, "forgot")
+        t.expect(h.INTRO)
+        finish_reset(t, codes[-1], new)
+        password_login(t, user, new)
+        e2e.login_shell_check(t, user)
+
+
+class Kiosk(e2e.E2ETest):
+    KIOSK = e2e.KIOSK_USER
+
+    def test_pseudo_user_resets_another_account(self):
+        user, old, secret, _ = e2e.new_user("lk")
+        new = h.strong_password("New")
+        t = e2e.login()
+        t.send(e2e.KIOSK_USER)
+        t.expect(e2e.ACCOUNT_PROMPT)
+        t.send(user)
+        t.expect(h.INTRO)
+        finish_reset(t, h.fresh_totp(secret), new)
+        self.assertNotIn(h.PASSWORD_PROMPT, t.screen(),
+                         "kiosk flow asked for a password")
+        password_login(t, user, new)
+        e2e.login_shell_check(t, user)
+        # the ordinary offer still works alongside the kiosk line
+        t = e2e.login()
+        password_login(t, user, old)
+        t.expect(e2e.LOGIN_INCORRECT)
+
+    def test_pseudo_user_never_gets_a_shell(self):
+        user, _, secret, _ = e2e.new_user("ln")
+        t = e2e.login()
+        # a wrong code three times
+        t.send(e2e.KIOSK_USER)
+        t.expect(e2e.ACCOUNT_PROMPT)
+        t.send(user)
+        bad = h.wrong_code(secret)
+        for _ in range(3):
+            t.expect(h.CODE_PROMPT)
+            t.send(bad)
+            t.expect(h.BAD_CODE)
+        t.expect(e2e.LOGIN_INCORRECT)
+        t.expect(e2e.LOGIN_PROMPT)
+        # an account that does not exist looks the same and ends the same
+        t.send(e2e.KIOSK_USER)
+        t.expect(e2e.ACCOUNT_PROMPT)
+        t.send("nosuchuser")
+        t.expect(h.INTRO)
+        t.expect(h.CODE_PROMPT)
+        t.send(bad)
+        t.expect(h.BAD_CODE)
+        t.expect(h.CODE_PROMPT)
+        t.child.sendeof()          # Ctrl-D at the prompt: the conversation fails
+        idx = t.expect([e2e.LOGIN_INCORRECT, e2e.LOGIN_PROMPT])
+        if "$ " in t.since(e2e.ACCOUNT_PROMPT) or "# " in t.since(e2e.ACCOUNT_PROMPT):
+            t.fail("the kiosk pseudo user got a shell")
+        t.close()
+        self.assertIsNotNone(idx)
+        # even if an admin created an account with that name and a password,
+        # the kiosk line comes first and never lets it in
+        h.add_user(e2e.KIOSK_USER, "Kiosk-Pass-123!x")
+        t = e2e.login()
+        t.send(e2e.KIOSK_USER)
+        t.expect(e2e.ACCOUNT_PROMPT)
+        t.send(user)
+        t.expect(h.CODE_PROMPT)
+        while True:   # tries left in this flow, or the lockout (5 failures)
+            t.send(bad)
+            if t.expect([h.CODE_PROMPT, e2e.LOGIN_INCORRECT]) == 1:
+                break
+        self.assertNotIn(h.PASSWORD_PROMPT, t.since(e2e.ACCOUNT_PROMPT))
+        t.expect(e2e.LOGIN_PROMPT)
+
+if __name__ == "__main__":
+    e2e.main(tools=("login", "oathtool"))
