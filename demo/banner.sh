@@ -7,7 +7,7 @@ else
     b= c= y= n=
 fi
 secret=$(cat "$d/totp-secret" 2>/dev/null)
-codes=$(head -4 "$d/recovery-codes" 2>/dev/null | tr '\n' ' ')
+codes=$(head -2 "$d/recovery-codes" 2>/dev/null | tr '\n' ' ')
 cat <<EOF
 
 ${b}pam_sspr demo: "Forgot your password?" at the Linux login prompt${n}
@@ -15,7 +15,7 @@ You are root in a throwaway sandbox. The user ${b}demo${n} has forgotten their p
 (nobody knows it), but registered an authenticator app and recovery codes.
 
   authenticator secret  ${y}${secret}${n}   (any TOTP app; or just run ${c}demo-code${n})
-  recovery codes        ${y}${codes}${n}(and 6 more in $d/recovery-codes; each works once)
+  recovery codes        ${y}${codes}${n}  (each works once; all ten: ${c}cat $d/recovery-codes${n})
 
 ${b}Reset demo's password over SSH${n}
   1. ${c}demo-code${n}              the code demo's app shows right now (good for about a minute)
@@ -25,6 +25,7 @@ ${b}Reset demo's password over SSH${n}
 
 ${b}Or at the console${n}   ${c}login demo${n} (the same steps), or ${c}login${n} and type ${b}reset${n} at
   "login:" (kiosk mode: it asks which account to reset and never lets "reset" in).
+  login keeps asking until you sign in; Ctrl-D at its prompt a few times gives up.
   A wrong password says how to reset; ${c}sspr-helper show demo${n} shows the registration.
 
 ${c}help${n} shows this again.  ${c}exit${n} leaves the sandbox and removes everything.

@@ -16,6 +16,14 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 demo_dir=/root/sspr-demo
 mkdir -p -m 0700 "$demo_dir"
 
+# ---- ptys: sshd (and `script`, tmux...) must be able to open new ones. With the
+# host's /dev/pts bound in (SSPR_SANDBOX_HOST_PTS=1), some kernels refuse the
+# bound /dev/ptmx node (openpty: ENOENT); the devpts instance's own ptmx works.
+if ! /usr/bin/python3 -c 'import os; os.openpty()' 2>/dev/null && [ -e /dev/pts/ptmx ]; then
+    umount /dev/ptmx 2>/dev/null || true
+    rm -f /dev/ptmx && ln -s pts/ptmx /dev/ptmx
+fi
+
 # ---- PAM: Debian's common-auth plus the pam_sspr lines (README "Enable it") ----
 # the offer after pam_unix, and kiosk mode: `reset` typed at login:
 awk '

@@ -10,6 +10,8 @@
 
 #include "backends/backend.h"
 #include "cli.h"
+#include "cli_util.h"
+#include "gates/questions.h"
 #include "enroll.h"
 #include "gates/recovery.h"
 #include "gates/totp.h"
@@ -17,13 +19,7 @@
 #include "throttle.h"
 #include "wipe.h"
 
-struct target {
-    char name[SSPR_USER_MAX + 1];
-    uid_t uid;
-    char key[64];
-};
-
-static int find_user(const char *name, struct target *t)
+int sspr_cli_find_user(const char *name, struct target *t)
 {
     struct passwd *pw;
 
@@ -38,7 +34,7 @@ static int find_user(const char *name, struct target *t)
     return 0;
 }
 
-static int open_store(const struct sspr_config *cfg, struct sspr_store *st)
+int sspr_cli_open_store(const struct sspr_config *cfg, struct sspr_store *st)
 {
     int rc = sspr_store_open(st, cfg->state_dir, 1);
     if (rc != SSPR_STORE_OK) {
@@ -50,13 +46,13 @@ static int open_store(const struct sspr_config *cfg, struct sspr_store *st)
 }
 
 /* Read-modify-write of a user's record under its lock. */
-static int edit_record(const struct sspr_config *cfg, const struct target *t,
+int sspr_cli_edit_record(const struct sspr_config *cfg, const struct target *t,
                        sspr_record_edit edit, void *ctx)
 {
     struct sspr_store st;
     int rc;
 
-    if (open_store(cfg, &st) != 0)
+    if (sspr_cli_open_store(cfg, &st) != 0)
         return 1;
     rc = sspr_local_edit(&st, t->uid, t->name, edit, ctx);
     sspr_store_close(&st);
@@ -69,76 +65,6 @@ static int edit_record(const struct sspr_config *cfg, const struct target *t,
 }
 
 /* Put a prepared JSON object into the record under `field`. */
-struct set_field {
-    const char *field;
-    json_t *value;
-};
-
-static int set_field(json_t *rec, void *vctx)
-{
-    struct set_field *sf = vctx;
-    return json_object_set(rec, sf->field, sf->value);
-}
-
-/* The secret is printed only once the record holding it is on disk. */
-static int enroll_totp(const struct sspr_config *cfg, const struct target *t)
-{
-    struct sspr_new_totp nt;
-    struct set_field sf = { "totp", NULL };
-    int rc = 1;
-
-    if (sspr_new_totp_make(cfg, t->name, &nt) == 0 && (sf.value = sspr_new_totp_json(&nt, -1)) != NULL)
-        rc = edit_record(cfg, t, set_field, &sf);
-    if (rc == 0) {
-        printf("%s\n", nt.uri);
-        if (isatty(STDOUT_FILENO))
-            (void)sspr_qr_print(stdout, nt.uri);
-        fflush(stdout);
-        fprintf(stderr, "Authenticator app enrolled for %s: scan the QR code or add the URI above.\n"
-                        "Anyone who sees it can make codes: clear the screen afterwards.\n", t->name);
-    }
-    json_decref(sf.value);
-    sspr_new_totp_wipe(&nt);
-    return rc;
-}
-
-static int enroll_recovery(const struct sspr_config *cfg, const struct target *t)
-{
-    struct sspr_new_recovery nr;
-    struct set_field sf = { "recovery", NULL };
-    int rc = 1;
-
-    if (sspr_new_recovery_make(&nr) == 0) {
-        sf.value = nr.stored;
-        rc = edit_record(cfg, t, set_field, &sf);
-    }
-    if (rc == 0) {
-        for (int i = 0; i < SSPR_RECOVERY_COUNT; i++)
-            printf("%s\n", nr.codes[i]);
-        fflush(stdout);
-        fprintf(stderr, "New recovery codes for %s (any earlier ones no longer work).\n"
-                        "Each works once. They are shown only now: keep them somewhere safe.\n",
-                t->name);
-    }
-    sspr_new_recovery_wipe(&nr);
-    return rc;
-}
-
-static const char ENROLL_USAGE[] = "usage: sspr-helper enroll USER --totp | --recovery-codes\n";
-
-int sspr_cli_enroll(const struct sspr_config *cfg, int argc, char **argv)
-{
-    struct target t;
-
-    if (argc != 2 || (strcmp(argv[1], "--totp") != 0 && strcmp(argv[1], "--recovery-codes") != 0)) {
-        fputs(ENROLL_USAGE, stderr);
-        return 2;
-    }
-    if (find_user(argv[0], &t) != 0)
-        return 1;
-    return strcmp(argv[1], "--totp") == 0 ? enroll_totp(cfg, &t) : enroll_recovery(cfg, &t);
-}
-
 static void print_time(const char *label, json_t *when)
 {
     char buf[64] = "unknown";
@@ -163,7 +89,7 @@ int sspr_cli_show(const struct sspr_config *cfg, int argc, char **argv)
         fputs("usage: sspr-helper show USER\n", stderr);
         return 2;
     }
-    if (find_user(argv[0], &t) != 0 || open_store(cfg, &st) != 0)
+    if (sspr_cli_find_user(argv[0], &t) != 0 || sspr_cli_open_store(cfg, &st) != 0)
         return 1;
     printf("user: %s (uid %lu)\n", t.name, (unsigned long)t.uid);
     rc = sspr_store_read(&st, t.key, &rec);
@@ -184,6 +110,18 @@ int sspr_cli_show(const struct sspr_config *cfg, int argc, char **argv)
         } else {
             printf("recovery: not enrolled\n");
         }
+        json_t *v = json_object_get(json_object_get(rec, "email"), "address");
+        printf("email: %s%s\n", json_is_string(v) ? json_string_value(v) : "not registered",
+               json_is_string(v) && !sspr_config_email_on(cfg) ? " ([email] not configured)" : "");
+        v = json_object_get(json_object_get(rec, "phone"), "number");
+        printf("sms: %s%s\n", json_is_string(v) ? json_string_value(v) : "not registered",
+               json_is_string(v) && !sspr_config_sms_on(cfg) ? " ([sms] not configured)" : "");
+        int q = sspr_questions_count(rec);
+        if (q > 0)
+            printf("questions: %d registered%s\n", q,
+                   cfg->questions_enabled ? "" : " (questions_enabled = no)");
+        else
+            printf("questions: not registered\n");
         json_decref(rec);
     }
     sspr_throttle_key(&st, (long)t.uid, t.name, tkey, sizeof(tkey));
@@ -214,7 +152,7 @@ int sspr_cli_unlock(const struct sspr_config *cfg, int argc, char **argv)
         fputs("usage: sspr-helper unlock USER\n", stderr);
         return 2;
     }
-    if (find_user(argv[0], &t) != 0 || open_store(cfg, &st) != 0)
+    if (sspr_cli_find_user(argv[0], &t) != 0 || sspr_cli_open_store(cfg, &st) != 0)
         return 1;
     sspr_throttle_key(&st, (long)t.uid, t.name, tkey, sizeof(tkey));
     rc = sspr_throttle_clear(&st, tkey);

@@ -99,6 +99,8 @@ static const struct key keys[] = {
     { "policy", "questions_enabled", T_BOOL, FIELD(questions_enabled), 0, 0, 0, "no", NULL, NULL },
     { "policy", "questions_asked", T_INT, FIELD(questions_asked), 1, 5, 0, "2", NULL, NULL },
     { "policy", "questions_required", T_INT, FIELD(questions_required), 1, 10, 0, "3", NULL, NULL },
+    { "policy", "questions_file", T_PATH, FIELD(questions_file), 0, 0, 0,
+      SSPR_SYSCONF_DIR "/sspr/questions.txt", NULL, NULL },
     { "policy", "notify_admins", T_ADDRS, FIELD(notify_admins), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
     { "policy", "register_at_login", T_CHOICE, FIELD(register_at_login), 0, 0, 0, "offer", NULL,
       register_choices },

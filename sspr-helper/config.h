@@ -57,6 +57,7 @@ struct sspr_config {
     int questions_enabled;             /* questions_enabled = no */
     int questions_asked;               /* questions_asked = 2 (asked in one reset) */
     int questions_required;            /* questions_required = 3 (registered at enrollment) */
+    char questions_file[PATH_MAX];     /* questions_file = SYSCONFDIR/sspr/questions.txt */
     char notify_admins[SSPR_CFG_LIST]; /* notify_admins = (addresses told when an admin resets) */
     int register_at_login;             /* register_at_login = offer (off | offer | require; used
                                           by the module's account line) */

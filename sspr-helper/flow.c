@@ -23,6 +23,8 @@
 #include "channel.h"
 #include "flow.h"
 #include "flow_ctx.h"
+#include "flow_gates.h"
+#include "notify.h"
 #include "register.h"
 #include "policy.h"
 #include "pwcheck.h"
@@ -33,10 +35,6 @@
 #define TRIES_PER_GATE 3
 
 static const char MSG_INTRO[] = "To reset your password, first confirm it is you.";
-static const char MSG_CODE1[] = "Verification code (authenticator app or recovery code): ";
-static const char MSG_CODE2[] = "Second verification code (a different method): ";
-static const char MSG_BAD_CODE[] = "That code is not valid.";
-static const char MSG_LOCKED[] = "Too many failed attempts. Try again later.";
 static const char MSG_NEW[] = "New password: ";
 static const char MSG_RETYPE[] = "Retype new password: ";
 static const char MSG_MISMATCH[] = "The passwords do not match.";
@@ -85,71 +83,6 @@ static void assess(struct sspr_flow *f)
     snprintf(detail, sizeof(detail), "mode=%s eligible=%s%s%s%s", mode,
              f->can_pass ? "yes" : "no", why ? " reason=\"" : "", why ? why : "", why ? "\"" : "");
     sspr_audit(&f->audit, "request", detail);
-}
-
-/* 1 when locked out now (a store error counts as locked: fail closed). */
-static int locked_out(struct sspr_flow *f)
-{
-    struct sspr_throttle_state ts;
-
-    if (sspr_throttle_get(&f->store, f->throttle_key, time(NULL), f->cfg, &ts) != 0)
-        return 1;
-    return sspr_throttle_locked(&ts, time(NULL));
-}
-
-/* Count a failure, wait the growing delay. Returns 1 when now locked. */
-static int record_failure(struct sspr_flow *f, const char *method)
-{
-    struct sspr_throttle_state ts = { 0, 0 };
-    char detail[96];
-    int locked;
-
-    if (sspr_throttle_fail(&f->store, f->throttle_key, time(NULL), f->cfg, &ts) != 0)
-        return 1;
-    locked = sspr_throttle_locked(&ts, time(NULL));
-    snprintf(detail, sizeof(detail), "method=%s failures=%d", method, ts.failures);
-    sspr_audit(&f->audit, "gate-fail", detail);
-    if (locked)
-        sspr_audit(&f->audit, "lockout", detail);
-    unsigned delay = sspr_throttle_delay(f->cfg, ts.failures);
-    if (delay > 0 && !locked)
-        sleep(delay);
-    return locked;
-}
-
-/* One gate: up to TRIES_PER_GATE answers. Returns the method that passed,
- * 0 when the flow must end (message already shown), -1 on a broken channel. */
-static int run_gate(struct sspr_flow *f, int index, unsigned allowed)
-{
-    char answer[SSPR_ANSWER_MAX + 1];
-
-    for (int t = 0; t < TRIES_PER_GATE; t++) {
-        unsigned used = 0;
-        enum sspr_verify v = SSPR_VERIFY_BAD;
-
-        if (sspr_chan_prompt(&f->ch, 0, index == 0 ? MSG_CODE1 : MSG_CODE2, answer) != 0)
-            return -1;
-        if (locked_out(f)) {
-            SSPR_WIPE_ARRAY(answer);
-            sspr_chan_error(&f->ch, MSG_LOCKED);
-            return 0;
-        }
-        if (f->can_pass)
-            v = f->be.verify(&f->be, &f->acct, answer, allowed, &used);
-        SSPR_WIPE_ARRAY(answer);
-        if (v == SSPR_VERIFY_OK) {
-            char detail[64];
-            snprintf(detail, sizeof(detail), "method=%s gate=%d", sspr_method_name(used), index + 1);
-            sspr_audit(&f->audit, "gate-pass", detail);
-            return (int)used;
-        }
-        if (record_failure(f, v == SSPR_VERIFY_ERROR ? "error" : "code")) {
-            sspr_chan_error(&f->ch, MSG_LOCKED);
-            return 0;
-        }
-        sspr_chan_error(&f->ch, MSG_BAD_CODE);
-    }
-    return 0;
 }
 
 /* After the gates this flow holds the account's one reset grant. A flow
@@ -257,6 +190,13 @@ static int set_password(struct sspr_flow *f)
     return rc;
 }
 
+/* Questions are never the only proof: a flow that passed only questions
+ * needs one more gate. */
+static int gates_needed(unsigned used, int base)
+{
+    return used == SSPR_M_QUESTIONS && base < 2 ? 2 : base;
+}
+
 static int run(struct sspr_flow *f)
 {
     unsigned used = 0, allowed;
@@ -268,8 +208,8 @@ static int run(struct sspr_flow *f)
      * admin's second gate is only seen after a first gate passed. */
     gates = sspr_policy_gates(f->cfg, f->can_pass && f->is_admin);
     allowed = sspr_policy_methods(f->cfg, f->can_pass && f->is_admin);
-    for (int g = 0; g < gates; g++) {
-        int m = run_gate(f, g, allowed & ~used);
+    for (int g = 0; g < gates_needed(used, gates); g++) {
+        int m = sspr_gate_run(f, g, allowed & ~used, used);
         if (m < 0)
             return -1;
         if (m == 0) {
@@ -278,7 +218,7 @@ static int run(struct sspr_flow *f)
         }
         used |= (unsigned)m;
     }
-    if (!f->can_pass) { /* cannot happen: verify never passes on this path */
+    if (!f->can_pass) { /* cannot happen: no gate passes on this path */
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "dummy");
         return 0;
     }
@@ -297,6 +237,7 @@ static int run(struct sspr_flow *f)
     }
     sspr_audit(&f->audit, "writeback", "result=ok");
     (void)sspr_throttle_clear(&f->store, f->throttle_key);
+    sspr_notify_reset(f);
     sspr_flow_finish(f, SSPR_RESULT_RESET_DONE, "ok");
     return 0;
 }

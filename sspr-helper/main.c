@@ -21,6 +21,11 @@ static const char USAGE[] =
     "usage: sspr-helper [--config=PATH] COMMAND [ARGS]\n"
     "  enroll USER --totp            register an authenticator app (prints the otpauth URI)\n"
     "  enroll USER --recovery-codes  issue ten new single-use recovery codes\n"
+    "  enroll USER --email ADDRESS   register an email address for codes\n"
+    "  enroll USER --phone +NUMBER   register a phone number (E.164) for text-message codes\n"
+    "  enroll USER --questions       register security answers (stdin: N<TAB>answer lines\n"
+    "                                when not a terminal); --questions --list shows the bank\n"
+    "  unenroll USER METHOD          remove totp, recovery, email, sms, questions or all\n"
     "  show USER                     registered methods and lockout state (no secrets)\n"
     "  unlock USER                   clear failed attempts and a lockout\n"
     "  import FILE                   set email/phone for many users (JSON or CSV; - for stdin)\n"
@@ -112,6 +117,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "enroll") == 0)
         return sspr_cli_enroll(&cfg, argc - i, argv + i);
+    if (strcmp(cmd, "unenroll") == 0)
+        return sspr_cli_unenroll(&cfg, argc - i, argv + i);
     if (strcmp(cmd, "show") == 0)
         return sspr_cli_show(&cfg, argc - i, argv + i);
     if (strcmp(cmd, "import") == 0)

@@ -85,21 +85,10 @@ static int ask_yes(struct sspr_flow *f, const char *prompt, int dflt)
     return yes;
 }
 
-struct set_field {
-    const char *field;
-    json_t *value;
-};
-
-static int set_field(json_t *rec, void *vctx)
-{
-    struct set_field *sf = vctx;
-    return json_object_set(rec, sf->field, sf->value);
-}
-
 static int save(struct sspr_flow *f, const char *field, json_t *value)
 {
-    struct set_field sf = { field, value };
-    int rc = sspr_local_edit(&f->store, f->acct.uid, f->acct.name, set_field, &sf);
+    struct sspr_set_field sf = { field, value };
+    int rc = sspr_local_edit(&f->store, f->acct.uid, f->acct.name, sspr_local_set_field, &sf);
     if (rc != SSPR_STORE_OK) {
         sspr_chan_error(&f->ch, "Your registration could not be saved. Try again at your next sign-in.");
         sspr_audit(&f->audit, "register-fail", "reason=store");

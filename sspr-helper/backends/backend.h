@@ -43,4 +43,12 @@ typedef int (*sspr_record_edit)(json_t *rec, void *ctx);
 int sspr_local_edit(struct sspr_store *st, unsigned long uid, const char *name,
                     sspr_record_edit edit, void *ctx);
 
+/* An edit for sspr_local_edit: rec[field] = value (NULL value: remove
+ * field). The caller keeps its reference to value. */
+struct sspr_set_field {
+    const char *field;
+    json_t *value;
+};
+int sspr_local_set_field(json_t *rec, void *set_field);
+
 #endif

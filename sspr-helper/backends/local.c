@@ -15,6 +15,9 @@
 
 #include "backends/backend.h"
 #include "base32.h"
+#include "delivery/email.h"
+#include "delivery/sms.h"
+#include "gates/questions.h"
 #include "gates/recovery.h"
 #include "gates/totp.h"
 #include "wipe.h"
@@ -43,6 +46,16 @@ static int local_methods(struct sspr_backend *be, const struct sspr_account *acc
         *out |= SSPR_M_TOTP;
     if (sspr_recovery_remaining(json_object_get(rec, "recovery")) > 0)
         *out |= SSPR_M_RECOVERY;
+    /* Addresses count whether the user or an admin's import set them; the
+     * code sent there proves control of the address either way. */
+    json_t *v = json_object_get(json_object_get(rec, "email"), "address");
+    if (json_is_string(v) && sspr_email_valid(json_string_value(v)))
+        *out |= SSPR_M_EMAIL;
+    v = json_object_get(json_object_get(rec, "phone"), "number");
+    if (json_is_string(v) && sspr_phone_valid(json_string_value(v)))
+        *out |= SSPR_M_SMS;
+    if (sspr_questions_count(rec) > 0)
+        *out |= SSPR_M_QUESTIONS;
     json_decref(rec);
     return 0;
 }
@@ -149,6 +162,17 @@ int sspr_local_edit(struct sspr_store *st, unsigned long uid, const char *name,
     json_decref(rec);
     sspr_store_unlock(lockfd);
     return rc;
+}
+
+int sspr_local_set_field(json_t *rec, void *vctx)
+{
+    const struct sspr_set_field *sf = vctx;
+
+    if (sf->value == NULL) {
+        (void)json_object_del(rec, sf->field);
+        return 0;
+    }
+    return json_object_set(rec, sf->field, sf->value);
 }
 
 void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store)

@@ -17,6 +17,15 @@ import sspr_harness as h  # noqa: E402
 PAM_CONFIGS = "/usr/share/pam-configs"
 PROFILE = os.path.join(PAM_CONFIGS, "sspr")
 SSHD_DROPIN = "/etc/ssh/sshd_config.d/50-sspr-test.conf"
+# What pam-auth-update writes. Once pam_sspr.so is in them, every PAM program
+# (chpasswd, useradd) loads it; in an --enable-sanitizers build that module
+# cannot be loaded into a program without ASan, so tests put the stock files
+# back before using those tools (the harness's setUp runs chpasswd).
+PAM_COMMON = ["/etc/pam.d/common-auth", "/etc/pam.d/common-account",
+              "/etc/pam.d/common-password", "/etc/pam.d/common-session",
+              "/etc/pam.d/common-session-noninteractive", "/var/lib/pam/seen",
+              "/var/lib/pam/auth", "/var/lib/pam/account", "/var/lib/pam/password",
+              "/var/lib/pam/session", "/var/lib/pam/session-noninteractive"]
 
 LINE_RE = re.compile(r"^(PASS|WARN|FAIL)  (?:(SSPR-E\d{3}) )?(.*)$")
 

@@ -5,9 +5,9 @@ installed helper, the Debian pam-auth-update profile applied and sshd set
 up for keyboard-interactive."""
 
 import os
-import re
+import socket
 
-from admin_util import h, apply_profile, good_sshd, doctor, Snapshot, SSHD_DROPIN
+from admin_util import h, apply_profile, good_sshd, doctor, Snapshot, SSHD_DROPIN, PAM_COMMON
 
 CONF = h.CONF
 STATE = h.STATE_DIR
@@ -30,14 +30,15 @@ class DoctorTest(h.SandboxTest):
     def setUpClass(cls):
         super().setUpClass()
         h.setup_system(config_text=DOCTOR_CONFIG)
-        apply_profile()
-        good_sshd()
         h.add_user("alice", h.strong_password())
         h.enroll_totp("alice")
         h.enroll_recovery("alice")
         h.add_user("bob", h.strong_password())                     # nothing registered
         h.add_user("carol", h.strong_password(), groups=("sudo",))  # an admin
         h.enroll_totp("carol")                                     # ...with one method only
+        cls.stock = Snapshot(PAM_COMMON)
+        apply_profile()
+        good_sshd()
         cls.snap = Snapshot([CONF, COMMON_AUTH, SSPR_PASSWD, BANNED, STATE, SSHD_DROPIN,
                              "/etc/pam.d/common-account"])
         cls.helper_mode = os.stat(h.HELPER).st_mode & 0o7777
@@ -45,6 +46,7 @@ class DoctorTest(h.SandboxTest):
     def setUp(self):
         # the harness's setUp rewrites config and the test service; put the
         # good installation back on top of that
+        self.stock.restore()
         super().setUp()
         self.snap.restore()
         os.chmod(h.HELPER, self.helper_mode)
@@ -173,6 +175,41 @@ class DoctorTest(h.SandboxTest):
     def test_banned_list_missing(self):
         os.unlink(BANNED)
         self.assertOnlyFail("SSPR-E109")
+
+    # -- delivery endpoints ------------------------------------------------------------
+    def _listener(self):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        self.addCleanup(srv.close)
+        return srv.getsockname()[1]
+
+    def _free_port(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    def test_smtp_unreachable_and_reachable(self):
+        conf = DOCTOR_CONFIG + ("[email]\nsmtp_url = smtp://127.0.0.1:%d\nstarttls = off\n"
+                                "from = sspr@example.com\n")
+        h.write_config(conf % self._free_port())
+        out = self.assertOnlyFail("SSPR-E301")
+        self.assertIn("Connection refused", out)
+        h.write_config(conf % self._listener())
+        rc, out, _ = doctor()
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"(?m)^PASS  email \(SMTP server\): 127.0.0.1 port \d+ accepts")
+
+    def test_sms_gateway_unreachable_and_reachable(self):
+        conf = DOCTOR_CONFIG + "[sms]\nurl = http://127.0.0.1:%d/send\n"
+        h.write_config(conf % self._free_port())
+        self.assertOnlyFail("SSPR-E303")
+        h.write_config(conf % self._listener())
+        rc, out, _ = doctor()
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"(?m)^PASS  SMS gateway: 127.0.0.1 port \d+ accepts")
 
     # -- one user --------------------------------------------------------------------
     def test_user_without_methods(self):

@@ -7,7 +7,8 @@ profile gives the stock stack back."""
 
 import os
 
-from admin_util import h, apply_profile, pam_auth_update, stack_lines, PROFILE
+from admin_util import h, apply_profile, pam_auth_update, stack_lines, PROFILE, Snapshot, \
+    PAM_COMMON
 
 COMMON_AUTH = "/etc/pam.d/common-auth"
 COMMON_ACCOUNT = "/etc/pam.d/common-account"
@@ -33,8 +34,15 @@ class PamAuthUpdateTest(h.SandboxTest):
         super().setUpClass()
         if not os.path.exists("/usr/sbin/pam-auth-update"):
             raise h.HarnessError("pam-auth-update (libpam-runtime) is not installed")
-        with open(COMMON_AUTH) as f:
-            cls.stock_auth = f.read()
+        h.setup_system()
+        cls.password = h.strong_password()
+        h.add_user("alice", cls.password)
+        cls.secret = h.enroll_totp("alice")
+        cls.stock = Snapshot(PAM_COMMON)
+
+    def setUp(self):
+        self.stock.restore()
+        super().setUp()
 
     def test_profile_fields(self):
         with open(PROFILE) as f:
@@ -71,9 +79,7 @@ class PamAuthUpdateTest(h.SandboxTest):
                                    r"pam_unix.so .*jumps correct$")
 
         svc = login_service()
-        password = h.strong_password()
-        h.add_user("alice", password)
-        secret = h.enroll_totp("alice")
+        password, secret = self.password, self.secret
 
         # a good password logs in
         self.assertEqual(h.pam_auth("alice", password, service=svc), "PAM_SUCCESS")

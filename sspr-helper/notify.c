@@ -1,0 +1,76 @@
+#include "autoconf.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "delivery/email.h"
+#include "delivery/template.h"
+#include "notify.h"
+#include "wipe.h"
+
+static void send_one(struct sspr_flow *f, const char *to, const char *subject, const char *body,
+                     const char *whom)
+{
+    char err[256], detail[320];
+
+    if (sspr_email_send(f->cfg, to, subject, body, err, sizeof(err)) == 0) {
+        snprintf(detail, sizeof(detail), "to=%s", whom);
+        sspr_audit(&f->audit, "notify", detail);
+    } else {
+        snprintf(detail, sizeof(detail), "to=%s code=SSPR-E302 error=\"%s\"", whom, err);
+        sspr_audit(&f->audit, "notify-fail", detail);
+    }
+}
+
+void sspr_notify_reset(struct sspr_flow *f)
+{
+    char key[64], host[256] = "localhost", when[64], err[256];
+    char *subject = NULL, *body = NULL, *to = NULL;
+    json_t *rec = NULL;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!sspr_config_email_on(f->cfg))
+        return;
+    sspr_local_user_key(f->acct.uid, key, sizeof(key));
+    if (sspr_store_read(&f->store, key, &rec) == SSPR_STORE_OK) {
+        json_t *v = json_object_get(json_object_get(rec, "email"), "address");
+        if (json_is_string(v) && sspr_email_valid(json_string_value(v)))
+            to = strdup(json_string_value(v));
+        json_decref(rec);
+    }
+    if (to == NULL && !(f->is_admin && f->cfg->notify_admins[0] != '\0'))
+        return;
+    gethostname(host, sizeof(host) - 1);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+    const struct sspr_tvar vars[] = {
+        { "user", f->acct.name }, { "host", host }, { "time", when },
+        { "service", f->hello.service[0] ? f->hello.service : "unknown" },
+        { "rhost", f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
+        { "admin_contact", sspr_email_admin_contact(f->cfg) },
+    };
+    if (sspr_template_render_mail(f->cfg->templates_dir, SSPR_TEMPLATE_EMAIL_NOTICE, vars, 6,
+                                  &subject, &body, err, sizeof(err)) != 0) {
+        char detail[320];
+        snprintf(detail, sizeof(detail), "to=user error=\"%s\"", err);
+        sspr_audit(&f->audit, "notify-fail", detail);
+        free(to);
+        return;
+    }
+    if (to != NULL)
+        send_one(f, to, subject, body, "user");
+    if (f->is_admin) {
+        char list[sizeof(f->cfg->notify_admins)], *save = NULL;
+        memcpy(list, f->cfg->notify_admins, sizeof(list));
+        for (char *a = strtok_r(list, " \t,", &save); a != NULL; a = strtok_r(NULL, " \t,", &save))
+            if (sspr_email_valid(a))
+                send_one(f, a, subject, body, "admins");
+    }
+    free(to);
+    sspr_wipe_free_str(subject);
+    sspr_wipe_free_str(body);
+}
