@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "backends/backend.h"
 #include "channel.h"
+#include "errors.h"
 #include "flow.h"
 #include "flow_ctx.h"
 #include "flow_gates.h"
@@ -56,33 +57,71 @@ void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why)
 }
 
 /* Decide whether this flow can ever succeed; logs why not. */
+/* The stable code for why an account cannot reset (logged, never shown
+ * on this path: SECURITY.md 14). */
+static int ineligible_code(enum sspr_ineligible why)
+{
+    switch (why) {
+    case SSPR_ACCT_OK: return 0;
+    case SSPR_ACCT_BADNAME:
+    case SSPR_ACCT_UNKNOWN: return SSPR_E_UNKNOWN_USER;
+    case SSPR_ACCT_ROOT: return SSPR_E_ROOT;
+    case SSPR_ACCT_SYSTEM: return SSPR_E_SYSTEM_UID;
+    case SSPR_ACCT_LOCKED: return SSPR_E_LOCKED;
+    case SSPR_ACCT_EXPIRED: return SSPR_E_EXPIRED;
+    case SSPR_ACCT_NOLOGIN: return SSPR_E_NOLOGIN;
+    case SSPR_ACCT_NOSHADOW: return SSPR_E_NO_SHADOW;
+    }
+    return SSPR_E_UNKNOWN_USER;
+}
+
+/* Decide whether this flow can ever succeed; logs why not. */
 static void assess(struct sspr_flow *f)
 {
     unsigned methods = 0;
     const char *why = NULL;
+    int code = 0;
 
     sspr_account_resolve(f->hello.user, f->cfg, &f->acct);
     f->audit.user = f->acct.known ? f->acct.name : NULL;
     f->audit.uid = f->acct.known ? (long)f->acct.uid : -1;
-    if (f->acct.why != SSPR_ACCT_OK)
+    if (f->acct.why != SSPR_ACCT_OK) {
         why = sspr_account_why(f->acct.why);
-    else if (!sspr_policy_enabled(f->cfg, &f->acct))
+        code = ineligible_code(f->acct.why);
+    } else if (!sspr_policy_enabled(f->cfg, &f->acct)) {
         why = "not enabled by policy";
-    else if (f->be.methods(&f->be, &f->acct, &methods) != 0)
+        code = SSPR_E_NOT_ENABLED;
+    } else if (f->be.methods(&f->be, &f->acct, &methods) != 0) {
         why = "record unreadable";
-    else if (methods == 0)
+        code = SSPR_E_RECORD_CORRUPT;
+    } else if (methods == 0) {
         why = "no registered methods";
+        code = SSPR_E_NO_METHODS;
+    }
     f->is_admin = f->acct.known && sspr_policy_is_admin(f->cfg, &f->acct);
     f->can_pass = why == NULL;
-    sspr_throttle_key(&f->store, f->acct.known ? (long)f->acct.uid : -1, f->hello.user,
-                      f->throttle_key, sizeof(f->throttle_key));
+    (void)sspr_throttle_key(&f->store, f->acct.known ? (long)f->acct.uid : -1, f->hello.user,
+                            f->throttle_key, sizeof(f->throttle_key)); /* "" fails closed */
 
-    char detail[160];
-    char mode[32];
+    char detail[200], mode[32], id[16] = "";
     sspr_audit_escape(f->hello.mode, mode, sizeof(mode));
-    snprintf(detail, sizeof(detail), "mode=%s eligible=%s%s%s%s", mode,
-             f->can_pass ? "yes" : "no", why ? " reason=\"" : "", why ? why : "", why ? "\"" : "");
+    if (code != 0)
+        (void)sspr_error_id(code, id, sizeof(id));
+    snprintf(detail, sizeof(detail), "mode=%s eligible=%s%s%s%s%s%s", mode,
+             f->can_pass ? "yes" : "no", why ? " code=" : "", id, why ? " reason=\"" : "",
+             why ? why : "", why ? "\"" : "");
     sspr_audit(&f->audit, "request", detail);
+}
+
+/* Tell the user about a failure whose code may be shown at this stage. */
+static void say_code(struct sspr_flow *f, int code)
+{
+    char text[256];
+
+    if (sspr_error_user_text(code, text, sizeof(text)) > 0)
+        sspr_chan_error(&f->ch, text);
+    else
+        sspr_chan_error(&f->ch, MSG_UNAVAILABLE);
 }
 
 /* After the gates this flow holds the account's one reset grant. A flow
@@ -164,8 +203,13 @@ static int set_password(struct sspr_flow *f)
                 rc = 0;
                 break;
             case COMMIT_REFUSED:
-                sspr_audit(&f->audit, "writeback-fail", "reason=refused-by-pam");
-                why = msg[0] != '\0' ? msg : "The system refused that password. Choose another.";
+                /* pwquality says why; a refusal without words is E402 */
+                sspr_audit(&f->audit, "writeback-fail",
+                           msg[0] != '\0' ? "code=SSPR-E401 reason=refused-by-pam"
+                                           : "code=SSPR-E402 reason=refused-by-pam");
+                if (msg[0] == '\0')
+                    say_code(f, SSPR_E_CHAUTHTOK);
+                why = msg[0] != '\0' ? msg : NULL;
                 break;
             case COMMIT_LOST:
                 sspr_audit(&f->audit, "writeback-fail", "reason=superseded");
@@ -173,11 +217,13 @@ static int set_password(struct sspr_flow *f)
                 rc = -2;
                 break;
             case COMMIT_CHANGED:
-                sspr_audit(&f->audit, "writeback-fail", "reason=account-changed");
+                sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E403 reason=account-changed");
+                say_code(f, SSPR_E_ACCOUNT_CHANGED);
                 rc = -2;
                 break;
             case COMMIT_ERROR:
-                sspr_audit(&f->audit, "writeback-fail", "reason=store");
+                sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E103 reason=store");
+                say_code(f, SSPR_E_STATE_DIR);
                 rc = -2;
                 break;
             }
@@ -260,8 +306,12 @@ int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok)
     f.audit.rhost = f.hello.rhost;
     f.audit.tty = f.hello.tty;
     if (!cfg_ok || sspr_store_open(&f.store, cfg->state_dir, 0) != SSPR_STORE_OK) {
-        syslog(LOG_ERR, "%s", cfg_ok ? "state directory unusable" : "configuration unusable");
-        sspr_chan_error(&f.ch, MSG_UNAVAILABLE);
+        int code = cfg_ok ? SSPR_E_STATE_DIR : SSPR_E_CONFIG_INVALID;
+        syslog(LOG_ERR, "SSPR-E%d: %s", code,
+               cfg_ok ? "state directory unusable" : "configuration unusable");
+        /* a login must not be disturbed by registration's troubles */
+        if (strcmp(f.hello.mode, "register") != 0)
+            say_code(&f, code);
         sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, cfg_ok ? "state-dir" : "config");
         return 1;
     }

@@ -197,9 +197,8 @@ static char *registered_address(struct sspr_flow *f, unsigned method)
     return out;
 }
 
-/* Render and send the code. Returns 0 when the server accepted it. */
-static int send_code(struct sspr_flow *f, unsigned method, const char *to, const char *code,
-                     int minutes)
+int sspr_send_code(struct sspr_flow *f, unsigned method, const char *to, const char *code,
+                   int minutes, int confirm)
 {
     char host[256] = "localhost", when[64], mins[16], err[256];
     char *subject = NULL, *body = NULL;
@@ -216,11 +215,15 @@ static int send_code(struct sspr_flow *f, unsigned method, const char *to, const
     };
     err[0] = '\0';
     if (method == SSPR_M_EMAIL) {
-        if (sspr_template_render_mail(f->cfg->templates_dir, SSPR_TEMPLATE_EMAIL_CODE, vars, 6,
+        if (sspr_template_render_mail(f->cfg->templates_dir,
+                                      confirm ? SSPR_TEMPLATE_EMAIL_CONFIRM : SSPR_TEMPLATE_EMAIL_CODE,
+                                      vars, 6,
                                       &subject, &body, err, sizeof(err)) == 0)
             rc = sspr_email_send(f->cfg, to, subject, body, err, sizeof(err));
     } else {
-        if (sspr_template_render_file(f->cfg->templates_dir, SSPR_TEMPLATE_SMS_CODE, vars, 6,
+        if (sspr_template_render_file(f->cfg->templates_dir,
+                                      confirm ? SSPR_TEMPLATE_SMS_CONFIRM : SSPR_TEMPLATE_SMS_CODE,
+                                      vars, 6,
                                       &body, err, sizeof(err)) == 0) {
             size_t n = strlen(body);
             while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r'))
@@ -271,7 +274,7 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
     if (f->can_pass && (allowed & method))
         to = registered_address(f, method);
     if (to != NULL && sspr_otc_new(&otc, (unsigned)digits, lifetime) == 0) {
-        sent = send_code(f, method, to, sspr_otc_code(&otc), lifetime / 60) == 0;
+        sent = sspr_send_code(f, method, to, sspr_otc_code(&otc), lifetime / 60, 0) == 0;
         if (!sent)
             sspr_otc_wipe(&otc);
         if (sent) {

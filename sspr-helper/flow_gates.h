@@ -11,6 +11,11 @@
  * the channel broke. */
 int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used);
 
+/* Render the code template (confirm: the registration one) and send it by
+ * email or SMS; audits a failure. Returns 0 when the server accepted it. */
+int sspr_send_code(struct sspr_flow *f, unsigned method, const char *to, const char *code,
+                   int minutes, int confirm);
+
 /* 1 when the menu is shown at all (email, SMS or questions set up). */
 int sspr_gate_menu_on(const struct sspr_config *cfg);
 

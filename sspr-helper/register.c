@@ -13,7 +13,15 @@
 #include <strings.h>
 #include <time.h>
 
+#include "delivery/code.h"
+#include "delivery/email.h"
+#include "delivery/sms.h"
 #include "enroll.h"
+#include "errors.h"
+#include "flow_gates.h"
+#include "gates/questions.h"
+#include "questions_bank.h"
+#include "throttle.h"
 #include "policy.h"
 #include "qr.h"
 #include "register.h"
@@ -21,15 +29,31 @@
 
 #define TRIES 3
 #define INFO_CHUNK 480   /* PAM messages are at most 512 bytes */
-#define REGISTRABLE (SSPR_M_TOTP | SSPR_M_RECOVERY)
 
 static const char *label(unsigned m)
 {
     switch (m) {
     case SSPR_M_TOTP: return "authenticator app";
     case SSPR_M_RECOVERY: return "recovery codes";
+    case SSPR_M_EMAIL: return "email address";
+    case SSPR_M_SMS: return "mobile phone (text messages)";
+    case SSPR_M_QUESTIONS: return "security questions";
     default: return "other";
     }
+}
+
+/* What this system lets users register at sign-in. */
+static unsigned registrable(const struct sspr_flow *f)
+{
+    unsigned m = SSPR_M_TOTP | SSPR_M_RECOVERY;
+
+    if (sspr_config_email_on(f->cfg))
+        m |= SSPR_M_EMAIL;
+    if (sspr_config_sms_on(f->cfg))
+        m |= SSPR_M_SMS;
+    if (f->cfg->questions_enabled && !f->is_admin)
+        m |= SSPR_M_QUESTIONS;
+    return m;
 }
 
 static int popcount(unsigned v)
@@ -38,6 +62,12 @@ static int popcount(unsigned v)
     for (; v != 0; v &= v - 1)
         n++;
     return n;
+}
+
+/* Enough to reset: `need` methods, and questions never the only one. */
+static int satisfied(unsigned have, int need)
+{
+    return popcount(have) >= need && (have & ~SSPR_M_QUESTIONS) != 0;
 }
 
 /* Send text as INFO messages, split at line ends to fit a PAM message. */
@@ -177,6 +207,120 @@ static int reg_recovery(struct sspr_flow *f)
     return ok;
 }
 
+/* An email address or phone number, confirmed by a code sent to it. */
+static int reg_address(struct sspr_flow *f, unsigned method)
+{
+    const int email = method == SSPR_M_EMAIL;
+    char addr[SSPR_ANSWER_MAX + 1], a[SSPR_ANSWER_MAX + 1], line[400], hint[64];
+    struct sspr_otc otc;
+    int ok = 0, got = 0;
+
+    for (int t = 0; t < TRIES && !got; t++) {
+        if (sspr_chan_prompt(&f->ch, 1, email ? "Email address: "
+                             : "Mobile number, international format (+15551234567): ", addr) != 0)
+            return -1;
+        got = email ? sspr_email_valid(addr) : sspr_phone_valid(addr);
+        if (!got)
+            sspr_chan_error(&f->ch, email ? "That does not look like an email address."
+                                          : "Type the number with + and the country code.");
+    }
+    if (!got)
+        return 0;
+    if (sspr_throttle_send(&f->store, f->throttle_key, time(NULL), f->cfg) != 0) {
+        sspr_chan_error(&f->ch, "Too many codes were sent recently. Try again later.");
+        return 0;
+    }
+    int lifetime = email ? f->cfg->email_code_lifetime : f->cfg->sms_code_lifetime;
+    if (sspr_otc_new(&otc, (unsigned)(email ? f->cfg->email_code_digits : f->cfg->sms_code_digits),
+                     lifetime) != 0 ||
+        sspr_send_code(f, method, addr, sspr_otc_code(&otc), lifetime / 60, 1) != 0) {
+        sspr_otc_wipe(&otc);
+        char text[256];
+        (void)sspr_error_user_text(email ? SSPR_E_SMTP_UNREACHABLE : SSPR_E_SMS_GATEWAY, text,
+                                   sizeof(text));
+        sspr_chan_error(&f->ch, text);
+        return 0;
+    }
+    if (email)
+        (void)sspr_email_mask(addr, hint, sizeof(hint));
+    else
+        (void)sspr_phone_mask(addr, hint, sizeof(hint));
+    snprintf(line, sizeof(line), "A confirmation code has been sent to %s.", hint);
+    sspr_chan_info(&f->ch, line);
+    for (int t = 0; t < TRIES && !ok; t++) {
+        if (sspr_chan_prompt(&f->ch, 1, "Confirmation code: ", a) != 0) {
+            ok = -1;
+            break;
+        }
+        if (sspr_otc_check(&otc, a) == 0) {
+            json_t *obj = json_pack("{s:s, s:s, s:I}", email ? "address" : "number", addr,
+                                    "source", "user", "confirmed", (json_int_t)time(NULL));
+            ok = obj != NULL && save(f, email ? "email" : "phone", obj) == 0;
+            json_decref(obj);
+            if (!ok)
+                break;
+        } else {
+            sspr_chan_error(&f->ch, "That code does not match.");
+        }
+    }
+    sspr_otc_wipe(&otc);
+    SSPR_WIPE_ARRAY(a);
+    if (ok == 1)
+        sspr_chan_info(&f->ch, email ? "Email address registered." : "Phone number registered.");
+    return ok;
+}
+
+/* Security questions from the bank, answers hashed (argon2id). */
+static int reg_questions(struct sspr_flow *f)
+{
+    struct sspr_qbank bank;
+    char text[SSPR_QBANK_MAX * 8 + 64], a[SSPR_ANSWER_MAX + 1];
+    unsigned used[SSPR_QBANK_MAX] = { 0 };
+    json_t *holder;
+    int have = 0, ok = 0;
+
+    if (sspr_qbank_load(f->cfg, &bank) != 0)
+        return 0;
+    snprintf(text, sizeof(text), "Choose %d questions and answer each:",
+                         f->cfg->questions_required);
+    sspr_chan_info(&f->ch, text);
+    for (size_t i = 0; i < bank.n; i++) {
+        char q[SSPR_QBANK_LINE + 8];
+        snprintf(q, sizeof(q), "  %zu) %s", i + 1, bank.q[i]);
+        show(f, q);
+    }
+    holder = json_object();
+    for (int t = 0; holder != NULL && have < f->cfg->questions_required && t < 3 * f->cfg->questions_required; t++) {
+        char *end;
+        if (sspr_chan_prompt(&f->ch, 1, "Question number: ", a) != 0) {
+            ok = -1;
+            break;
+        }
+        unsigned long n = strtoul(a, &end, 10);
+        if (*end != '\0' || n < 1 || n > bank.n || used[n - 1]) {
+            sspr_chan_error(&f->ch, "Choose a number from the list, each question once.");
+            continue;
+        }
+        if (sspr_chan_prompt(&f->ch, 0, "Answer (not shown): ", a) != 0) {
+            ok = -1;
+            break;
+        }
+        if (sspr_questions_add(holder, bank.q[n - 1], a) != 0) {
+            sspr_chan_error(&f->ch, "Answers need at least 3 characters. Choose again.");
+            continue;
+        }
+        used[n - 1] = 1;
+        have++;
+    }
+    SSPR_WIPE_ARRAY(a);
+    if (ok == 0 && have == f->cfg->questions_required)
+        ok = save(f, "questions", json_object_get(holder, "questions")) == 0;
+    json_decref(holder);
+    if (ok == 1)
+        sspr_chan_info(&f->ch, "Security questions registered.");
+    return ok;
+}
+
 /* Pick the next method: the only one left, or ask. 0 = the user stopped. */
 static int choose(struct sspr_flow *f, unsigned options, unsigned *out)
 {
@@ -185,7 +329,7 @@ static int choose(struct sspr_flow *f, unsigned options, unsigned *out)
     int n = 0;
     size_t o;
 
-    for (unsigned m = 1; m != 0 && m <= REGISTRABLE; m <<= 1)
+    for (unsigned m = 1; m != 0 && m <= SSPR_M_QUESTIONS; m <<= 1)
         if (options & m)
             list[n++] = m;
     if (n == 0)
@@ -256,6 +400,8 @@ int sspr_register_run(struct sspr_flow *f)
     if (f->be.methods(&f->be, &f->acct, &methods) != 0)
         return end(f, SSPR_RESULT_SKIPPED, "record-unreadable");
     f->is_admin = sspr_policy_is_admin(f->cfg, &f->acct);
+    (void)sspr_throttle_key(&f->store, (long)f->acct.uid, f->acct.name, f->throttle_key,
+                            sizeof(f->throttle_key));
     need = sspr_policy_gates(f->cfg, f->is_admin);
     allowed = sspr_policy_methods(f->cfg, f->is_admin);
     have = methods & allowed;
@@ -263,12 +409,12 @@ int sspr_register_run(struct sspr_flow *f)
     stale = f->cfg->reconfirm_days > 0 && at > 0 &&
             time(NULL) - at > (time_t)f->cfg->reconfirm_days * 86400;
 
-    if (popcount(have) >= need && !stale)
+    if (satisfied(have, need) && !stale)
         return end(f, SSPR_RESULT_SKIPPED, "registered");
-    if (popcount(have) >= need) {
+    if (satisfied(have, need)) {
         char text[256];
         size_t o = (size_t)snprintf(text, sizeof(text), "Password reset: you can prove it is you with");
-        for (unsigned m = 1; m <= REGISTRABLE; m <<= 1)
+        for (unsigned m = 1; m <= SSPR_M_QUESTIONS; m <<= 1)
             if (have & m)
                 o += (size_t)snprintf(text + o, sizeof(text) - o, " [%s]", label(m));
         sspr_chan_info(&f->ch, text);
@@ -299,14 +445,17 @@ int sspr_register_run(struct sspr_flow *f)
         if (rc == 0)
             return end(f, SSPR_RESULT_DECLINED, "declined");
     }
-    for (int round = 0; popcount(have) < need && round < 6; round++) {
+    for (int round = 0; !satisfied(have, need) && round < 6; round++) {
         unsigned m = 0;
-        rc = choose(f, allowed & REGISTRABLE & ~have, &m);
+        rc = choose(f, allowed & registrable(f) & ~have, &m);
         if (rc < 0)
             return -1;
         if (rc == 0)
             break;
-        rc = m == SSPR_M_TOTP ? reg_totp(f) : reg_recovery(f);
+        rc = m == SSPR_M_TOTP       ? reg_totp(f)
+           : m == SSPR_M_RECOVERY ? reg_recovery(f)
+           : m == SSPR_M_QUESTIONS ? reg_questions(f)
+                                   : reg_address(f, m);
         if (rc < 0)
             return -1;
         if (rc == 1) {
@@ -316,7 +465,7 @@ int sspr_register_run(struct sspr_flow *f)
             have |= m;
         }
     }
-    if (popcount(have) >= need) {
+    if (satisfied(have, need)) {
         (void)sspr_local_edit(&f->store, f->acct.uid, f->acct.name, stamp, NULL);
         sspr_chan_info(&f->ch, "Password reset is set up. If you forget your password, press Enter "
                                "at the password prompt.");

@@ -49,6 +49,10 @@ CODE_PROMPT = "Verification code (authenticator app or recovery code): "
 CODE_PROMPT2 = "Second verification code (a different method): "
 BAD_CODE = "That code is not valid."
 LOCKED = "Too many failed attempts. Try again later."
+CONFIG_INVALID = ("Password reset is not available right now (SSPR-E101). "
+                  "Your administrator can look this code up.")
+# One method used up in the window (max_failures_per_method); others still work.
+METHOD_LOCKED = "Too many failed attempts with this method. Choose another way."
 NEW_PW = "New password: "
 RETYPE_PW = "Retype new password: "
 MISMATCH = "The passwords do not match."

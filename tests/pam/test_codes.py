@@ -9,7 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sspr_harness as h  # noqa: E402
 
 # many wrong codes per user in this file: keep the lockout out of the way
-ROOMY = "[throttle]\nfailure_delay = 0\nmax_failures = 20\n"
+# Room for many wrong codes: these tests check parsing, not throttling.
+ROOMY = "[throttle]\nfailure_delay = 0\nmax_failures = 20\nmax_failures_per_method = 20\n"
 
 
 class Codes(h.SandboxTest):
@@ -34,7 +35,8 @@ class Codes(h.SandboxTest):
             self.assertNeverSuccess(rc, s)
             return True
         if strict:
-            self.assertIn((k, t), [("ERROR", h.BAD_CODE), ("ERROR", h.LOCKED)],
+            self.assertIn((k, t), [("ERROR", h.BAD_CODE), ("ERROR", h.LOCKED),
+                                   ("ERROR", h.METHOD_LOCKED)],
                           s.format_transcript())
         while k != "RESULT":
             if k in h.PROMPTS:
