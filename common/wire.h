@@ -74,7 +74,8 @@ enum sspr_wire_state {
     SSPR_WS_START,        /* nothing sent: only HELLO (module -> helper) */
     SSPR_WS_HELPER_TURN,  /* helper speaks: PROMPT_*, INFO, ERROR, RESULT */
     SSPR_WS_MODULE_TURN,  /* a prompt is open: exactly one ANSWER or CANCEL */
-    SSPR_WS_DONE,         /* RESULT seen or CANCEL sent: nothing more */
+    SSPR_WS_CANCELLED,    /* CANCEL sent: the helper may send its RESULT, nothing else */
+    SSPR_WS_DONE,         /* RESULT seen: nothing more */
 };
 
 enum sspr_wire_dir { SSPR_DIR_TO_HELPER, SSPR_DIR_TO_MODULE };

@@ -19,7 +19,10 @@ static const struct transition table[] = {
     { SSPR_WS_HELPER_TURN, SSPR_DIR_TO_MODULE, SSPR_F_ERROR, SSPR_WS_HELPER_TURN },
     { SSPR_WS_HELPER_TURN, SSPR_DIR_TO_MODULE, SSPR_F_RESULT, SSPR_WS_DONE },
     { SSPR_WS_MODULE_TURN, SSPR_DIR_TO_HELPER, SSPR_F_ANSWER, SSPR_WS_HELPER_TURN },
-    { SSPR_WS_MODULE_TURN, SSPR_DIR_TO_HELPER, SSPR_F_CANCEL, SSPR_WS_DONE },
+    { SSPR_WS_MODULE_TURN, SSPR_DIR_TO_HELPER, SSPR_F_CANCEL, SSPR_WS_CANCELLED },
+    /* after a CANCEL the helper still says how the flow ended (registration
+     * at sign-in needs it to hold `require` against an aborted prompt) */
+    { SSPR_WS_CANCELLED, SSPR_DIR_TO_MODULE, SSPR_F_RESULT, SSPR_WS_DONE },
 };
 
 int sspr_wire_transition(enum sspr_wire_state *st, enum sspr_wire_dir dir, uint8_t type)

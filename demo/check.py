@@ -17,6 +17,9 @@ import pexpect
 DIR = os.environ.get("SSPR_DEMO_DIR", "/root/sspr-demo")
 ENV = {"PATH": "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb", "HOME": "/root",
        "LANG": "C.UTF-8"}
+for _k in ("LD_PRELOAD", "ASAN_OPTIONS"):   # set by inside.sh for a sanitizer build
+    if os.environ.get(_k):
+        ENV[_k] = os.environ[_k]
 log = []
 
 

@@ -24,6 +24,16 @@ if ! /usr/bin/python3 -c 'import os; os.openpty()' 2>/dev/null && [ -e /dev/pts/
     rm -f /dev/ptmx && ln -s pts/ptmx /dev/ptmx
 fi
 
+# ---- a sanitizer build (the test suite's ASan pass): system programs can load
+# the instrumented pam_sspr.so only with the runtimes preloaded (and libcrypt,
+# whose crypt_r ASan intercepts at start-up)
+mod=$(ls /lib/*/security/pam_sspr.so /usr/lib/*/security/pam_sspr.so 2>/dev/null | head -1)
+san=$(ldd "$mod" 2>/dev/null | awk '$1 ~ /^lib(asan|ubsan)\.so/ {print $3}' | sort | tr '\n' ':')
+if [ -n "$san" ]; then
+    export LD_PRELOAD="${san}$(ls /lib/x86_64-linux-gnu/libcrypt.so.1 2>/dev/null)"
+    export ASAN_OPTIONS=detect_leaks=0
+fi
+
 # ---- PAM: Debian's common-auth plus the pam_sspr lines (README "Enable it") ----
 # the offer after pam_unix, and kiosk mode: `reset` typed at login:
 awk '

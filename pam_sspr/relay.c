@@ -15,6 +15,8 @@
 #include "wipe.h"
 #include "wire.h"
 
+#define CANCEL_GRACE_S 2u /* for the helper's RESULT after a CANCEL */
+
 int sspr_converse(pam_handle_t *pamh, int style, const char *text, char **answer)
 {
     const void *item = NULL;
@@ -164,6 +166,29 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
     return fail(pamh, "unknown RESULT from the helper", 0);
 }
 
+/* The user's conversation failed and CANCEL was sent: the helper may still
+ * say how the flow ended (registration needs that to hold `require`).
+ * Nothing is shown; no RESULT in time means the failure stands. */
+static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args,
+                        enum sspr_wire_state *st, int rc, bool *orderly)
+{
+    struct sspr_frame f;
+    unsigned wait_s = args->timeout < CANCEL_GRACE_S ? args->timeout : CANCEL_GRACE_S;
+
+    if (sspr_wire_recv(fd, &f, sspr_now_ms() + (int64_t)wait_s * 1000) == SSPR_WIRE_OK &&
+        sspr_wire_transition(st, SSPR_DIR_TO_MODULE, f.type) == SSPR_WIRE_OK &&
+        f.type == SSPR_F_RESULT) {
+        int mapped = map_result(pamh, args, &f);
+        if (mapped == PAM_PERM_DENIED)
+            rc = mapped; /* the only outcome that may change after a cancel */
+    }
+    sspr_frame_wipe(&f);
+    /* the module ended the protocol itself: the helper may exit in peace */
+    if (orderly != NULL)
+        *orderly = true;
+    return rc;
+}
+
 int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
                const char *user, const char *mode, bool *orderly)
 {
@@ -184,6 +209,7 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
     else if (rc != SSPR_WIRE_OK)
         return fail(pamh, "sending HELLO", rc);
     for (;;) {
+        bool cancelled = false;
         rc = sspr_wire_recv(fd, &f, sspr_now_ms() + (int64_t)args->timeout * 1000);
         if (rc == SSPR_WIRE_OK)
             rc = sspr_wire_transition(&st, SSPR_DIR_TO_MODULE, f.type);
@@ -195,6 +221,7 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
         case SSPR_F_PROMPT_ECHO_OFF:
         case SSPR_F_PROMPT_ECHO_ON:
             rc = relay_prompt(pamh, fd, args, &st, &f);
+            cancelled = st == SSPR_WS_CANCELLED;
             break;
         case SSPR_F_INFO:
         case SSPR_F_ERROR:
@@ -204,17 +231,18 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
             break;
         case SSPR_F_RESULT:
             rc = map_result(pamh, args, &f);
-            break;
+            sspr_frame_wipe(&f);
+            if (orderly != NULL)
+                *orderly = true;
+            return rc; /* RESULT is final, whatever it maps to */
         default: /* the state table lets nothing else through */
             rc = fail(pamh, "unexpected frame", SSPR_WIRE_ESTATE);
             break;
         }
         sspr_frame_wipe(&f);
-        if (st == SSPR_WS_DONE && orderly != NULL)
-            *orderly = true;
+        if (cancelled)
+            return after_cancel(pamh, fd, args, &st, rc, orderly);
         if (rc != PAM_SUCCESS)
             return rc;
-        if (st == SSPR_WS_DONE) /* cannot happen without a RESULT: be safe */
-            return fail(pamh, "flow ended without a result", 0);
     }
 }

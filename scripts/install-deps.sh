@@ -14,7 +14,7 @@ packages=(
     # tests
     libcmocka-dev oathtool python3 python3-pexpect python3-aiosmtpd openssl
     libpam-pwquality libpam-modules libpam-runtime passwd login util-linux
-    iproute2 openssh-server openssh-client expect tmux procps
+    iproute2 openssh-server openssh-client expect tmux procps strace
     binutils groff-base man-db
 )
 missing=()

@@ -14,6 +14,8 @@ void sspr_chan_init(struct sspr_channel *ch, int fd, int flow_timeout_s)
     ch->state = SSPR_WS_START;
     ch->deadline_ms = sspr_now_ms() + (int64_t)flow_timeout_s * 1000;
     ch->broken = 0;
+    ch->cancelled = 0;
+    ch->answered = 0;
 }
 
 /* Receive one frame from the module and check it against the state table. */
@@ -94,9 +96,12 @@ int sspr_chan_prompt(struct sspr_channel *ch, int echo, const char *text,
         goto out;
     if (f.type == SSPR_F_ANSWER && f.len <= SSPR_ANSWER_MAX && strlen(f.payload) == f.len) {
         memcpy(answer, f.payload, f.len + 1);
+        ch->answered++;
         rc = 0;
+    } else if (f.type == SSPR_F_CANCEL) {
+        ch->cancelled = 1; /* the state table now lets only RESULT through */
     } else {
-        ch->broken = 1; /* CANCEL, an embedded NUL, or an over-long answer */
+        ch->broken = 1; /* an embedded NUL or an over-long answer */
     }
 out:
     sspr_frame_wipe(&f);

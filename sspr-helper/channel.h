@@ -14,6 +14,8 @@ struct sspr_channel {
     enum sspr_wire_state state;
     int64_t deadline_ms;  /* the whole flow's deadline (CLOCK_MONOTONIC) */
     int broken;           /* the module went away or broke the protocol */
+    int cancelled;        /* the user's conversation failed: only RESULT may follow */
+    unsigned answered;    /* prompts answered so far */
 };
 
 struct sspr_hello {
@@ -31,7 +33,8 @@ void sspr_chan_init(struct sspr_channel *ch, int fd, int flow_timeout_s);
 int sspr_chan_hello(struct sspr_channel *ch, struct sspr_hello *out);
 
 /* Ask the user. On 0 answer holds the NUL-terminated reply (the caller
- * wipes it). -1: cancelled, too long, timed out or channel broken. */
+ * wipes it). -1: cancelled (ch->cancelled: send the RESULT next), too
+ * long, timed out or channel broken. */
 int sspr_chan_prompt(struct sspr_channel *ch, int echo, const char *text,
                      char answer[SSPR_ANSWER_MAX + 1]);
 

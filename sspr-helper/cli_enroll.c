@@ -235,15 +235,6 @@ static const char *const UNENROLL_FIELDS[][2] = {
     { "sms", "phone" }, { "questions", "questions" },
 };
 
-static int drop_all(json_t *rec, void *ctx)
-{
-    (void)ctx;
-    for (size_t i = 0; i < sizeof(UNENROLL_FIELDS) / sizeof(UNENROLL_FIELDS[0]); i++)
-        (void)json_object_del(rec, UNENROLL_FIELDS[i][1]);
-    (void)json_object_del(rec, "registered");
-    return 0;
-}
-
 int sspr_cli_unenroll(const struct sspr_config *cfg, int argc, char **argv)
 {
     struct target t;
@@ -264,7 +255,7 @@ int sspr_cli_unenroll(const struct sspr_config *cfg, int argc, char **argv)
     if (sspr_cli_find_user(argv[0], &t) != 0)
         return 1;
     if (field == NULL) {
-        rc = sspr_cli_edit_record(cfg, &t, drop_all, NULL);
+        rc = sspr_cli_edit_record(cfg, &t, sspr_local_drop_methods, NULL);
     } else {
         struct sspr_set_field sf = { field, NULL };
         rc = sspr_cli_edit_record(cfg, &t, sspr_local_set_field, &sf);

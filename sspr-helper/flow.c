@@ -323,9 +323,20 @@ int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok)
         sspr_store_close(&f.store);
         return 0;
     }
-    rc = strcmp(f.hello.mode, "register") == 0 ? sspr_register_run(&f) : run(&f);
-    if (rc < 0)
+    int reg = strcmp(f.hello.mode, "register") == 0;
+    rc = reg ? sspr_register_run(&f) : run(&f);
+    if (rc < 0 && f.ch.cancelled && !f.ch.broken) {
+        /* The user's conversation failed. At sign-in that is a skip when it
+         * could not prompt at all (SSH public-key logins), but under
+         * `require` an abort after answering something is not a way in. */
+        const char *word = !reg ? SSPR_RESULT_DENIED
+                         : (cfg->register_at_login == SSPR_REG_REQUIRE && f.ch.answered > 0)
+                             ? SSPR_RESULT_REQUIRED : SSPR_RESULT_SKIPPED;
+        sspr_flow_finish(&f, word, "conversation-failed");
+        rc = 0;
+    } else if (rc < 0) {
         sspr_audit(&f.audit, "outcome", "result=aborted reason=channel-closed");
+    }
     sspr_store_close(&f.store);
     return rc < 0 ? 1 : 0;
 }

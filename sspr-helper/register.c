@@ -64,10 +64,16 @@ static int popcount(unsigned v)
     return n;
 }
 
-/* Enough to reset: `need` methods, and questions never the only one. */
-static int satisfied(unsigned have, int need)
+/* Enough to reset, by the same rules the reset flow applies: `need`
+ * methods; questions never the only one; an admin's gates never all
+ * delivery channels (email, SMS). */
+static int satisfied(unsigned have, int need, int is_admin)
 {
-    return popcount(have) >= need && (have & ~SSPR_M_QUESTIONS) != 0;
+    unsigned strong = have & ~(SSPR_M_QUESTIONS | SSPR_M_DELIVERY);
+
+    if (popcount(have) < need || (have & ~SSPR_M_QUESTIONS) == 0)
+        return 0;
+    return !is_admin || need < 2 || strong != 0;
 }
 
 /* Send text as INFO messages, split at line ends to fit a PAM message. */
@@ -143,9 +149,9 @@ static int reg_totp(struct sspr_flow *f)
         free(qr);
     }
     sspr_group4(nt.b32, key, sizeof(key));
-    char line[160];
-    snprintf(line, sizeof(line), "Key: %s", key);
-    sspr_chan_info(&f->ch, line);
+    char line[sizeof(nt.uri) + sizeof(key) + 32];
+    snprintf(line, sizeof(line), "Key: %s\nOr as a link: %s", key, nt.uri);
+    show(f, line);
     for (int t = 0; t < TRIES && !ok; t++) {
         int64_t step = -1;
         if (sspr_chan_prompt(&f->ch, 1, "Code shown in the app: ", a) != 0) {
@@ -246,7 +252,7 @@ static int reg_address(struct sspr_flow *f, unsigned method)
     else
         (void)sspr_phone_mask(addr, hint, sizeof(hint));
     snprintf(line, sizeof(line), "A confirmation code has been sent to %s.", hint);
-    sspr_chan_info(&f->ch, line);
+    show(f, line);
     for (int t = 0; t < TRIES && !ok; t++) {
         if (sspr_chan_prompt(&f->ch, 1, "Confirmation code: ", a) != 0) {
             ok = -1;
@@ -322,7 +328,7 @@ static int reg_questions(struct sspr_flow *f)
 }
 
 /* Pick the next method: the only one left, or ask. 0 = the user stopped. */
-static int choose(struct sspr_flow *f, unsigned options, unsigned *out)
+static int choose(struct sspr_flow *f, unsigned options, int may_stop, unsigned *out)
 {
     unsigned list[8];
     char menu[256], a[SSPR_ANSWER_MAX + 1];
@@ -334,7 +340,7 @@ static int choose(struct sspr_flow *f, unsigned options, unsigned *out)
             list[n++] = m;
     if (n == 0)
         return 0;
-    if (n == 1) {
+    if (n == 1 && !may_stop) {
         *out = list[0];
         return 1;
     }
@@ -409,16 +415,19 @@ int sspr_register_run(struct sspr_flow *f)
     stale = f->cfg->reconfirm_days > 0 && at > 0 &&
             time(NULL) - at > (time_t)f->cfg->reconfirm_days * 86400;
 
-    if (satisfied(have, need) && !stale)
+    if (satisfied(have, need, f->is_admin) && !stale)
         return end(f, SSPR_RESULT_SKIPPED, "registered");
-    if (satisfied(have, need)) {
-        char text[256];
+    /* The first thing sent is always a prompt, with the explanation in it:
+     * a conversation that cannot prompt (SSH public-key logins) then sees
+     * nothing at all. */
+    char text[512];
+    if (satisfied(have, need, f->is_admin)) {
         size_t o = (size_t)snprintf(text, sizeof(text), "Password reset: you can prove it is you with");
         for (unsigned m = 1; m <= SSPR_M_QUESTIONS; m <<= 1)
             if (have & m)
                 o += (size_t)snprintf(text + o, sizeof(text) - o, " [%s]", label(m));
-        sspr_chan_info(&f->ch, text);
-        rc = ask_yes(f, "Are these still yours and working? [Y/n] ", 1);
+        snprintf(text + o, sizeof(text) - o, ".\nAre these still yours and working? [Y/n] ");
+        rc = ask_yes(f, text, 1);
         if (rc < 0)
             return -1;
         if (rc == 1) {
@@ -426,28 +435,34 @@ int sspr_register_run(struct sspr_flow *f)
             sspr_audit(&f->audit, "register-confirm", NULL);
             return end(f, SSPR_RESULT_REGISTERED, "reconfirmed");
         }
-        sspr_chan_info(&f->ch, "Register them again: the new ones replace the old.");
+        /* Disowned methods must stop working at once, whatever comes next. */
+        if (sspr_local_edit(&f->store, f->acct.uid, f->acct.name, sspr_local_drop_methods,
+                            NULL) != SSPR_STORE_OK) {
+            sspr_chan_error(&f->ch, "Your old methods could not be removed. Tell your administrator.");
+            return end(f, SSPR_RESULT_DECLINED, "drop-failed");
+        }
+        sspr_audit(&f->audit, "register-disown", NULL);
+        sspr_chan_info(&f->ch, "Your old methods were removed. Register new ones now.");
         have = 0;
-    }
-
-    char intro[256];
-    snprintf(intro, sizeof(intro),
-             "Set up password reset: register %d way%s to prove it is you, so you can reset a "
-             "forgotten password yourself at the login prompt.", need - popcount(have),
-             need - popcount(have) == 1 ? "" : "s");
-    sspr_chan_info(&f->ch, intro);
-    if (require) {
-        sspr_chan_info(&f->ch, "Your administrator requires this before you can sign in.");
     } else {
-        rc = ask_yes(f, "Set it up now? [Y/n] ", 1);
+        int n = need - popcount(have) > 0 ? need - popcount(have) : 1;
+        int o = snprintf(text, sizeof(text),
+                         "Set up password reset: register %d way%s to prove it is you, so you can "
+                         "reset a forgotten password yourself at the login prompt.\n", n,
+                         n == 1 ? "" : "s");
+        snprintf(text + o, sizeof(text) - (size_t)o, "%s",
+                 require ? "Your administrator requires this before you can sign in. "
+                           "Press Enter to start: "
+                         : "Set it up now? [Y/n] ");
+        rc = ask_yes(f, text, 1);
         if (rc < 0)
             return -1;
-        if (rc == 0)
+        if (rc == 0 && !require)
             return end(f, SSPR_RESULT_DECLINED, "declined");
     }
-    for (int round = 0; !satisfied(have, need) && round < 6; round++) {
+    for (int round = 0; !satisfied(have, need, f->is_admin) && round < 6; round++) {
         unsigned m = 0;
-        rc = choose(f, allowed & registrable(f) & ~have, &m);
+        rc = choose(f, allowed & registrable(f) & ~have, !require, &m);
         if (rc < 0)
             return -1;
         if (rc == 0)
@@ -465,7 +480,7 @@ int sspr_register_run(struct sspr_flow *f)
             have |= m;
         }
     }
-    if (satisfied(have, need)) {
+    if (satisfied(have, need, f->is_admin)) {
         (void)sspr_local_edit(&f->store, f->acct.uid, f->acct.name, stamp, NULL);
         sspr_chan_info(&f->ch, "Password reset is set up. If you forget your password, press Enter "
                                "at the password prompt.");

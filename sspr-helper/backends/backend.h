@@ -51,4 +51,8 @@ struct sspr_set_field {
 };
 int sspr_local_set_field(json_t *rec, void *set_field);
 
+/* An edit for sspr_local_edit: forget every registered method (and the
+ * registration stamp); throttle records are kept. ctx is unused. */
+int sspr_local_drop_methods(json_t *rec, void *ctx);
+
 #endif

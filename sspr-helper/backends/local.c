@@ -175,6 +175,16 @@ int sspr_local_set_field(json_t *rec, void *vctx)
     return json_object_set(rec, sf->field, sf->value);
 }
 
+int sspr_local_drop_methods(json_t *rec, void *ctx)
+{
+    static const char *const fields[] = { "totp", "recovery", "email", "phone", "questions",
+                                          "registered" };
+    (void)ctx;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        (void)json_object_del(rec, fields[i]);
+    return 0;
+}
+
 void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store)
 {
     be->name = "local";

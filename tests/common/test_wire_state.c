@@ -46,6 +46,10 @@ static int expected_next(enum sspr_wire_state st, enum sspr_wire_dir dir, unsign
         if (dir == TO_H && type == SSPR_F_ANSWER)
             return SSPR_WS_HELPER_TURN;
         if (dir == TO_H && type == SSPR_F_CANCEL)
+            return SSPR_WS_CANCELLED;
+        return -1;
+    case SSPR_WS_CANCELLED:
+        if (dir == TO_M && type == SSPR_F_RESULT)
             return SSPR_WS_DONE;
         return -1;
     case SSPR_WS_DONE:
@@ -57,11 +61,12 @@ static int expected_next(enum sspr_wire_state st, enum sspr_wire_dir dir, unsign
 static void test_exhaustive_table(void **state)
 {
     const enum sspr_wire_state states[] = { SSPR_WS_START, SSPR_WS_HELPER_TURN,
-                                            SSPR_WS_MODULE_TURN, SSPR_WS_DONE };
+                                            SSPR_WS_MODULE_TURN, SSPR_WS_CANCELLED,
+                                            SSPR_WS_DONE };
     const enum sspr_wire_dir dirs[] = { TO_H, TO_M };
 
     (void)state;
-    for (size_t s = 0; s < 4; s++) {
+    for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
         for (size_t d = 0; d < 2; d++) {
             for (unsigned t = 0; t < 256; t++) {
                 enum sspr_wire_state st = states[s];
@@ -123,10 +128,11 @@ static void test_decline_flow(void **state)
 
 static void test_cancel_flow(void **state)
 {
-    const enum sspr_wire_dir d[] = { TO_H, TO_M, TO_H };
-    const uint8_t t[] = { SSPR_F_HELLO, SSPR_F_PROMPT_ECHO_OFF, SSPR_F_CANCEL };
+    const enum sspr_wire_dir d[] = { TO_H, TO_M, TO_H, TO_M };
+    const uint8_t t[] = { SSPR_F_HELLO, SSPR_F_PROMPT_ECHO_OFF, SSPR_F_CANCEL, SSPR_F_RESULT };
 
     (void)state;
+    assert_int_equal(run(d, t, 3), SSPR_WS_CANCELLED);
     assert_int_equal(run(d, t, sizeof(t)), SSPR_WS_DONE);
 }
 
@@ -236,15 +242,22 @@ static void test_helper_talks_while_prompt_open(void **state)
     expect_refused(SSPR_WS_MODULE_TURN, TO_M, SSPR_F_RESULT);
 }
 
-static void test_cancel_is_final(void **state)
+/* After CANCEL the helper may send its RESULT and nothing else. */
+static void test_cancel_then_only_result(void **state)
 {
     enum sspr_wire_state st = SSPR_WS_MODULE_TURN;
 
     (void)state;
     assert_int_equal(sspr_wire_transition(&st, TO_H, SSPR_F_CANCEL), SSPR_WIRE_OK);
+    assert_int_equal(st, SSPR_WS_CANCELLED);
+    expect_refused(st, TO_M, SSPR_F_PROMPT_ECHO_OFF);
+    expect_refused(st, TO_M, SSPR_F_INFO);
+    expect_refused(st, TO_M, SSPR_F_ERROR);
+    expect_refused(st, TO_H, SSPR_F_ANSWER);
+    expect_refused(st, TO_H, SSPR_F_CANCEL);
+    assert_int_equal(sspr_wire_transition(&st, TO_M, SSPR_F_RESULT), SSPR_WIRE_OK);
     assert_int_equal(st, SSPR_WS_DONE);
     expect_refused(st, TO_M, SSPR_F_RESULT);
-    expect_refused(st, TO_M, SSPR_F_PROMPT_ECHO_OFF);
 }
 
 int main(void)
@@ -263,7 +276,7 @@ int main(void)
         cmocka_unit_test(test_frame_before_hello),
         cmocka_unit_test(test_two_answers_one_prompt),
         cmocka_unit_test(test_helper_talks_while_prompt_open),
-        cmocka_unit_test(test_cancel_is_final),
+        cmocka_unit_test(test_cancel_then_only_result),
     };
 
     return cmocka_run_group_tests_name("wire_state", tests, NULL, NULL);

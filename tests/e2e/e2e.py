@@ -458,9 +458,41 @@ class E2ETest(h.SandboxTest):
         sys.stdout.write("(%.1fs) " % (time.monotonic() - self._t0))
 
 
+def _sanitizer_preload():
+    """An --enable-sanitizers build installs an ASan/UBSan-instrumented
+    pam_sspr.so, which system programs (sshd, login, chpasswd...) can only
+    dlopen with the sanitizer runtimes preloaded. Returns the LD_PRELOAD
+    value for this build, or None for a plain build."""
+    mod = h._find_module()
+    if not mod:
+        return None
+    p = h.run(["ldd", mod], check=False)
+    libs = re.findall(r"^\s*(lib(?:asan|ubsan)\.so\.\d+) => (\S+)", p.stdout, re.M)
+    libs.sort(key=lambda l: not l[0].startswith("libasan"))  # ASan must come first
+    if not libs:
+        return None
+    # GCC's ASan intercepts crypt()/crypt_r() and resolves the real ones when
+    # it starts; a program that only dlopens libcrypt later (login, through
+    # pam_unix) would then call a NULL pointer. Preload libcrypt as well.
+    crypt = [p for p in ("/lib/x86_64-linux-gnu/libcrypt.so.1", "/usr/lib64/libcrypt.so.1",
+                         "/lib64/libcrypt.so.1") if os.path.exists(p)][:1]
+    return ":".join([path for _, path in libs] + crypt)
+
+
 def main(tools=()):
     if not h.in_sandbox() and os.geteuid() != 0:
         h.skip_exit("end-to-end tests need root and unshare (mount/net/pid namespaces)")
+    if h.in_sandbox():
+        preload = _sanitizer_preload()
+        if preload:
+            # every program started from here on (sshd, login, ssh, chpasswd)
+            # gets the runtimes; sshd and login pass them on to their children
+            os.environ["LD_PRELOAD"] = preload
+            os.environ["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:" \
+                + os.environ.get("ASAN_OPTIONS", "")
+            for k in ("LD_PRELOAD", "ASAN_OPTIONS"):
+                CLIENT_ENV[k] = os.environ[k]
+            print("sanitizer build: LD_PRELOAD=%s for sshd, login and the tools" % preload)
     if pexpect is None:
         h.skip_exit("python3-pexpect is not installed (scripts/install-deps.sh)")
     for tool in tools:

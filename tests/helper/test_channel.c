@@ -108,6 +108,7 @@ static void prompt_answer(void **state)
     assert_int_equal(sspr_wire_send(p->module, SSPR_F_ANSWER, "123456", 6, -1), SSPR_WIRE_OK);
     assert_int_equal(sspr_chan_prompt(&p->ch, 0, "Code: ", answer), 0);
     assert_string_equal(answer, "123456");
+    assert_int_equal(p->ch.answered, 1);
     assert_int_equal(sspr_wire_recv(p->module, &f, sspr_now_ms() + 1000), SSPR_WIRE_OK);
     assert_int_equal(f.type, SSPR_F_PROMPT_ECHO_OFF);
     assert_string_equal(f.payload, "Code: ");
@@ -136,7 +137,44 @@ static void answer_rejected(void **state, uint8_t type, const char *payload, siz
     assert_int_equal(sspr_chan_prompt(&p->ch, 0, "Code: ", answer), -1);
 }
 
-static void cancel_ends(void **state) { answer_rejected(state, SSPR_F_CANCEL, NULL, 0); }
+/* CANCEL: the prompt fails, nothing but the RESULT may follow. */
+static void cancel_then_result(void **state)
+{
+    struct pair *p = *state;
+    struct sspr_hello h;
+    struct sspr_frame f;
+    char answer[SSPR_ANSWER_MAX + 1];
+
+    send_hello(p, "1", "alice");
+    assert_int_equal(sspr_chan_hello(&p->ch, &h), 0);
+    assert_int_equal(sspr_wire_send(p->module, SSPR_F_CANCEL, NULL, 0, -1), SSPR_WIRE_OK);
+    assert_int_equal(sspr_chan_prompt(&p->ch, 0, "Code: ", answer), -1);
+    assert_true(p->ch.cancelled);
+    assert_false(p->ch.broken);
+    assert_int_equal(p->ch.answered, 0);
+    sspr_chan_result(&p->ch, SSPR_RESULT_DENIED);
+    assert_false(p->ch.broken);
+    assert_int_equal(sspr_wire_recv(p->module, &f, sspr_now_ms() + 1000), SSPR_WIRE_OK);
+    assert_int_equal(f.type, SSPR_F_PROMPT_ECHO_OFF);
+    assert_int_equal(sspr_wire_recv(p->module, &f, sspr_now_ms() + 1000), SSPR_WIRE_OK);
+    assert_int_equal(f.type, SSPR_F_RESULT);
+}
+
+/* After CANCEL an INFO is refused and breaks the channel. */
+static void cancel_then_info_breaks(void **state)
+{
+    struct pair *p = *state;
+    struct sspr_hello h;
+    char answer[SSPR_ANSWER_MAX + 1];
+
+    send_hello(p, "1", "alice");
+    assert_int_equal(sspr_chan_hello(&p->ch, &h), 0);
+    assert_int_equal(sspr_wire_send(p->module, SSPR_F_CANCEL, NULL, 0, -1), SSPR_WIRE_OK);
+    assert_int_equal(sspr_chan_prompt(&p->ch, 0, "Code: ", answer), -1);
+    sspr_chan_info(&p->ch, "late");
+    assert_true(p->ch.broken);
+    assert_int_equal(sspr_chan_prompt(&p->ch, 0, "Code: ", answer), -1);
+}
 
 static void long_answer_ends(void **state)
 {
@@ -177,7 +215,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(hello_missing_user, setup, teardown),
         cmocka_unit_test_setup_teardown(hello_not_first, setup, teardown),
         cmocka_unit_test_setup_teardown(prompt_answer, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_ends, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancel_then_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancel_then_info_breaks, setup, teardown),
         cmocka_unit_test_setup_teardown(long_answer_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(nul_in_answer_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(hello_again_ends, setup, teardown),

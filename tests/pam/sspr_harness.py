@@ -804,6 +804,8 @@ class SandboxTest(unittest.TestCase):
                 s.proc.wait(5)
             except subprocess.TimeoutExpired:
                 pass
+        # servers started by the test (SMTP sink, SMS gateway)
+        stop_servers()
 
     def assertNeverSuccess(self, rc, s=None):
         if rc == "PAM_SUCCESS":
@@ -853,3 +855,376 @@ def main():
     if r.testsRun > 0 and len(r.skipped) == r.testsRun:
         sys.exit(77)
     sys.exit(0)
+
+
+# ---------------------------------------------------------------------------
+# Issue 3: the method menu, email and SMS codes, questions, notices, audit
+# ---------------------------------------------------------------------------
+MENU_HEAD = "How do you want to confirm it is you?"
+OPT_CODE = "Authenticator app or recovery code"
+OPT_EMAIL = "A code sent to your email"
+OPT_SMS = "A code sent to your phone by text message"
+OPT_QUESTIONS = "Security questions"
+CHOICE = "Choice [1]: "
+BAD_CHOICE = "Choose one of the numbers shown."
+EMAIL_PROMPT = "Code from the email: "
+SMS_PROMPT = "Code from the text message: "
+EMAIL_DOWN = ("Email could not be sent right now (SSPR-E301). "
+              "Choose another way or ask your administrator.")
+SMS_DOWN = ("The text message could not be sent right now (SSPR-E303). "
+            "Choose another way or ask your administrator.")
+SEND_CAP = "Too many codes were sent recently. Try again later."
+NOT_HERE = ("Password reset is not offered here. "
+            "Ask your administrator where you can reset your password.")
+MAIL_FROM = "sspr@example.com"
+
+
+def email_sent(minutes=10):
+    return ("If an email address is registered for this account, a code has been sent "
+            "to it. It is valid for %d minutes." % minutes)
+
+
+def sms_sent(minutes=5):
+    return ("If a phone number is registered for this account, a code has been sent "
+            "to it by text message. It is valid for %d minutes." % minutes)
+
+
+def hint_sent(masked, minutes=10):
+    return "A code has been sent to %s. It is valid for %d minutes." % (masked, minutes)
+
+
+def menu_text(*labels):
+    """The menu INFO text listing labels (OPT_*) in the order given."""
+    return MENU_HEAD + "".join("\n  %d) %s" % (i + 1, l) for i, l in enumerate(labels))
+
+
+def make_config(sections=None, **kw):
+    """sspr.conf text from {section: {key: value}} (and/or section=dict
+    keywords). [throttle] failure_delay defaults to 0 (FAST_CONFIG)."""
+    merged = {"throttle": {"failure_delay": 0}}
+    for src in (sections or {}), kw:
+        for sec, keys in src.items():
+            merged.setdefault(sec, {}).update(keys)
+    out = []
+    for sec, keys in merged.items():
+        out.append("[%s]" % sec)
+        for k, v in keys.items():
+            out.append("%s = %s" % (k, v))
+        out.append("")
+    return "\n".join(out)
+
+
+def email_section(url, **extra):
+    """[email] keys for a plain loopback SMTP server (starttls = off)."""
+    d = {"smtp_url": url, "starttls": "off", "from": MAIL_FROM, "timeout": 5}
+    d.update(extra)
+    return d
+
+
+def sms_section(url, **extra):
+    d = {"url": url, "timeout": 3, "connect_timeout": 2}
+    d.update(extra)
+    return d
+
+
+def free_port():
+    """A loopback TCP port nothing listens on (the sandbox has its own
+    network namespace, so nobody else takes it meanwhile)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _start_server(argv, logpath, timeout=DEFAULT_TIMEOUT):
+    """Start a tests/delivery server; returns (proc, port) from its PORT line."""
+    log = open(logpath, "wb")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, close_fds=True)
+    log.close()
+    end = time.monotonic() + timeout
+    buf = b""
+    fd = proc.stdout.fileno()
+    while b"\n" not in buf:
+        left = end - time.monotonic()
+        if left <= 0 or proc.poll() is not None:
+            proc.kill()
+            with open(logpath, "rb") as f:
+                err = f.read().decode("utf-8", "replace")
+            raise HarnessError("%s did not print its port: %s" % (argv[1], err))
+        r, _, _ = select.select([fd], [], [], min(left, 0.2))
+        if r:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                time.sleep(0.05)
+            buf += chunk
+    m = re.match(rb"PORT (\d+)", buf)
+    if not m:
+        proc.kill()
+        raise HarnessError("%s printed %r" % (argv[1], buf))
+    return proc, int(m.group(1))
+
+
+_live_servers = []
+
+
+class Mail:
+    """One message the SMTP sink accepted."""
+
+    def __init__(self, base):
+        import email
+        import email.policy
+        with open(base + ".eml", "rb") as f:
+            self.raw = f.read()
+        with open(base + ".env") as f:
+            self.envelope = f.read().splitlines()
+        self.mail_from = ""
+        self.rcpts = []
+        for line in self.envelope:
+            k, _, v = line.partition(" ")
+            if k == "from":
+                self.mail_from = v.strip("<>")
+            elif k == "rcpt":
+                self.rcpts.append(v.strip("<>"))
+        self.msg = email.message_from_bytes(self.raw, policy=email.policy.default)
+        try:
+            part = self.msg.get_body(preferencelist=("plain",)) or self.msg
+            self.body = part.get_content()
+        except (KeyError, LookupError, AttributeError):
+            self.body = self.raw.decode("utf-8", "replace")
+        self.subject = str(self.msg.get("Subject", ""))
+        self.to = str(self.msg.get("To", ""))
+        self.from_ = str(self.msg.get("From", ""))
+
+    def text(self):
+        """Headers and body, decoded, for "does it contain X" checks."""
+        return self.raw.decode("utf-8", "replace") + "\n" + self.subject + "\n" + self.body
+
+    def code(self, digits=8):
+        """The one code of `digits` digits in the body; fails unless exactly one."""
+        return only_code(self.body, digits, "mail to %s" % self.rcpts)
+
+
+def only_code(text, digits, what="message"):
+    found = set(re.findall(r"(?<![0-9])([0-9]{%d})(?![0-9])" % digits, text))
+    if len(found) != 1:
+        raise HarnessError("expected exactly one %d-digit code in the %s, found %r:\n%s"
+                           % (digits, what, sorted(found), text))
+    return found.pop()
+
+
+class SmtpSink:
+    """tests/delivery/smtp_sink.py (aiosmtpd) on 127.0.0.1, in the sandbox."""
+
+    def __init__(self, mode="plain"):
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="sspr-smtp-", dir="/tmp")
+        self.mode = mode
+        argv = [sys.executable, "-B", os.path.join(SRCDIR, "tests", "delivery", "smtp_sink.py"),
+                "--dir", self.dir, "--mode", mode]
+        self.proc, self.port = _start_server(argv, os.path.join(self.dir, "server.log"))
+        self.url = "smtp://127.0.0.1:%d" % self.port
+        _live_servers.append(self)
+
+    def mails(self):
+        names = sorted((n for n in os.listdir(self.dir)
+                        if n.startswith("msg-") and n.endswith(".eml")),
+                       key=lambda n: int(n[4:-4]))
+        return [Mail(os.path.join(self.dir, n[:-4])) for n in names
+                if os.path.exists(os.path.join(self.dir, n[:-4] + ".env"))]
+
+    def wait_mails(self, count, timeout=DEFAULT_TIMEOUT):
+        """At least count messages in all; returns the list."""
+        end = time.monotonic() + timeout
+        while True:
+            got = self.mails()
+            if len(got) >= count or time.monotonic() > end:
+                if len(got) < count:
+                    raise HarnessError("expected %d mail(s), the sink has %d" % (count, len(got)))
+                return got
+            time.sleep(0.05)
+
+    def mails_to(self, addr):
+        return [m for m in self.mails() if addr in m.rcpts]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        try:
+            self.proc.stdout.close()
+        except OSError:
+            pass
+
+
+def start_smtp_sink(mode="plain"):
+    return SmtpSink(mode)
+
+
+class SmsGateway:
+    """tests/delivery/sms_gateway.py on 127.0.0.1, in the sandbox. url(path)
+    picks the answer: /ok, /503, /slow, /huge, /redirect, /malformed."""
+
+    def __init__(self):
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="sspr-sms-", dir="/tmp")
+        self.record = os.path.join(self.dir, "requests.jsonl")
+        argv = [sys.executable, "-B", os.path.join(SRCDIR, "tests", "delivery", "sms_gateway.py"),
+                "--record", self.record]
+        self.proc, self.port = _start_server(argv, os.path.join(self.dir, "server.log"))
+        _live_servers.append(self)
+
+    def url(self, path="/ok"):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def requests(self):
+        import json
+        if not os.path.exists(self.record):
+            return []
+        with open(self.record) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def wait_requests(self, count, timeout=DEFAULT_TIMEOUT):
+        end = time.monotonic() + timeout
+        while True:
+            got = self.requests()
+            if len(got) >= count or time.monotonic() > end:
+                if len(got) < count:
+                    raise HarnessError("expected %d SMS request(s), the gateway has %d"
+                                       % (count, len(got)))
+                return got
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        try:
+            self.proc.stdout.close()
+        except OSError:
+            pass
+
+
+def start_sms_gateway():
+    return SmsGateway()
+
+
+def sms_fields(req):
+    """(phone, text) of a recorded gateway request (json or form body)."""
+    import json
+    import urllib.parse
+    body = req["body"] if req["method"] == "POST" else req["query"]
+    ctype = req["headers"].get("content-type", "")
+    if "json" in ctype:
+        d = json.loads(body)
+        return d.get("to"), d.get("text")
+    d = urllib.parse.parse_qs(body, keep_blank_values=True)
+    return (d.get("to") or d.get("To") or [None])[0], (d.get("text") or d.get("Body") or [None])[0]
+
+
+def sms_code(req, digits=6):
+    return only_code(sms_fields(req)[1] or "", digits, "text message")
+
+
+def stop_servers():
+    while _live_servers:
+        _live_servers.pop().stop()
+
+
+def enroll_email(user, addr):
+    return helper_cmd("enroll", user, "--email", addr)
+
+
+def enroll_phone(user, number):
+    return helper_cmd("enroll", user, "--phone", number)
+
+
+def question_bank():
+    """[(number, text)] from `sspr-helper enroll X --questions --list`."""
+    p = helper_cmd("enroll", "root", "--questions", "--list")
+    out = []
+    for line in p.stdout.splitlines():
+        n, _, text = line.partition("\t")
+        if n.strip().isdigit() and text:
+            out.append((int(n), text))
+    if not out:
+        raise HarnessError("--questions --list printed no questions:\n" + p.stdout)
+    return out
+
+
+def enroll_questions(user, answers):
+    """answers: {bank number: answer}; fed as "N<TAB>answer" lines on stdin.
+    Returns {question text: answer}."""
+    bank = dict(question_bank())
+    lines = "".join("%d\t%s\n" % (n, a) for n, a in answers.items())
+    helper_cmd("enroll", user, "--questions", input=lines)
+    return {bank[n]: a for n, a in answers.items()}
+
+
+def start_menu(user, menu, service=SERVICE, trigger=None, **kw):
+    """Open a session and walk to the first "Choice [1]: " prompt; menu is
+    the expected menu INFO text (menu_text(...))."""
+    s = Session(user, service=service, **kw)
+    s.expect("ECHO_OFF", PASSWORD_PROMPT)
+    if trigger:
+        s.answer(trigger)
+    else:
+        s.answer("")
+        s.expect("ECHO_ON", OFFER)
+        s.answer("y")
+    s.expect("INFO", INTRO)
+    s.expect("INFO", menu)
+    s.expect("ECHO_ON", CHOICE)
+    return s
+
+
+def finish_reset(s, new_password):
+    """From the "New password: " prompt to the end of a good reset."""
+    set_new_password(s, new_password)
+    s.expect("INFO", DONE)
+    rc = s.result()
+    if rc != "PAM_AUTH_ERR":
+        raise HarnessError("a finished reset must end with PAM_AUTH_ERR, got %s\n%s"
+                           % (rc, s.format_transcript()))
+    return s
+
+
+def audit_records(text):
+    """The sspr-helper audit lines in captured syslog text, as dicts of
+    key=value (plus "_pri" and "_raw")."""
+    out = []
+    for dgram in text.split("\n"):
+        m = re.match(r"<(\d+)>.*?sspr-helper\[\d+\]: (event=.*)$", dgram)
+        if not m:
+            continue
+        d = {"_pri": int(m.group(1)), "_raw": m.group(2)}
+        for k, v in re.findall(r'(\w[\w-]*)=("(?:[^"\\]|\\.)*"|\S*)', m.group(2)):
+            d.setdefault(k, v.strip('"'))
+        out.append(d)
+    return out
+
+
+class Syslog2(Syslog):
+    """Syslog that keeps datagrams apart (a message with a newline inside
+    stays one entry in .datagrams)."""
+
+    def __init__(self, path="/dev/log"):
+        self.datagrams = []
+        super().__init__(path)
+
+    def _loop(self):
+        while not self._stop:
+            r, _, _ = select.select([self.sock], [], [], 0.2)
+            if r:
+                data = self.sock.recv(65536)
+                with self._lock:
+                    self.datagrams.append(data)
+                    self.lines.append(data.decode("utf-8", "replace"))
