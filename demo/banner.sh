@@ -4,9 +4,12 @@ d=${SSPR_DEMO_DIR:-/root/sspr-demo}
 if [ -t 1 ]; then
     b=$(printf '\033[1m') c=$(printf '\033[1;36m') y=$(printf '\033[1;33m') n=$(printf '\033[0m')
 else
-    b= c= y= n=
+    b='' c='' y='' n=''
 fi
 secret=$(cat "$d/totp-secret" 2>/dev/null)
+shown=$d
+# shellcheck disable=SC2088 # shown to the user, not expanded
+case $d in /root/*) shown="~/${d#/root/}" ;; esac
 codes=$(head -2 "$d/recovery-codes" 2>/dev/null | tr '\n' ' ')
 cat <<EOF
 
@@ -15,7 +18,8 @@ You are root in a throwaway sandbox. The user ${b}demo${n} has forgotten their p
 (nobody knows it), but registered an authenticator app and recovery codes.
 
   authenticator secret  ${y}${secret}${n}   (any TOTP app; or just run ${c}demo-code${n})
-  recovery codes        ${y}${codes}${n}  (each works once; all ten: ${c}cat $d/recovery-codes${n})
+  recovery codes        ${y}${codes}${n}
+                        (each works once; all ten: ${c}cat $shown/recovery-codes${n})
 
 ${b}Reset demo's password over SSH${n}
   1. ${c}demo-code${n}              the code demo's app shows right now (good for about a minute)

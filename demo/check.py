@@ -46,7 +46,7 @@ def code_now():
     out = subprocess.run(["demo-code"], env=ENV, capture_output=True, text=True, check=True)
     m = re.fullmatch(r"(\d{6})\n", out.stdout)
     assert m, "demo-code printed %r" % out.stdout
-    assert "valid for" in out.stderr
+    assert "new code in" in out.stderr
     return m.group(1)
 
 

@@ -14,23 +14,20 @@ check=0
 [ "${1:-}" = --check ] && check=1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 demo_dir=/root/sspr-demo
-mkdir -p -m 0700 "$demo_dir"
-
-# ---- ptys: sshd (and `script`, tmux...) must be able to open new ones. With the
-# host's /dev/pts bound in (SSPR_SANDBOX_HOST_PTS=1), some kernels refuse the
-# bound /dev/ptmx node (openpty: ENOENT); the devpts instance's own ptmx works.
-if ! /usr/bin/python3 -c 'import os; os.openpty()' 2>/dev/null && [ -e /dev/pts/ptmx ]; then
-    umount /dev/ptmx 2>/dev/null || true
-    rm -f /dev/ptmx && ln -s pts/ptmx /dev/ptmx
-fi
+mkdir -p "$demo_dir" && chmod 0700 "$demo_dir"
 
 # ---- a sanitizer build (the test suite's ASan pass): system programs can load
 # the instrumented pam_sspr.so only with the runtimes preloaded (and libcrypt,
 # whose crypt_r ASan intercepts at start-up)
-mod=$(ls /lib/*/security/pam_sspr.so /usr/lib/*/security/pam_sspr.so 2>/dev/null | head -1)
+mod=
+for m in /lib/*/security/pam_sspr.so /usr/lib/*/security/pam_sspr.so; do
+    [ -e "$m" ] && mod=$m && break
+done
 san=$(ldd "$mod" 2>/dev/null | awk '$1 ~ /^lib(asan|ubsan)\.so/ {print $3}' | sort | tr '\n' ':')
 if [ -n "$san" ]; then
-    export LD_PRELOAD="${san}$(ls /lib/x86_64-linux-gnu/libcrypt.so.1 2>/dev/null)"
+    crypt=
+    [ -e /lib/x86_64-linux-gnu/libcrypt.so.1 ] && crypt=/lib/x86_64-linux-gnu/libcrypt.so.1
+    export LD_PRELOAD="$san$crypt"
     export ASAN_OPTIONS=detect_leaks=0
 fi
 
@@ -75,7 +72,7 @@ cat >/usr/local/bin/demo-code <<EOF
 code=\$(oathtool --totp -b "\$(cat $demo_dir/totp-secret)") || exit 1
 left=\$((30 - \$(date +%s) % 30))
 echo "\$code"
-echo "(valid for \$left more seconds; a code works only once)" >&2
+echo "(the app shows a new code in \$left s; a code works once, for about a minute)" >&2
 EOF
 chmod 0755 /usr/local/bin/demo-code
 
@@ -109,7 +106,7 @@ EOF
 
 export SSPR_DEMO_DIR=$demo_dir
 if [ $check = 1 ]; then
-    exec /usr/bin/python3 "$here/check.py"
+    exec /usr/bin/python3 -B "$here/check.py"
 fi
 
 # ---- the shell the user gets ----
@@ -121,6 +118,6 @@ PROMPT_COMMAND='history -a'
 "$here/banner.sh"
 EOF
 cd /root
-rc=0
-TERM=${TERM:-xterm} HOME=/root bash --rcfile "$demo_dir/bashrc" -i || rc=$?
+# the shell's own status (the last command typed) says nothing about the demo
+TERM=${TERM:-xterm} HOME=/root bash --rcfile "$demo_dir/bashrc" -i || true
 exit 0

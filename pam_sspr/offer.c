@@ -104,6 +104,10 @@ static int kiosk(pam_handle_t *pamh, const struct sspr_args *args)
 
     if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, SSPR_KIOSK_PROMPT, &name) != PAM_SUCCESS)
         return PAM_AUTH_ERR;
+    if (name[0] == '\0') { /* nothing typed: the user changed their mind */
+        sspr_wipe_free_str(name);
+        return PAM_AUTH_ERR;
+    }
     if (strlen(name) > PAM_MAX_RESP_SIZE) {
         sspr_wipe_free_str(name);
         (void)sspr_converse(pamh, PAM_ERROR_MSG, "That name is too long.", NULL);

@@ -156,9 +156,11 @@ static int step_code(struct sspr_flow *f, int index, unsigned allowed, const cha
             return STEP_END;
         }
         if (mlocked) {
+            /* without a menu there is no other way to choose: say it plainly */
+            int menu_on = sspr_gate_menu_on(f->cfg);
             SSPR_WIPE_ARRAY(answer);
-            sspr_chan_error(&f->ch, MSG_METHOD_LOCKED);
-            return sspr_gate_menu_on(f->cfg) ? STEP_MENU : STEP_END;
+            sspr_chan_error(&f->ch, menu_on ? MSG_METHOD_LOCKED : MSG_LOCKED);
+            return menu_on ? STEP_MENU : STEP_END;
         }
         if (f->can_pass)
             v = f->be.verify(&f->be, &f->acct, answer, allowed & (SSPR_M_TOTP | SSPR_M_RECOVERY),

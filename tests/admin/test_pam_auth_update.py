@@ -47,7 +47,7 @@ class PamAuthUpdateTest(h.SandboxTest):
     def test_profile_fields(self):
         with open(PROFILE) as f:
             text = f.read()
-        self.assertRegex(text, r"(?m)^Default: yes$")
+        self.assertRegex(text, r"(?m)^Default: no$")
         self.assertRegex(text, r"(?m)^Auth-Type: Primary$")
         self.assertRegex(text, r"(?m)^Account-Type: Additional$")
         prio = int(next(l.split(":")[1] for l in text.splitlines() if l.startswith("Priority:")))

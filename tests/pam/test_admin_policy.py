@@ -194,8 +194,7 @@ class AdminPolicy(h.SandboxTest):
         s.expect("ECHO_OFF", h.CODE_PROMPT2)
         self.assertNeverSuccess(end_session(s), s)
         self.assertEqual(h.shadow_entry("ap10"), shadow)
-        # and the same recovery code still works for... nothing else: a user
-        # in a non-admin group is not affected by admin_methods
+        # admin_methods does not touch regular users: a recovery code works
         h.add_user("ap10u", h.strong_password())
         ucodes = h.enroll_recovery("ap10u")
         s = h.start_reset("ap10u")

@@ -196,6 +196,8 @@ class NotifyAudit(h.SandboxTest):
                     "outcome"]
         self.assertEqual([e for e in events if e in expected], expected, text)
         for r in recs:
+            self.assertRegex(r["_raw"], r"^event=[a-z-]+ flow=[0-9a-f]{16} user=\S+ uid=-?\d+ "
+                                        r"service=\S+ rhost=\S+ tty=\S+( |$)")
             self.assertEqual(r["_pri"] >> 3, LOG_AUTHPRIV, "not LOG_AUTHPRIV: " + r["_raw"])
             self.assertEqual(r["uid"], str(uid), r["_raw"])
             self.assertEqual(r["service"], "sspr-test", r["_raw"])

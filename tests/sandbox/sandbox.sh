@@ -132,8 +132,14 @@ setup_dev() {
     if [ "${SSPR_SANDBOX_HOST_PTS:-0}" = 1 ] ||
         ! mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 sspr-devpts "$dev/pts" 2>/dev/null; then
         mount --rbind /dev/pts "$dev/pts" || die "bind /dev/pts"
-        : >"$dev/ptmx"
-        mount --bind /dev/ptmx "$dev/ptmx" || die "bind /dev/ptmx"
+        # A bind-mounted /dev/ptmx node fails to open on some kernels
+        # (ENOENT); the devpts instance's own ptmx always works.
+        if [ -e "$dev/pts/ptmx" ]; then
+            ln -s pts/ptmx "$dev/ptmx"
+        else
+            : >"$dev/ptmx"
+            mount --bind /dev/ptmx "$dev/ptmx" || die "bind /dev/ptmx"
+        fi
     else
         ln -s pts/ptmx "$dev/ptmx"
     fi
