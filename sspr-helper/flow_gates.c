@@ -102,30 +102,75 @@ static int locked_out(struct sspr_flow *f, const char *method, int *method_locke
     return 0;
 }
 
-/* Count a failure and wait the growing delay. Returns 1 when now locked
- * out (the user was told), else 0 (the caller says why it failed). */
-static int record_failure(struct sspr_flow *f, const char *method)
+enum judged { J_PASS, J_FAIL, J_LOCKED, J_METHOD_LOCKED };
+
+/* Checks an answer; 1 when it is right (and, for one-time proofs, spent). */
+typedef int (*answer_check)(struct sspr_flow *f, void *ctx);
+
+/*
+ * Judge one answer: under the subject's gate lock, refuse when locked out,
+ * else check it and count a failure, so parallel sessions can never get
+ * more answers judged than the limits allow. The growing delay is slept
+ * after the lock is released.
+ */
+static enum judged judge(struct sspr_flow *f, const char *method, answer_check check, void *ctx)
 {
     struct sspr_throttle_state ts = { 0, 0 };
-    char detail[96];
-    int mf = 0, locked;
+    char key[128], detail[96];
+    int lockfd, mlocked = 0, mf = 0, failed_store, locked;
 
-    if (sspr_throttle_fail_method(&f->store, f->throttle_key, time(NULL), f->cfg, method, &ts,
-                                  &mf) != 0)
-        locked = 1;
-    else
-        locked = sspr_throttle_locked(&ts, time(NULL));
+    snprintf(key, sizeof(key), "gate-%s", f->throttle_key);
+    lockfd = f->throttle_key[0] != '\0' ? sspr_store_lock(&f->store, key, 10000) : -1;
+    if (lockfd < 0)
+        return J_LOCKED; /* fail closed */
+    if (locked_out(f, method, &mlocked)) {
+        sspr_store_unlock(lockfd);
+        return J_LOCKED;
+    }
+    if (mlocked) {
+        sspr_store_unlock(lockfd);
+        return J_METHOD_LOCKED;
+    }
+    if (check(f, ctx)) {
+        sspr_store_unlock(lockfd);
+        return J_PASS;
+    }
+    failed_store = sspr_throttle_fail_method(&f->store, f->throttle_key, time(NULL), f->cfg, method,
+                                             &ts, &mf) != 0;
+    sspr_store_unlock(lockfd);
+    locked = failed_store || sspr_throttle_locked(&ts, time(NULL));
     snprintf(detail, sizeof(detail), "method=%s failures=%d", method, ts.failures);
     sspr_audit(&f->audit, "gate-fail", detail);
     if (locked) {
         sspr_audit(&f->audit, "lockout", detail);
-        sspr_chan_error(&f->ch, MSG_LOCKED);
-        return 1;
+        return J_LOCKED;
     }
     unsigned delay = sspr_throttle_delay(f->cfg, ts.failures);
     if (delay > 0)
         sleep(delay);
-    return 0;
+    return J_FAIL;
+}
+
+/* Say what a refused answer means; returns the step to take, or 1 to let
+ * the user try again. */
+static int refused(struct sspr_flow *f, enum judged j, const char *bad)
+{
+    int menu_on = sspr_gate_menu_on(f->cfg);
+
+    switch (j) {
+    case J_FAIL:
+        sspr_chan_error(&f->ch, bad);
+        return 1;
+    case J_METHOD_LOCKED:
+        /* without a menu there is no other way to choose: say it plainly */
+        sspr_chan_error(&f->ch, menu_on ? MSG_METHOD_LOCKED : MSG_LOCKED);
+        return menu_on ? STEP_MENU : STEP_END;
+    case J_LOCKED:
+    case J_PASS:
+        break;
+    }
+    sspr_chan_error(&f->ch, MSG_LOCKED);
+    return STEP_END;
 }
 
 static void passed(struct sspr_flow *f, unsigned method, int index)
@@ -137,42 +182,39 @@ static void passed(struct sspr_flow *f, unsigned method, int index)
 
 /* ---- authenticator app or recovery code ------------------------------------------ */
 
+struct code_check {
+    const char *answer;
+    unsigned allowed;
+    unsigned got;
+};
+
+static int check_code(struct sspr_flow *f, void *vctx)
+{
+    struct code_check *c = vctx;
+
+    return f->can_pass &&
+           f->be.verify(&f->be, &f->acct, c->answer, c->allowed, &c->got) == SSPR_VERIFY_OK;
+}
+
 static int step_code(struct sspr_flow *f, int index, unsigned allowed, const char *prompt)
 {
     char answer[SSPR_ANSWER_MAX + 1];
 
     for (int t = 0; t < TRIES_PER_GATE; t++) {
-        unsigned got = 0;
-        enum sspr_verify v = SSPR_VERIFY_BAD;
-        int mlocked = 0;
-
         if (sspr_chan_prompt(&f->ch, 0, prompt, answer) != 0)
             return STEP_BROKEN;
         /* the method is told by the answer's shape, as the backend does */
         const char *method = sspr_recovery_looks_like(answer) ? "recovery" : "totp";
-        if (locked_out(f, method, &mlocked)) {
-            SSPR_WIPE_ARRAY(answer);
-            sspr_chan_error(&f->ch, MSG_LOCKED);
-            return STEP_END;
-        }
-        if (mlocked) {
-            /* without a menu there is no other way to choose: say it plainly */
-            int menu_on = sspr_gate_menu_on(f->cfg);
-            SSPR_WIPE_ARRAY(answer);
-            sspr_chan_error(&f->ch, menu_on ? MSG_METHOD_LOCKED : MSG_LOCKED);
-            return menu_on ? STEP_MENU : STEP_END;
-        }
-        if (f->can_pass)
-            v = f->be.verify(&f->be, &f->acct, answer, allowed & (SSPR_M_TOTP | SSPR_M_RECOVERY),
-                             &got);
+        struct code_check c = { answer, allowed & (SSPR_M_TOTP | SSPR_M_RECOVERY), 0 };
+        enum judged j = judge(f, method, check_code, &c);
         SSPR_WIPE_ARRAY(answer);
-        if (v == SSPR_VERIFY_OK) {
-            passed(f, got, index);
-            return (int)got;
+        if (j == J_PASS) {
+            passed(f, c.got, index);
+            return (int)c.got;
         }
-        if (record_failure(f, v == SSPR_VERIFY_ERROR ? "totp" : method))
-            return STEP_END;
-        sspr_chan_error(&f->ch, MSG_BAD_CODE);
+        int next = refused(f, j, MSG_BAD_CODE);
+        if (next != 1)
+            return next;
     }
     return STEP_END;
 }
@@ -244,6 +286,67 @@ int sspr_send_code(struct sspr_flow *f, unsigned method, const char *to, const c
     return rc;
 }
 
+/*
+ * A delivery channel that just failed for a registered account is marked
+ * failing for the whole host for a few minutes. Every flow then reads
+ * "could not be sent" alike, so an outage shows quickly without telling
+ * which names have an address (the flow whose send failed itself reads
+ * like any other).
+ */
+#define CHANNEL_COOLDOWN_S 300
+#define CHANNEL_KEY "delivery-status"
+
+static int channel_failing(struct sspr_flow *f, unsigned method)
+{
+    json_t *rec = NULL, *v;
+    int failing = 0;
+
+    if (sspr_store_read(&f->store, CHANNEL_KEY, &rec) != SSPR_STORE_OK)
+        return 0;
+    v = json_object_get(rec, sspr_method_name(method));
+    if (json_is_integer(v)) {
+        time_t at = (time_t)json_integer_value(v), now = time(NULL);
+        failing = at <= now && now - at < CHANNEL_COOLDOWN_S;
+    }
+    json_decref(rec);
+    return failing;
+}
+
+static void channel_mark(struct sspr_flow *f, unsigned method, int failed)
+{
+    json_t *rec = NULL;
+    int lockfd = sspr_store_lock(&f->store, CHANNEL_KEY, 2000);
+
+    if (lockfd < 0)
+        return;
+    if (sspr_store_read(&f->store, CHANNEL_KEY, &rec) != SSPR_STORE_OK)
+        rec = json_object();
+    if (rec != NULL) {
+        int change = failed || json_object_get(rec, sspr_method_name(method)) != NULL;
+        if (failed)
+            json_object_set_new(rec, sspr_method_name(method), json_integer((json_int_t)time(NULL)));
+        else
+            (void)json_object_del(rec, sspr_method_name(method));
+        if (change) /* a working channel costs no write */
+            (void)sspr_store_write(&f->store, CHANNEL_KEY, rec);
+        json_decref(rec);
+    }
+    sspr_store_unlock(lockfd);
+}
+
+struct otc_check {
+    struct sspr_otc *otc;
+    const char *answer;
+    int sent;
+};
+
+static int check_otc(struct sspr_flow *f, void *vctx)
+{
+    struct otc_check *c = vctx;
+    (void)f;
+    return c->sent && sspr_otc_check(c->otc, c->answer) == 0;
+}
+
 static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsigned method)
 {
     const int is_email = method == SSPR_M_EMAIL;
@@ -265,6 +368,10 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
         sspr_chan_error(&f->ch, MSG_METHOD_LOCKED);
         return STEP_MENU;
     }
+    if (channel_failing(f, method)) {
+        sspr_chan_error(&f->ch, is_email ? MSG_EMAIL_DOWN : MSG_SMS_DOWN);
+        return STEP_MENU;
+    }
     /* Every subject counts sends, registered or not: the cap reads the same. */
     cap = sspr_throttle_send(&f->store, f->throttle_key, time(NULL), f->cfg);
     if (cap != 0) {
@@ -276,9 +383,15 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
     if (f->can_pass && (allowed & method))
         to = registered_address(f, method);
     if (to != NULL && sspr_otc_new(&otc, (unsigned)digits, lifetime) == 0) {
-        sent = sspr_send_code(f, method, to, sspr_otc_code(&otc), lifetime / 60, 0) == 0;
+        int rc = sspr_send_code(f, method, to, sspr_otc_code(&otc), lifetime / 60, 0);
+        sent = rc == 0;
         if (!sent)
             sspr_otc_wipe(&otc);
+        /* Only a failing gateway marks the channel; a refused recipient is
+         * about this account, and a mail server that cannot be reached is
+         * caught by the probe below for everyone. */
+        if (!is_email && rc != SSPR_SMS_REFUSED)
+            channel_mark(f, method, !sent);
         if (sent) {
             sspr_audit(&f->audit, "code-sent", is_email ? "method=email" : "method=sms");
             if (f->cfg->show_hints) {
@@ -319,18 +432,19 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
             sspr_otc_wipe(&otc);
             return STEP_BROKEN;
         }
-        int ok = sent && sspr_otc_check(&otc, answer) == 0;
+        struct otc_check c = { &otc, answer, sent };
+        enum judged j = judge(f, mname, check_otc, &c);
         SSPR_WIPE_ARRAY(answer);
-        if (ok) {
+        if (j == J_PASS) {
             sspr_otc_wipe(&otc);
             passed(f, method, index);
             return (int)method;
         }
-        if (record_failure(f, mname)) {
+        int next = refused(f, j, MSG_BAD_CODE);
+        if (next != 1) {
             sspr_otc_wipe(&otc);
-            return STEP_END;
+            return next;
         }
-        sspr_chan_error(&f->ch, MSG_BAD_CODE);
     }
     sspr_otc_wipe(&otc);
     return STEP_END;
@@ -338,15 +452,39 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
 
 /* ---- security questions ------------------------------------------------------------ */
 
+struct questions_check {
+    json_t *rec;             /* the account's record, or NULL on the dummy path */
+    const unsigned *idx;
+    char (*answers)[SSPR_ANSWER_MAX + 1];
+    unsigned n;
+};
+
+/* Every answer costs one argon2id check, right or wrong, real or dummy. */
+static int check_questions(struct sspr_flow *f, void *vctx)
+{
+    struct questions_check *c = vctx;
+    int all_right = c->rec != NULL;
+
+    (void)f;
+    for (unsigned i = 0; i < c->n; i++) {
+        if (c->rec != NULL)
+            all_right &= sspr_questions_check(c->rec, c->idx[i], c->answers[i]) == 0;
+        else
+            sspr_qbank_dummy_check(c->answers[i]);
+    }
+    return all_right;
+}
+
 static int step_questions(struct sspr_flow *f, int index, unsigned allowed)
 {
-    char key[64], answer[SSPR_ANSWER_MAX + 1], prompt[SSPR_QBANK_LINE + 4];
+    char key[64], prompt[SSPR_QBANK_LINE + 4];
+    char answers[SSPR_QUESTIONS_MAX][SSPR_ANSWER_MAX + 1];
     const char *texts[SSPR_QUESTIONS_MAX];
     unsigned idx[SSPR_QUESTIONS_MAX];
     unsigned n = (unsigned)f->cfg->questions_asked, m = 0;
     json_t *rec = NULL;
     struct sspr_qbank bank;
-    int all_right, mlocked = 0;
+    int mlocked = 0, rc;
 
     if (locked_out(f, "questions", &mlocked)) {
         sspr_chan_error(&f->ch, MSG_LOCKED);
@@ -361,8 +499,8 @@ static int step_questions(struct sspr_flow *f, int index, unsigned allowed)
         return STEP_MENU;
     }
     /* A registered account is asked its own questions; any other name gets
-     * questions from the bank, the same ones each time for the same name,
-     * so asking twice tells nothing. */
+     * questions from the bank, from the same questions_required of them
+     * each time for the same name, as a real account would. */
     int real = f->can_pass && (allowed & SSPR_M_QUESTIONS);
     if (real) {
         sspr_local_user_key(f->acct.uid, key, sizeof(key));
@@ -377,30 +515,28 @@ static int step_questions(struct sspr_flow *f, int index, unsigned allowed)
         for (unsigned i = 0; i < n; i++)
             texts[i] = sspr_questions_text(rec, idx[i]);
     } else {
-        sspr_qbank_for_name(&bank, f->throttle_key, n, texts);
+        json_decref(rec);
+        rec = NULL;
+        sspr_qbank_for_name(&bank, f->throttle_key, (unsigned)f->cfg->questions_required, n, texts);
     }
-    all_right = 1;
     for (unsigned i = 0; i < n; i++) {
         snprintf(prompt, sizeof(prompt), "%s: ", texts[i]);
-        if (sspr_chan_prompt(&f->ch, 0, prompt, answer) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, prompt, answers[i]) != 0) {
             json_decref(rec);
+            SSPR_WIPE_ARRAY(answers);
             return STEP_BROKEN;
         }
-        /* Both paths pay for one argon2id check per answer. */
-        int ok = real ? sspr_questions_check(rec, idx[i], answer) == 0
-                      : (sspr_qbank_dummy_check(answer), 0);
-        SSPR_WIPE_ARRAY(answer);
-        all_right &= ok;
     }
+    struct questions_check c = { rec, idx, answers, n };
+    enum judged j = judge(f, "questions", check_questions, &c);
+    SSPR_WIPE_ARRAY(answers);
     json_decref(rec);
-    if (all_right) {
+    if (j == J_PASS) {
         passed(f, SSPR_M_QUESTIONS, index);
         return (int)SSPR_M_QUESTIONS;
     }
-    if (record_failure(f, "questions"))
-        return STEP_END;
-    sspr_chan_error(&f->ch, MSG_BAD_ANSWERS);
-    return STEP_END;
+    rc = refused(f, j, MSG_BAD_ANSWERS);
+    return rc == 1 ? STEP_END : rc;
 }
 
 /* ---- the menu ----------------------------------------------------------------------- */

@@ -41,11 +41,11 @@ int sspr_qbank_load(const struct sspr_config *cfg, struct sspr_qbank *b)
     return b->n >= (size_t)cfg->questions_required && b->n >= 1 ? 0 : -1;
 }
 
-void sspr_qbank_for_name(const struct sspr_qbank *b, const char *seed, unsigned n,
+void sspr_qbank_for_name(const struct sspr_qbank *b, const char *seed, unsigned pool, unsigned n,
                          const char *out[])
 {
     unsigned subset[SSPR_QBANK_MAX], m = 0, order[SSPR_QBANK_MAX];
-    unsigned want = n < b->n ? n + 1 : (unsigned)b->n; /* a subset a little larger than n */
+    unsigned want = pool < b->n ? pool : (unsigned)b->n;
 
     /* Deterministic picks: BLAKE2b(seed, counter) mod bank size. */
     for (uint32_t ctr = 0; m < want && ctr < 4096; ctr++) {

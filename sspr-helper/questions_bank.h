@@ -19,10 +19,11 @@ struct sspr_qbank {
  * Returns 0 with at least questions_required questions, else -1. */
 int sspr_qbank_load(const struct sspr_config *cfg, struct sspr_qbank *b);
 
-/* n questions for a name that has none registered: a fixed subset of the
- * bank chosen by seed (so the same name always draws from the same
- * questions, like a real account), in random order. */
-void sspr_qbank_for_name(const struct sspr_qbank *b, const char *seed, unsigned n,
+/* n questions for a name that has none registered: a fixed subset of
+ * `pool` questions of the bank chosen by seed (so the same name always
+ * draws from the same questions, as a real account with `pool` registered
+ * questions would), n of them at random. */
+void sspr_qbank_for_name(const struct sspr_qbank *b, const char *seed, unsigned pool, unsigned n,
                          const char *out[]);
 
 /* Spend what checking one real answer costs (one argon2id verification),

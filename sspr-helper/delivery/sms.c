@@ -322,6 +322,8 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
     }
     if (status < 200 || status > 299) {
         set_err(err, errlen, "SMS gateway answered HTTP %ld", status);
+        if (status >= 400 && status <= 499)
+            ret = SSPR_SMS_REFUSED; /* about this message (the number), not the gateway */
         goto out;
     }
     ret = 0;

@@ -47,6 +47,10 @@ int sspr_sms_check_config(const struct sspr_config *cfg, char *err, size_t errle
 /* Send text (UTF-8, one line is best; <= SSPR_SMS_MAX_TEXT bytes) to an
  * E.164 phone number. Returns 0 when the gateway answered 2xx, or -1 with
  * a clear reason in err (never the text: it holds a code). */
+/* sspr_sms_send's answer when the gateway refused this message (HTTP 4xx,
+ * e.g. a number it will not text), as opposed to the gateway failing (-1). */
+#define SSPR_SMS_REFUSED (-2)
+
 int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *text, char *err,
                   size_t errlen);
 

@@ -81,7 +81,7 @@ class SmsGate(h.SandboxTest):
     def test_form_body_template_twilio_style(self):
         # the Twilio preset exactly as conf/sspr.conf documents it
         self.conf(sms=h.sms_section(self.gw.url("/ok/Messages.json"), body="form",
-                                    body_template="To={{phone}}&From=+15550000000&Body={{text}}"))
+                                    body_template="To={{phone}}&From=%2B15550000000&Body={{text}}"))
         self.user("sm2")
         n = len(self.gw.requests())
         s = self.choose_sms("sm2")
@@ -148,8 +148,12 @@ class SmsGate(h.SandboxTest):
         h.finish_reset(s, h.strong_password())
 
     def gateway_failure(self, path, name, **extra):
-        """The registered user chooses SMS with the gateway answering at path:
-        E303 and the menu again; then the TOTP code still works."""
+        """The gateway at path answers badly. The registered user's send
+        fails: it is logged (send-fail, E303) but the user reads exactly
+        what an unknown name reads (a generic line and the code prompt), so
+        the failure does not tell who has a phone registered. From then on
+        the channel is marked failing for the whole host: every flow, for
+        any name, is told E303 and gets the menu again; TOTP still works."""
         self.conf(sms=h.sms_section(self.gw.url(path), **extra))
         secret = self.user(name, totp=True)
         shadow = h.shadow_entry(name)
@@ -158,28 +162,40 @@ class SmsGate(h.SandboxTest):
             s = h.start_menu(name, MENU)
             t0 = time.monotonic()
             s.answer("2")
-            seen = until_prompt(s)
+            first = until_prompt(s)
             took = time.monotonic() - t0
             text = log.text()
         finally:
             log.close()
+        self.assertNeverSuccess(end_session(s), s)
         fails = [r for r in h.audit_records(text)
                  if r.get("event") == "send-fail" and r.get("method") == "sms"]
         print("  %s: %r after %.1fs; send-fail logged: %s"
-              % (path, seen[0], took, [r["_raw"] for r in fails]))
+              % (path, first[0], took, [r["_raw"] for r in fails]))
         self.assertTrue(fails, "gateway %s: no send-fail audit line:\n%s" % (path, text))
-        self.assertEqual(seen[0], ("ERROR", h.SMS_DOWN),
-                         "gateway %s (send-fail was logged): user saw %r" % (path, seen))
-        self.assertEqual(seen[1][0], "INFO")
-        self.assertIn(seen[1][1], (MENU, h.menu_text(h.OPT_CODE)), "no menu after E303")
-        self.assertEqual(seen[2], ("ECHO_ON", h.CHOICE))
         self.assertLess(took, 15, "the failed send took too long")
+        # what an unknown name reads while the channel works
+        # (test_unknown_user_no_request_same_transcript checks that side)
+        self.assertEqual(first, [("INFO", h.sms_sent()), ("ECHO_OFF", h.SMS_PROMPT)],
+                         "gateway %s: the failed send showed %r" % (path, first))
+        # now marked failing: anyone, registered or not, reads E303 and the menu
+        for who in ("sm-nobody-" + name, name):
+            s = h.start_menu(who, MENU)
+            s.answer("2")
+            seen = until_prompt(s)
+            self.assertEqual(seen[0], ("ERROR", h.SMS_DOWN),
+                             "gateway %s, second flow for %s: %r" % (path, who, seen))
+            self.assertEqual(seen[1][0], "INFO")
+            self.assertIn(seen[1][1], (MENU, h.menu_text(h.OPT_CODE)), "no menu after E303")
+            self.assertEqual(seen[2], ("ECHO_ON", h.CHOICE))
+            if who != name:
+                self.assertNeverSuccess(end_session(s), s)
         self.assertEqual(h.shadow_entry(name), shadow)
         s.answer("1")
         s.expect("ECHO_OFF", h.CODE_PROMPT)
         s.answer(h.fresh_totp(secret))
         h.finish_reset(s, h.strong_password())
-        return seen
+        return first
 
     def test_gateway_503(self):
         self.gateway_failure("/503", "sm7")
