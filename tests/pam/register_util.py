@@ -37,13 +37,18 @@ INTRO_1 = ("Set up password reset: register 1 way to prove it is you, so you can
            "forgotten password yourself at the login prompt.")
 INTRO_2 = ("Set up password reset: register 2 ways to prove it is you, so you can reset a "
            "forgotten password yourself at the login prompt.")
+# The first thing registration sends is always a prompt with the explanation
+# inside it (no INFO before it), so a conversation that cannot prompt (SSH
+# public-key logins) sees nothing at all.
 OFFER_REG = "Set it up now? [Y/n] "
-REQUIRED_INFO = "Your administrator requires this before you can sign in."
+REQUIRED_START = ("Your administrator requires this before you can sign in. "
+                  "Press Enter to start: ")
 MENU_HEAD = "Methods you can register:"
 NUMBER_PROMPT = "Number (Enter to stop): "
 TOTP_INTRO = ("Add this account to your authenticator app: scan the QR code, or enter the key "
               "by hand (time-based, 6 digits).")
-KEY_RE = re.compile(r"Key: ((?:[A-Z2-7]{1,4} )*[A-Z2-7]{1,4})")
+# One INFO: the key in groups of 4, then the otpauth:// URI as text.
+KEY_RE = re.compile(r"Key: ((?:[A-Z2-7]{1,4} )*[A-Z2-7]{1,4})\nOr as a link: (otpauth://totp/\S+)")
 TOTP_PROMPT = "Code shown in the app: "
 TOTP_BAD = ("That code does not match. Check the app's clock and the key, then try the code "
             "it shows now.")
@@ -62,9 +67,11 @@ SET_UP = ("Password reset is set up. If you forget your password, press Enter at
           "password prompt.")
 MUST_FINISH = "You must finish setting up password reset before you can sign in."
 NOT_YET = "Password reset is not set up yet. You will be asked again at your next sign-in."
-RECONFIRM_RE = re.compile(r"Password reset: you can prove it is you with((?: \[[^\]]+\])+)")
-RECONFIRM_PROMPT = "Are these still yours and working? [Y/n] "
-REREGISTER = "Register them again: the new ones replace the old."
+RECONFIRM_HEAD = "Password reset: you can prove it is you with"
+RECONFIRM_QUESTION = "Are these still yours and working? [Y/n] "
+RECONFIRM_RE = re.compile(r"Password reset: you can prove it is you with((?: \[[^\]]+\])+)\.\n"
+                          + re.escape(RECONFIRM_QUESTION))
+DISOWNED = "Your old methods were removed. Register new ones now."
 
 LABELS = {"totp": "authenticator app", "recovery": "recovery codes", "email": "email address",
           "sms": "mobile phone (text messages)", "questions": "security questions"}
@@ -72,6 +79,26 @@ LABELS = {"totp": "authenticator app", "recovery": "recovery codes", "email": "e
 
 def menu(*methods):
     return MENU_HEAD + "".join("\n  %d) %s" % (i + 1, LABELS[m]) for i, m in enumerate(methods))
+
+
+def intro(n):
+    return INTRO_1 if n == 1 else INTRO_2
+
+
+def offer_prompt(n=1):
+    """The first prompt under register_at_login = offer (n ways still needed)."""
+    return intro(n) + "\n" + OFFER_REG
+
+
+def require_prompt(n=1):
+    """The first prompt under register_at_login = require (any answer goes on)."""
+    return intro(n) + "\n" + REQUIRED_START
+
+
+def reconfirm_prompt(*methods):
+    """The reconfirmation prompt listing the registered methods (in menu order)."""
+    return (RECONFIRM_HEAD + "".join(" [%s]" % LABELS[m] for m in methods)
+            + ".\n" + RECONFIRM_QUESTION)
 
 
 # ---------------------------------------------------------------------------
@@ -217,13 +244,23 @@ def login_no_prompts(test, user, password):
 # Registering each method (at the point where its first line is next)
 # ---------------------------------------------------------------------------
 def key_from(msgs):
-    """The base32 secret from the "Key: ABCD EFGH ..." INFO among msgs."""
+    """The base32 secret from the "Key: ABCD EFGH ...\nOr as a link: ..." INFO among msgs."""
     for k, t in msgs:
         if k == "INFO":
             m = KEY_RE.fullmatch(t)
             if m:
                 return m.group(1).replace(" ", "")
     raise h.HarnessError("no 'Key: ...' INFO line in %r" % (msgs,))
+
+
+def uri_from(msgs):
+    """The otpauth:// URI shown as text after the key ("Or as a link: ...")."""
+    for k, t in msgs:
+        if k == "INFO":
+            m = KEY_RE.fullmatch(t)
+            if m:
+                return m.group(2)
+    raise h.HarnessError("no 'Key: ...\\nOr as a link: ...' INFO line in %r" % (msgs,))
 
 
 def qr_text(msgs):

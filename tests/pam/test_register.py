@@ -37,10 +37,14 @@ class RegisterBase(h.SandboxTest):
         h.add_user(name, pw, groups=groups)
         return pw
 
-    def begin_offer(self, s, intro=r.INTRO_1):
-        """From the login's account stage through "Set it up now?" -> y."""
-        msgs = s.step_to("ECHO_ON", r.OFFER_REG)
-        self.assertEqual(msgs, [("INFO", intro)], s.format_transcript())
+    def begin_offer(self, s, ways=1):
+        """From the login's account stage through "Set it up now?" -> y.
+
+        The first thing sent must be the prompt itself, with the explanation
+        inside it: nothing before it (a conversation that cannot prompt must
+        see nothing at all)."""
+        msgs = s.step_to("ECHO_ON", r.offer_prompt(ways))
+        self.assertEqual(msgs, [], s.format_transcript())
         s.answer("y")
 
     def pick(self, s, menu, number):
@@ -127,6 +131,9 @@ class TotpAtSignIn(RegisterBase):
         secret = r.key_from(msgs)
         self.assertTrue(any("otpauth://totp/" in t and secret in t for k, t in msgs),
                         "no otpauth:// URI among the INFO lines:\n" + s.format_transcript())
+        # the link shown is the URI of the key shown (what the QR code encodes)
+        self.assertEqual(r.uri_from(msgs), r.otpauth_uri("rgt3", secret), s.format_transcript())
+        self.assertIsNone(r.read_record("rgt3"), "a record was written without confirmation")
 
     def test_wrong_totp_code_then_right(self):
         pw = self.new_user("rgt4")
@@ -246,9 +253,11 @@ class RegisterPolicy(RegisterBase):
         pw = self.new_user("rgq1")
         # 1: stops at the menu -> refused
         s = r.Login("rgq1", pw)
+        msgs = s.step_to("ECHO_ON", r.require_prompt(1))
+        self.assertEqual(msgs, [], s.format_transcript())
+        s.answer("n")         # any answer goes on: declining is not an option
         msgs = s.step_to("ECHO_ON", r.NUMBER_PROMPT)
-        self.assertEqual(msgs, [("INFO", r.INTRO_1), ("INFO", r.REQUIRED_INFO),
-                                ("INFO", r.menu("totp", "recovery"))], s.format_transcript())
+        self.assertEqual(msgs, [("INFO", r.menu("totp", "recovery"))], s.format_transcript())
         s.answer("")
         rc, msgs = s.acct_result()
         self.assertEqual(msgs, [("ERROR", r.MUST_FINISH)], s.format_transcript())
@@ -256,6 +265,8 @@ class RegisterPolicy(RegisterBase):
         self.assertIsNone(r.read_record("rgq1"))
         # 2: a wrong TOTP code three times, then stop -> still refused
         s = r.Login("rgq1", pw)
+        self.assertEqual(s.step_to("ECHO_ON", r.require_prompt(1)), [], s.format_transcript())
+        s.answer("")
         s.step_to("ECHO_ON", r.NUMBER_PROMPT)
         s.answer("1")
         msgs = s.step_to("ECHO_ON", r.TOTP_PROMPT)
@@ -269,8 +280,11 @@ class RegisterPolicy(RegisterBase):
         s.answer("")
         rc, msgs = s.acct_result()
         self.assertEqual(rc, "PAM_PERM_DENIED", s.format_transcript())
+        self.assertIsNone(r.read_record("rgq1"))
         # 3: registers -> the login goes through
         s = r.Login("rgq1", pw)
+        self.assertEqual(s.step_to("ECHO_ON", r.require_prompt(1)), [], s.format_transcript())
+        s.answer("")
         s.step_to("ECHO_ON", r.NUMBER_PROMPT)
         s.answer("2")
         r.register_recovery(s)
@@ -281,8 +295,8 @@ class RegisterPolicy(RegisterBase):
     def test_offer_decline_lets_login_through(self):
         pw = self.new_user("rgo1")
         s = r.Login("rgo1", pw)
-        msgs = s.step_to("ECHO_ON", r.OFFER_REG)
-        self.assertEqual(msgs, [("INFO", r.INTRO_1)])
+        msgs = s.step_to("ECHO_ON", r.offer_prompt(1))
+        self.assertEqual(msgs, [], s.format_transcript())
         s.answer("n")
         rc, msgs = s.acct_result()
         self.assertEqual(rc, "PAM_SUCCESS", s.format_transcript())
@@ -308,6 +322,9 @@ class RegisterPolicy(RegisterBase):
         self.assertEqual(rc, "PAM_SUCCESS", s.format_transcript())
         errors = [m for m in msgs + after if m[0] == "ERROR"]
         self.assertEqual(errors, [], s.format_transcript())
+        # the first thing sent is the prompt: a conversation that cannot
+        # prompt sees nothing at all, before or after it
+        self.assertEqual(msgs + after, [], s.format_transcript())
         self.assertIsNone(r.read_record(user), "a record was written")
         return s
 
@@ -356,15 +373,16 @@ class AdminAtSignIn(RegisterBase):
     def test_admin_registers_two_methods(self):
         pw = self.new_user("rgadm1", groups=("sudo",))
         s = r.Login("rgadm1", pw)
-        self.begin_offer(s, intro=r.INTRO_2)
+        self.begin_offer(s, ways=2)
         self.pick(s, r.menu("totp", "recovery"), 1)
         secret, code, _ = r.register_totp(s)
-        # after the first method, the only one left comes at once
-        msgs = s.step_to("ECHO_ON", r.SAVED_PROMPT)
-        self.assertEqual(msgs[0], ("INFO", r.TOTP_OK), s.format_transcript())
-        codes = [c.strip() for c in r.RECOVERY_RE.fullmatch(msgs[1][1]).group(1).split("\n")
-                 if c.strip()]
-        s.answer("saved")
+        # after the first method, the menu still comes (offer: the user may
+        # stop), even with only one method left
+        msgs = s.step_to("ECHO_ON", r.NUMBER_PROMPT)
+        self.assertEqual(msgs, [("INFO", r.TOTP_OK), ("INFO", r.menu("recovery"))],
+                         s.format_transcript())
+        s.answer("1")
+        codes, _ = r.register_recovery(s)
         self.finish_ok(s, r.RECOVERY_OK)
         rec = r.read_record("rgadm1")
         self.assertIn("totp", rec)
@@ -385,7 +403,9 @@ class AdminAtSignIn(RegisterBase):
         pw = self.new_user("rgadm2", groups=("sudo",))
         h.enroll_totp("rgadm2")
         s = r.Login("rgadm2", pw)
-        self.begin_offer(s, intro=r.INTRO_1)
+        self.begin_offer(s, ways=1)
+        # offer: the menu is shown even with one method left, so one may stop
+        self.pick(s, r.menu("recovery"), 1)
         r.register_recovery(s)
         self.finish_ok(s, r.RECOVERY_OK)
         r.login_no_prompts(self, "rgadm2", pw)
@@ -394,18 +414,30 @@ class AdminAtSignIn(RegisterBase):
         self.conf(r.reg_config("require"))
         pw = self.new_user("rgadm3", groups=("sudo",))
         s = r.Login("rgadm3", pw)
-        msgs = s.step_to("ECHO_ON", r.NUMBER_PROMPT)
-        self.assertEqual(msgs[:2], [("INFO", r.INTRO_2), ("INFO", r.REQUIRED_INFO)])
-        s.answer("2")
+        msgs = s.step_to("ECHO_ON", r.require_prompt(2))
+        self.assertEqual(msgs, [], s.format_transcript())
+        s.answer("")
+        self.pick(s, r.menu("totp", "recovery"), 2)
         r.register_recovery(s)
-        msgs = s.step_to("ECHO_ON", r.TOTP_PROMPT)   # the only one left
-        self.assertEqual(msgs[0], ("INFO", r.RECOVERY_OK))
+        # require: the only method left starts at once (no menu, no stopping)
+        msgs = s.step_to("ECHO_ON", r.TOTP_PROMPT)
+        self.assertEqual(msgs[0], ("INFO", r.RECOVERY_OK), s.format_transcript())
         s.answer("!CONV_ERR")
-        rc, _ = s.acct_result()
-        # a conversation that breaks mid-way is not "cannot prompt": but the
-        # documented rule is that only a finished "required" refuses; record it
-        print("  (require, admin, conversation broken after 1 of 2: %s)" % rc)
-        self.assertIn("recovery", r.read_record("rgadm3"))
+        rc, after = s.acct_result()
+        # A conversation that breaks after answers is not "cannot prompt":
+        # under require an aborted registration is not a way in.
+        self.assertEqual(rc, "PAM_PERM_DENIED", s.format_transcript())
+        self.assertEqual(after, [], s.format_transcript())
+        rec = r.read_record("rgadm3")
+        self.assertIn("recovery", rec)
+        self.assertNotIn("totp", rec)
+        # next sign-in: asked for the one still missing, refused until done
+        s = r.Login("rgadm3", pw)
+        self.assertEqual(s.step_to("ECHO_ON", r.require_prompt(1)), [], s.format_transcript())
+        s.answer("")
+        s.step_to("ECHO_ON", r.TOTP_PROMPT)
+        s.answer("!CONV_ERR")
+        self.assertEqual(s.acct_result()[0], "PAM_PERM_DENIED", s.format_transcript())
 
 
     def test_admin_with_only_email_and_sms_is_asked_for_a_code_method(self):
@@ -423,12 +455,20 @@ class AdminAtSignIn(RegisterBase):
                          ("rgadm4@example.com", "+15551234567"))
         s = r.Login("rgadm4", pw)
         msgs, last = s.read_step()
-        if last[0] in h.PROMPTS:
+        if last[0] in h.PROMPTS and last[1] != r.offer_prompt(1):
             s.answer("!CONV_ERR")
             s.acct_result()
-        self.assertEqual((msgs, last), ([("INFO", r.INTRO_1)], ("ECHO_ON", r.OFFER_REG)),
+        self.assertEqual((msgs, last), ([], ("ECHO_ON", r.offer_prompt(1))),
                          "an admin with only email+SMS was not asked to register:\n"
                          + s.format_transcript())
+        # what is offered is a code method (email and SMS are already there)
+        s.answer("y")
+        msgs = s.step_to("ECHO_ON", r.NUMBER_PROMPT)
+        self.assertEqual(msgs, [("INFO", r.menu("totp", "recovery"))], s.format_transcript())
+        s.answer("")
+        rc, msgs = s.acct_result()
+        self.assertEqual(msgs, [("INFO", r.NOT_YET)], s.format_transcript())
+        self.assertEqual(rc, "PAM_SUCCESS", s.format_transcript())
 
 
 class Audit(RegisterBase):
@@ -441,7 +481,7 @@ class Audit(RegisterBase):
             self.begin_offer(s)
             self.pick(s, r.menu("totp", "recovery"), 2)
             codes, _ = r.register_recovery(s)
-            s.acct_result()
+            self.finish_ok(s, r.RECOVERY_OK)   # no false ERROR after success either
             text = log.text()
         finally:
             log.close()
@@ -472,9 +512,8 @@ class Reconfirm(RegisterBase):
         before = r.read_record("rgc1")
         old_stamp = r.age_registration("rgc1", 200)
         s = r.Login("rgc1", pw)
-        msgs = s.step_to("ECHO_ON", r.RECONFIRM_PROMPT)
-        self.assertEqual(msgs, [("INFO", "Password reset: you can prove it is you with "
-                                         "[recovery codes]")], s.format_transcript())
+        msgs = s.step_to("ECHO_ON", r.reconfirm_prompt("recovery"))
+        self.assertEqual(msgs, [], s.format_transcript())
         s.answer("")          # Enter: yes
         rc, msgs = s.acct_result()
         self.assertEqual(rc, "PAM_SUCCESS", s.format_transcript())
@@ -496,9 +535,10 @@ class Reconfirm(RegisterBase):
         r.login_no_prompts(self, "rgc2", pw)
 
     def test_reconfirm_no_replaces_the_old_method(self):
-        # "Are these still yours and working?" -> no: the user registers
-        # something else; the method they said is no longer theirs must not
-        # reset the password any more ("the new ones replace the old").
+        # "Are these still yours and working?" -> no: the disowned methods
+        # are removed at once, then the user registers something else; the
+        # method they said is no longer theirs must not reset the password
+        # any more.
         self.conf(r.reg_config(reconfirm_days=180))
         pw = self.new_user("rgc3")
         s = r.Login("rgc3", pw)
@@ -508,15 +548,15 @@ class Reconfirm(RegisterBase):
         self.finish_ok(s, r.TOTP_OK)
         r.age_registration("rgc3", 365)
         s = r.Login("rgc3", pw)
-        msgs = s.step_to("ECHO_ON", r.RECONFIRM_PROMPT)
-        self.assertEqual(msgs, [("INFO", "Password reset: you can prove it is you with "
-                                         "[authenticator app]")])
+        msgs = s.step_to("ECHO_ON", r.reconfirm_prompt("totp"))
+        self.assertEqual(msgs, [], s.format_transcript())
         s.answer("n")
-        msgs = s.step_to("ECHO_ON", r.OFFER_REG)
-        self.assertEqual(msgs, [("INFO", r.REREGISTER), ("INFO", r.INTRO_1)],
+        msgs = s.step_to("ECHO_ON", r.NUMBER_PROMPT)
+        self.assertEqual(msgs, [("INFO", r.DISOWNED), ("INFO", r.menu("totp", "recovery"))],
                          s.format_transcript())
-        s.answer("y")
-        self.pick(s, r.menu("totp", "recovery"), 2)
+        # removed already, before anything new is registered
+        self.assertNotIn("totp", r.read_record("rgc3") or {}, "disowned method still stored")
+        s.answer("2")
         r.register_recovery(s)
         self.finish_ok(s, r.RECOVERY_OK)
         shadow = h.shadow_entry("rgc3")
@@ -532,6 +572,44 @@ class Reconfirm(RegisterBase):
         self.assertEqual((k, t), ("ERROR", h.BAD_CODE),
                          "the authenticator the user disowned still passes the reset gate:\n"
                          + s.format_transcript())
+
+    def test_reconfirm_no_then_stop_removes_the_old_method(self):
+        # "no" removes the disowned methods at once, whatever comes next:
+        # stopping at the menu must not leave the old recovery codes working.
+        self.conf(r.reg_config(reconfirm_days=180))
+        pw, codes = self._registered_with_recovery("rgc4")
+        r.age_registration("rgc4", 365)
+        s = r.Login("rgc4", pw)
+        self.assertEqual(s.step_to("ECHO_ON", r.reconfirm_prompt("recovery")), [],
+                         s.format_transcript())
+        s.answer("no")
+        msgs = s.step_to("ECHO_ON", r.NUMBER_PROMPT)
+        self.assertEqual(msgs, [("INFO", r.DISOWNED), ("INFO", r.menu("totp", "recovery"))],
+                         s.format_transcript())
+        s.answer("")
+        rc, msgs = s.acct_result()
+        self.assertEqual(rc, "PAM_SUCCESS", s.format_transcript())
+        self.assertEqual(msgs, [("INFO", r.NOT_YET)], s.format_transcript())
+        rec = r.read_record("rgc4") or {}
+        self.assertNotIn("recovery", rec, "disowned recovery codes still stored")
+        shadow = h.shadow_entry("rgc4")
+        s = h.start_reset("rgc4")
+        s.answer(codes[0])
+        k, t = s.read()
+        if k in h.PROMPTS:
+            s.answer("!CONV_ERR")
+        if k != "RESULT":
+            s.until_result(answers=["!CONV_ERR"] * 4)
+        self.assertNeverSuccess(s.result_name, s)
+        self.assertEqual(h.shadow_entry("rgc4"), shadow)
+        self.assertEqual((k, t), ("ERROR", h.BAD_CODE),
+                         "a disowned recovery code still passes the reset gate:\n"
+                         + s.format_transcript())
+        # nothing registered: asked again at the next sign-in (offer)
+        s = r.Login("rgc4", pw)
+        self.assertEqual(s.step_to("ECHO_ON", r.offer_prompt(1)), [], s.format_transcript())
+        s.answer("n")
+        self.assertEqual(s.acct_result()[0], "PAM_SUCCESS", s.format_transcript())
 
 
 if __name__ == "__main__":
