@@ -237,8 +237,10 @@ static void test_503(void **state)
     use("/503");
     assert_int_equal(sspr_sms_send(&cfg, "+15551234567", "Code 12345678", err, sizeof(err)), -1);
     assert_string_equal(err, "SMS gateway answered HTTP 503");
+    /* a 4xx is about this message, not the gateway: told apart */
     use("/nowhere");
-    assert_int_equal(sspr_sms_send(&cfg, "+15551234567", "Code 12345678", err, sizeof(err)), -1);
+    assert_int_equal(sspr_sms_send(&cfg, "+15551234567", "Code 12345678", err, sizeof(err)),
+                     SSPR_SMS_REFUSED);
     assert_string_equal(err, "SMS gateway answered HTTP 404");
 }
 
