@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "errors.h"
 
 static int shell_allowed(const char *shell)
 {
@@ -75,6 +76,22 @@ void sspr_account_resolve(const char *typed, const struct sspr_config *cfg,
         out->why = SSPR_ACCT_NOLOGIN;
     else
         out->why = shadow_state(pw->pw_name);
+}
+
+int sspr_account_error(enum sspr_ineligible why)
+{
+    switch (why) {
+    case SSPR_ACCT_OK: return 0;
+    case SSPR_ACCT_BADNAME:
+    case SSPR_ACCT_UNKNOWN: return SSPR_E_UNKNOWN_USER;
+    case SSPR_ACCT_ROOT: return SSPR_E_ROOT;
+    case SSPR_ACCT_SYSTEM: return SSPR_E_SYSTEM_UID;
+    case SSPR_ACCT_LOCKED: return SSPR_E_LOCKED;
+    case SSPR_ACCT_EXPIRED: return SSPR_E_EXPIRED;
+    case SSPR_ACCT_NOLOGIN: return SSPR_E_NOLOGIN;
+    case SSPR_ACCT_NOSHADOW: return SSPR_E_NO_SHADOW;
+    }
+    return SSPR_E_UNKNOWN_USER;
 }
 
 const char *sspr_account_why(enum sspr_ineligible why)

@@ -32,6 +32,9 @@ struct sspr_account {
 void sspr_account_resolve(const char *typed, const struct sspr_config *cfg,
                           struct sspr_account *out);
 
+/* The stable error code (errors.h, SSPR-E2xx) for why; 0 for eligible. */
+int sspr_account_error(enum sspr_ineligible why);
+
 /* Short reason for the log (never shown to the user). */
 const char *sspr_account_why(enum sspr_ineligible why);
 

@@ -16,6 +16,7 @@
 
 #include <ini.h>
 
+#include "errbuf.h"
 #include "config.h"
 #include "delivery/email.h"
 #include "safe_open.h"
@@ -153,20 +154,6 @@ static const struct key keys[] = {
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int has_control(const char *s)
 {
     for (; *s != '\0'; s++)
@@ -291,29 +278,29 @@ static int url_check(const char *v, unsigned flags, char *why, size_t whylen)
 
     for (p = v; *p != '\0'; p++) {
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-            set_err(why, whylen, "spaces, control and non-ASCII characters are not allowed");
+            sspr_set_err(why, whylen, "spaces, control and non-ASCII characters are not allowed");
             return -1;
         }
     }
     if (flags & KF_SMTP) {
         if (strncasecmp(v, "smtp://", 7) != 0 && strncasecmp(v, "smtps://", 8) != 0) {
-            set_err(why, whylen, "must start with smtp:// or smtps://");
+            sspr_set_err(why, whylen, "must start with smtp:// or smtps://");
             return -1;
         }
     } else if (flags & KF_HTTP) {
         if (strncasecmp(v, "http://", 7) == 0) {
             if (!sspr_url_is_loopback(v)) {
-                set_err(why, whylen,
+                sspr_set_err(why, whylen,
                         "http:// is allowed only for 127.0.0.1, ::1 or localhost; use https://");
                 return -1;
             }
         } else if (strncasecmp(v, "https://", 8) != 0) {
-            set_err(why, whylen, "must start with https://");
+            sspr_set_err(why, whylen, "must start with https://");
             return -1;
         }
     }
     if (url_host(v, host, sizeof(host)) != 0) {
-        set_err(why, whylen, "no host name in the URL");
+        sspr_set_err(why, whylen, "no host name in the URL");
         return -1;
     }
     return 0;
@@ -336,18 +323,18 @@ static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
         int plain = strncasecmp(cfg->smtp_url, "smtp://", 7) == 0;
 
         if (cfg->email_from[0] == '\0') {
-            set_err(err, errlen, "[email] from is required when smtp_url is set");
+            sspr_set_err(err, errlen, "[email] from is required when smtp_url is set");
             return -1;
         }
         if (plain && !sspr_url_is_loopback(cfg->smtp_url)) {
             if (cfg->starttls == SSPR_STARTTLS_OFF) {
-                set_err(err, errlen,
+                sspr_set_err(err, errlen,
                         "[email] starttls = off is allowed only for a loopback smtp_url "
                         "(127.0.0.1, ::1, localhost)");
                 return -1;
             }
             if (cfg->starttls == SSPR_STARTTLS_OPTIONAL && cfg->email_auth_file[0] != '\0') {
-                set_err(err, errlen,
+                sspr_set_err(err, errlen,
                         "[email] starttls = optional with auth_file could send the SMTP "
                         "password in clear text: use starttls = required or smtps://");
                 return -1;
@@ -356,15 +343,15 @@ static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
     }
     if (cfg->sms_url[0] != '\0' && cfg->sms_method == SSPR_HTTP_GET &&
         cfg->sms_body == SSPR_SMS_JSON) {
-        set_err(err, errlen, "[sms] method = GET needs body = form (the query string)");
+        sspr_set_err(err, errlen, "[sms] method = GET needs body = form (the query string)");
         return -1;
     }
     if ((cfg->user_methods & SSPR_M_QUESTIONS) && !cfg->questions_enabled) {
-        set_err(err, errlen, "[policy] user_methods lists questions but questions_enabled = no");
+        sspr_set_err(err, errlen, "[policy] user_methods lists questions but questions_enabled = no");
         return -1;
     }
     if (cfg->questions_asked > cfg->questions_required) {
-        set_err(err, errlen,
+        sspr_set_err(err, errlen,
                 "[policy] questions_asked (%d) is more than questions_required (%d)",
                 cfg->questions_asked, cfg->questions_required);
         return -1;
@@ -510,7 +497,7 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
     char *field = (char *)cfg + k->off;
 
     if (*v == '\0' && !(k->flags & KF_EMPTY_OK)) {
-        set_err(why, whylen, "a value is required");
+        sspr_set_err(why, whylen, "a value is required");
         return -1;
     }
     switch (k->type) {
@@ -519,11 +506,11 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
         long n;
 
         if (parse_long(v, &n) != 0) {
-            set_err(why, whylen, "not a whole number");
+            sspr_set_err(why, whylen, "not a whole number");
             return -1;
         }
         if (n < k->min || n > k->max) {
-            set_err(why, whylen, "must be between %ld and %ld", k->min, k->max);
+            sspr_set_err(why, whylen, "must be between %ld and %ld", k->min, k->max);
             return -1;
         }
         if (k->type == T_INT)
@@ -536,7 +523,7 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
         int b;
 
         if (parse_bool(v, &b) != 0) {
-            set_err(why, whylen, "not yes/no/true/false/on/off/1/0");
+            sspr_set_err(why, whylen, "not yes/no/true/false/on/off/1/0");
             return -1;
         }
         *(int *)(void *)field = b;
@@ -544,31 +531,31 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
     }
     case T_STR:
         if (has_control(v) || strchr(v, ':') != NULL) {
-            set_err(why, whylen, "control characters and ':' are not allowed");
+            sspr_set_err(why, whylen, "control characters and ':' are not allowed");
             return -1;
         }
         if (copy_str(field, k->size, v) != 0) {
-            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
             return -1;
         }
         return 0;
     case T_PATH:
         if (*v != '\0' && (v[0] != '/' || has_control(v))) {
-            set_err(why, whylen, "must be an absolute path");
+            sspr_set_err(why, whylen, "must be an absolute path");
             return -1;
         }
         if (copy_str(field, k->size, v) != 0) {
-            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
             return -1;
         }
         return 0;
     case T_NAME:
         if (!name_ok(v, strlen(v))) {
-            set_err(why, whylen, "not a valid name (letters, digits, '_', '.', '-')");
+            sspr_set_err(why, whylen, "not a valid name (letters, digits, '_', '.', '-')");
             return -1;
         }
         if (copy_str(field, k->size, v) != 0) {
-            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
             return -1;
         }
         return 0;
@@ -576,15 +563,15 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
         unsigned set;
 
         if (sspr_methods_parse(v, &set) != 0) {
-            set_err(why, whylen, "unknown method (known: totp recovery email sms questions)");
+            sspr_set_err(why, whylen, "unknown method (known: totp recovery email sms questions)");
             return -1;
         }
         if (set == 0) {
-            set_err(why, whylen, "at least one method is required");
+            sspr_set_err(why, whylen, "at least one method is required");
             return -1;
         }
         if ((k->flags & KF_ADMIN) && (set & SSPR_M_QUESTIONS)) {
-            set_err(why, whylen, "security questions are never allowed for administrators");
+            sspr_set_err(why, whylen, "security questions are never allowed for administrators");
             return -1;
         }
         *(unsigned *)(void *)field = set;
@@ -606,15 +593,15 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
             cfg->enabled = SSPR_ENABLED_GROUP;
             return 0;
         }
-        set_err(why, whylen, "must be all, none or group:NAME");
+        sspr_set_err(why, whylen, "must be all, none or group:NAME");
         return -1;
     case T_TEXT:
         if (has_control(v)) {
-            set_err(why, whylen, "control characters are not allowed");
+            sspr_set_err(why, whylen, "control characters are not allowed");
             return -1;
         }
         if (copy_str(field, k->size, v) != 0) {
-            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
             return -1;
         }
         return 0;
@@ -622,17 +609,17 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
         if (*v != '\0' && url_check(v, k->flags, why, whylen) != 0)
             return -1;
         if (copy_str(field, k->size, v) != 0) {
-            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
             return -1;
         }
         return 0;
     case T_ADDR:
         if (*v != '\0' && !sspr_email_valid(v)) {
-            set_err(why, whylen, "not a valid email address");
+            sspr_set_err(why, whylen, "not a valid email address");
             return -1;
         }
         if (copy_str(field, k->size, v) != 0) {
-            set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+            sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
             return -1;
         }
         return 0;
@@ -664,14 +651,14 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
                 }
             }
             if (!ok) {
-                set_err(why, whylen, "%s",
+                sspr_set_err(why, whylen, "%s",
                         k->type == T_ADDRS ? "not a list of email addresses"
                         : strcmp(k->name, "services") == 0 ? "not a list of PAM service names"
                                                            : "not a list of group names");
                 return -1;
             }
             if (o + (o > 0) + n >= sizeof(buf) || o + (o > 0) + n >= k->size) {
-                set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
+                sspr_set_err(why, whylen, "too long (at most %zu bytes)", k->size - 1);
                 return -1;
             }
             if (o > 0)
@@ -693,17 +680,17 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
                 return 0;
             }
         }
-        set_err(why, whylen, "must be one of:");
+        sspr_set_err(why, whylen, "must be one of:");
         for (i = 0; k->choices[i] != NULL; i++) {
             size_t used = strlen(why);
 
             if (used < whylen)
-                set_err(why + used, whylen - used, " %s", k->choices[i]);
+                sspr_set_err(why + used, whylen - used, " %s", k->choices[i]);
         }
         return -1;
     }
     }
-    set_err(why, whylen, "internal: unknown key type");
+    sspr_set_err(why, whylen, "internal: unknown key type");
     return -1;
 }
 
@@ -765,7 +752,7 @@ static void ctx_error(struct parse_ctx *c, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     c->err_line = c->line;
-    set_err(c->err, c->errlen, "line %d: %s", c->line, msg);
+    sspr_set_err(c->err, c->errlen, "line %d: %s", c->line, msg);
 }
 
 /*
@@ -853,15 +840,15 @@ int sspr_config_parse(struct sspr_config *cfg, const char *text, size_t len, cha
     struct sspr_config *work;
     int r;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (cfg == NULL || (text == NULL && len > 0)) {
-        set_err(err, errlen, "invalid arguments");
+        sspr_set_err(err, errlen, "invalid arguments");
         return -1;
     }
     /* Parse into a copy: a file with an error changes nothing. */
     work = malloc(sizeof(*work));
     if (work == NULL) {
-        set_err(err, errlen, "out of memory");
+        sspr_set_err(err, errlen, "out of memory");
         return -1;
     }
     memcpy(work, cfg, sizeof(*work));
@@ -876,11 +863,11 @@ int sspr_config_parse(struct sspr_config *cfg, const char *text, size_t len, cha
     if (r > 0 && (c.err_line == 0 || r < c.err_line)) {
         /* inih's own complaint: a line that is neither a [section], a
          * comment nor key = value. */
-        set_err(err, errlen, "line %d: syntax error (expected [section], key = value or a comment)",
+        sspr_set_err(err, errlen, "line %d: syntax error (expected [section], key = value or a comment)",
                 r);
         c.err_line = r;
     } else if (r < 0 && c.err_line == 0) {
-        set_err(err, errlen, "cannot parse (inih error %d)", r);
+        sspr_set_err(err, errlen, "cannot parse (inih error %d)", r);
         c.err_line = -1;
     }
     if (c.err_line == 0 && config_check(work, err, errlen) != 0)
@@ -895,50 +882,27 @@ int sspr_config_load(struct sspr_config *cfg, const char *path, char *err, size_
 {
     char *text = NULL;
     size_t len = 0;
-    int fd, rc;
+    int rc;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (cfg == NULL || path == NULL) {
-        set_err(err, errlen, "invalid arguments");
+        sspr_set_err(err, errlen, "invalid arguments");
         return -1;
     }
     sspr_config_defaults(cfg);
-    fd = sspr_open_safely(AT_FDCWD, path, 0, SSPR_CFG_MAX_BYTES);
-    if (fd < 0) {
-        switch (errno) {
-        case ENOENT:
+    if (sspr_read_file_safely(path, 0, SSPR_CFG_MAX_BYTES, &text, &len, err, errlen) != 0) {
+        if (errno == ENOENT) {
+            sspr_set_err(err, errlen, "%s", "");
             return 0; /* no file: the documented defaults */
-        case ELOOP:
-            set_err(err, errlen, "%s: is a symbolic link (refused)", path);
-            break;
-        case EPERM:
-            set_err(err, errlen, "%s: must be owned by root and not writable by group or others",
-                    path);
-            break;
-        case EFBIG:
-            set_err(err, errlen, "%s: larger than %d bytes", path, SSPR_CFG_MAX_BYTES);
-            break;
-        case EINVAL:
-            set_err(err, errlen, "%s: not a regular file", path);
-            break;
-        default:
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
-            break;
         }
         return -1;
     }
-    if (sspr_read_all_fd(fd, SSPR_CFG_MAX_BYTES, &text, &len) != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    close(fd);
     {
         char perr[512];
 
         rc = sspr_config_parse(cfg, text, len, perr, sizeof(perr));
         if (rc != 0)
-            set_err(err, errlen, "%s: %s", path, perr);
+            sspr_set_err(err, errlen, "%s: %s", path, perr);
     }
     free(text);
     return rc;

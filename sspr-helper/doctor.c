@@ -1097,22 +1097,6 @@ static void check_delivery(struct report *r, const struct sspr_config *cfg)
 
 /* ---- one user ---------------------------------------------------------------------- */
 
-static int account_code(enum sspr_ineligible why)
-{
-    switch (why) {
-    case SSPR_ACCT_OK: return 0;
-    case SSPR_ACCT_BADNAME:
-    case SSPR_ACCT_UNKNOWN: return SSPR_E_UNKNOWN_USER;
-    case SSPR_ACCT_ROOT: return SSPR_E_ROOT;
-    case SSPR_ACCT_SYSTEM: return SSPR_E_SYSTEM_UID;
-    case SSPR_ACCT_LOCKED: return SSPR_E_LOCKED;
-    case SSPR_ACCT_EXPIRED: return SSPR_E_EXPIRED;
-    case SSPR_ACCT_NOLOGIN: return SSPR_E_NOLOGIN;
-    case SSPR_ACCT_NOSHADOW: return SSPR_E_NO_SHADOW;
-    }
-    return SSPR_E_UNKNOWN_USER;
-}
-
 static void methods_words(unsigned set, char *buf, size_t len)
 {
     size_t o = 0;
@@ -1155,7 +1139,7 @@ static void check_user(struct report *r, const struct sspr_config *cfg, const ch
         fail(r, SSPR_E_UNKNOWN_USER, "user %s: %s", shown, sspr_account_why(acct.why));
         return;
     }
-    if ((code = account_code(acct.why)) != 0) {
+    if ((code = sspr_account_error(acct.why)) != 0) {
         fail(r, code, "user %s (uid %lu): %s", acct.name, (unsigned long)acct.uid,
              sspr_account_why(acct.why));
         return;

@@ -57,24 +57,6 @@ void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why)
 }
 
 /* Decide whether this flow can ever succeed; logs why not. */
-/* The stable code for why an account cannot reset (logged, never shown
- * on this path: SECURITY.md 14). */
-static int ineligible_code(enum sspr_ineligible why)
-{
-    switch (why) {
-    case SSPR_ACCT_OK: return 0;
-    case SSPR_ACCT_BADNAME:
-    case SSPR_ACCT_UNKNOWN: return SSPR_E_UNKNOWN_USER;
-    case SSPR_ACCT_ROOT: return SSPR_E_ROOT;
-    case SSPR_ACCT_SYSTEM: return SSPR_E_SYSTEM_UID;
-    case SSPR_ACCT_LOCKED: return SSPR_E_LOCKED;
-    case SSPR_ACCT_EXPIRED: return SSPR_E_EXPIRED;
-    case SSPR_ACCT_NOLOGIN: return SSPR_E_NOLOGIN;
-    case SSPR_ACCT_NOSHADOW: return SSPR_E_NO_SHADOW;
-    }
-    return SSPR_E_UNKNOWN_USER;
-}
-
 /* Decide whether this flow can ever succeed; logs why not. */
 static void assess(struct sspr_flow *f)
 {
@@ -87,7 +69,7 @@ static void assess(struct sspr_flow *f)
     f->audit.uid = f->acct.known ? (long)f->acct.uid : -1;
     if (f->acct.why != SSPR_ACCT_OK) {
         why = sspr_account_why(f->acct.why);
-        code = ineligible_code(f->acct.why);
+        code = sspr_account_error(f->acct.why);
     } else if (!sspr_policy_enabled(f->cfg, &f->acct)) {
         why = "not enabled by policy";
         code = SSPR_E_NOT_ENABLED;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "safe_open.h"
 #include "wipe.h"
 
@@ -130,4 +131,44 @@ fail: {
         errno = e;
         return -1;
     }
+}
+
+int sspr_read_file_safely(const char *path, uid_t owner, size_t max_bytes, char **out,
+                          size_t *out_len, char *err, size_t errlen)
+{
+    int fd = sspr_open_safely(AT_FDCWD, path, owner, max_bytes), saved;
+
+    *out = NULL;
+    if (fd < 0) {
+        saved = errno;
+        switch (saved) {
+        case ELOOP:
+            sspr_set_err(err, errlen, "%s: is a symbolic link (refused)", path);
+            break;
+        case EPERM:
+            sspr_set_err(err, errlen, "%s: must be owned by %s and not writable by group or others",
+                         path, owner == 0 ? "root" : "this user");
+            break;
+        case EFBIG:
+            sspr_set_err(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
+            break;
+        case EINVAL:
+            sspr_set_err(err, errlen, "%s: not a regular file", path);
+            break;
+        default:
+            sspr_set_err(err, errlen, "%s: %s", path, strerror(saved));
+            break;
+        }
+        errno = saved;
+        return -1;
+    }
+    if (sspr_read_all_fd(fd, max_bytes, out, out_len) != 0) {
+        saved = errno;
+        sspr_set_err(err, errlen, "%s: %s", path, strerror(saved));
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    close(fd);
+    return 0;
 }

@@ -16,4 +16,11 @@ int sspr_open_safely(int dirfd, const char *path, uid_t owner, size_t max_bytes)
  * NUL-terminated buffer. Returns 0 or -1. */
 int sspr_read_all_fd(int fd, size_t max_bytes, char **out, size_t *out_len);
 
+/* Both steps for a whole file at path (AT_FDCWD-relative), with a clear
+ * reason in err ("...: is a symbolic link (refused)") on failure. Returns 0
+ * with a malloc'd NUL-terminated *out, or -1 with errno kept (ENOENT lets
+ * a caller treat a missing file as "use the defaults"). */
+int sspr_read_file_safely(const char *path, uid_t owner, size_t max_bytes, char **out,
+                          size_t *out_len, char *err, size_t errlen);
+
 #endif

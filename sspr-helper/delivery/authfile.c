@@ -12,23 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "delivery/authfile.h"
 #include "safe_open.h"
 #include "wipe.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void sspr_auth_wipe(struct sspr_auth *a)
 {
@@ -63,17 +50,17 @@ static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, s
             continue;
         for (i = 0; i < n; i++) {
             if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
-                set_err(err, errlen, "line %d: control character", line);
+                sspr_set_err(err, errlen, "line %d: control character", line);
                 return -1;
             }
             if (s[i] == 0x7f) {
-                set_err(err, errlen, "line %d: control character", line);
+                sspr_set_err(err, errlen, "line %d: control character", line);
                 return -1;
             }
         }
         eq = memchr(s, '=', n);
         if (eq == NULL) {
-            set_err(err, errlen, "line %d: expected key = value", line);
+            sspr_set_err(err, errlen, "line %d: expected key = value", line);
             return -1;
         }
         kn = (size_t)(eq - s);
@@ -99,21 +86,21 @@ static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, s
             seen = &seen_bearer;
         } else {
             /* Never echo the line: it may be a secret with a typo. */
-            set_err(err, errlen, "line %d: unknown key (known: username, password, bearer)",
+            sspr_set_err(err, errlen, "line %d: unknown key (known: username, password, bearer)",
                     line);
             return -1;
         }
         if (*seen) {
-            set_err(err, errlen, "line %d: duplicate key", line);
+            sspr_set_err(err, errlen, "line %d: duplicate key", line);
             return -1;
         }
         *seen = 1;
         if (vn == 0) {
-            set_err(err, errlen, "line %d: empty value", line);
+            sspr_set_err(err, errlen, "line %d: empty value", line);
             return -1;
         }
         if (vn >= dstsize) {
-            set_err(err, errlen, "line %d: value too long (at most %zu bytes)", line,
+            sspr_set_err(err, errlen, "line %d: value too long (at most %zu bytes)", line,
                     dstsize - 1);
             return -1;
         }
@@ -121,11 +108,11 @@ static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, s
         dst[vn] = '\0';
     }
     if (seen_bearer && (seen_user || seen_pass)) {
-        set_err(err, errlen, "use either bearer or username/password, not both");
+        sspr_set_err(err, errlen, "use either bearer or username/password, not both");
         return -1;
     }
     if (seen_user != seen_pass) {
-        set_err(err, errlen, "username and password go together");
+        sspr_set_err(err, errlen, "username and password go together");
         return -1;
     }
     return 0;
@@ -138,9 +125,9 @@ int sspr_auth_load(const char *path, struct sspr_auth *a, char *err, size_t errl
     size_t len = 0;
     int fd, rc;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (a == NULL || path == NULL || path[0] != '/') {
-        set_err(err, errlen, "invalid auth_file path");
+        sspr_set_err(err, errlen, "invalid auth_file path");
         return -1;
     }
     sspr_auth_wipe(a);
@@ -148,43 +135,43 @@ int sspr_auth_load(const char *path, struct sspr_auth *a, char *err, size_t errl
     if (fd < 0) {
         switch (errno) {
         case ELOOP:
-            set_err(err, errlen, "%s: is a symbolic link (refused)", path);
+            sspr_set_err(err, errlen, "%s: is a symbolic link (refused)", path);
             break;
         case EPERM:
-            set_err(err, errlen, "%s: must be owned by root with mode 0600 or 0400", path);
+            sspr_set_err(err, errlen, "%s: must be owned by root with mode 0600 or 0400", path);
             break;
         case EFBIG:
-            set_err(err, errlen, "%s: larger than %d bytes", path, SSPR_AUTHFILE_MAX_BYTES);
+            sspr_set_err(err, errlen, "%s: larger than %d bytes", path, SSPR_AUTHFILE_MAX_BYTES);
             break;
         case EINVAL:
-            set_err(err, errlen, "%s: not a regular file", path);
+            sspr_set_err(err, errlen, "%s: not a regular file", path);
             break;
         default:
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
+            sspr_set_err(err, errlen, "%s: %s", path, strerror(errno));
             break;
         }
         return -1;
     }
     if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
-        set_err(err, errlen, "%s: must be owned by root with mode 0600 or 0400", path);
+        sspr_set_err(err, errlen, "%s: must be owned by root with mode 0600 or 0400", path);
         close(fd);
         return -1;
     }
     rc = sspr_read_all_fd(fd, SSPR_AUTHFILE_MAX_BYTES, &text, &len);
     close(fd);
     if (rc != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        sspr_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     if (memchr(text, '\0', len) != NULL) {
-        set_err(err, errlen, "%s: NUL byte", path);
+        sspr_set_err(err, errlen, "%s: NUL byte", path);
         rc = -1;
     } else {
         char perr[128];
 
         rc = parse(text, len, a, perr, sizeof(perr));
         if (rc != 0)
-            set_err(err, errlen, "%s: %s", path, perr);
+            sspr_set_err(err, errlen, "%s: %s", path, perr);
     }
     sspr_wipe(text, len);
     free(text);

@@ -14,6 +14,8 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "errbuf.h"
+#include "secbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/email.h"
 #include "wipe.h"
@@ -21,20 +23,6 @@
 #define CONNECT_TIMEOUT_MAX 10L
 #define LINE_MAX_MAIL 998
 #define QP_LINE 76
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- addresses ------------------------------------------------------------------- */
 
@@ -128,29 +116,29 @@ static int is_smtps(const char *url)
 
 int sspr_email_check_config(const struct sspr_config *cfg, char *err, size_t errlen)
 {
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (cfg == NULL || cfg->smtp_url[0] == '\0') {
-        set_err(err, errlen, "email is not configured ([email] smtp_url is empty)");
+        sspr_set_err(err, errlen, "email is not configured ([email] smtp_url is empty)");
         return -1;
     }
     if (strncasecmp(cfg->smtp_url, "smtp://", 7) != 0 && !is_smtps(cfg->smtp_url)) {
-        set_err(err, errlen, "[email] smtp_url must start with smtp:// or smtps://");
+        sspr_set_err(err, errlen, "[email] smtp_url must start with smtp:// or smtps://");
         return -1;
     }
     if (!is_smtps(cfg->smtp_url) && !sspr_url_is_loopback(cfg->smtp_url)) {
         if (cfg->starttls == SSPR_STARTTLS_OFF) {
-            set_err(err, errlen, "[email] starttls = off is allowed only for a loopback smtp_url");
+            sspr_set_err(err, errlen, "[email] starttls = off is allowed only for a loopback smtp_url");
             return -1;
         }
         if (cfg->starttls == SSPR_STARTTLS_OPTIONAL && cfg->email_auth_file[0] != '\0') {
-            set_err(err, errlen,
+            sspr_set_err(err, errlen,
                     "[email] starttls = optional with auth_file could send the SMTP password "
                     "in clear text: use starttls = required or smtps://");
             return -1;
         }
     }
     if (!sspr_email_valid(cfg->email_from)) {
-        set_err(err, errlen, "[email] from is not a valid address");
+        sspr_set_err(err, errlen, "[email] from is not a valid address");
         return -1;
     }
     if (cfg->email_auth_file[0] != '\0') {
@@ -158,7 +146,7 @@ int sspr_email_check_config(const struct sspr_config *cfg, char *err, size_t err
         int rc = sspr_auth_load(cfg->email_auth_file, &a, err, errlen);
 
         if (rc == 0 && (a.username[0] == '\0' || a.bearer[0] != '\0')) {
-            set_err(err, errlen, "%s: SMTP needs username and password", cfg->email_auth_file);
+            sspr_set_err(err, errlen, "%s: SMTP needs username and password", cfg->email_auth_file);
             rc = -1;
         }
         sspr_auth_wipe(&a);
@@ -170,71 +158,6 @@ int sspr_email_check_config(const struct sspr_config *cfg, char *err, size_t err
 
 /* ---- building the message ------------------------------------------------------------- */
 
-struct mbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void mb_add(struct mbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 1024;
-        char *np;
-
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        np = malloc(ncap);
-        if (np == NULL) {
-            b->failed = 1;
-            return;
-        }
-        if (b->p != NULL) {
-            memcpy(np, b->p, b->len);
-            sspr_wipe(b->p, b->cap); /* the body holds a code */
-            free(b->p);
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void mb_str(struct mbuf *b, const char *s)
-{
-    mb_add(b, s, strlen(s));
-}
-
-static void mb_fmt(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void mb_fmt(struct mbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        b->failed = 1;
-        return;
-    }
-    mb_add(b, tmp, (size_t)n);
-}
-
-static void mb_free(struct mbuf *b)
-{
-    if (b->p != NULL) {
-        sspr_wipe(b->p, b->cap);
-        free(b->p);
-    }
-    memset(b, 0, sizeof(*b));
-}
 
 static int ascii_only(const char *s)
 {
@@ -253,7 +176,7 @@ static int has_crlf_or_ctl(const char *s)
 }
 
 /* RFC 5322 date in UTC: "Tue, 05 Mar 2024 14:03:07 +0000", locale-free. */
-static void mb_date(struct mbuf *b)
+static void mb_date(struct sspr_secbuf *b)
 {
     static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
     static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -266,21 +189,21 @@ static void mb_date(struct mbuf *b)
         b->failed = 1;
         return;
     }
-    mb_fmt(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
+    sspr_secbuf_fmt(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
            months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* Subject: as is when ASCII, else RFC 2047 "B" encoded words of at most
  * 45 bytes each (never splitting a UTF-8 sequence), folded. */
-static void mb_subject(struct mbuf *b, const char *subject)
+static void mb_subject(struct sspr_secbuf *b, const char *subject)
 {
     size_t n = strlen(subject), pos = 0;
     int first = 1;
 
-    mb_str(b, "Subject: ");
+    sspr_secbuf_str(b, "Subject: ");
     if (ascii_only(subject)) {
-        mb_add(b, subject, n);
-        mb_str(b, "\r\n");
+        sspr_secbuf_add(b, subject, n);
+        sspr_secbuf_str(b, "\r\n");
         return;
     }
     while (pos < n) {
@@ -297,15 +220,15 @@ static void mb_subject(struct mbuf *b, const char *subject)
         }
         sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)subject + pos, take,
                           sodium_base64_VARIANT_ORIGINAL);
-        mb_fmt(b, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", enc);
+        sspr_secbuf_fmt(b, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", enc);
         first = 0;
         pos += take;
     }
-    mb_str(b, "\r\n");
+    sspr_secbuf_str(b, "\r\n");
 }
 
 /* The body with CRLF line ends; quoted-printable when it is not ASCII. */
-static int mb_body(struct mbuf *b, const char *body, int qp, char *err, size_t errlen)
+static int mb_body(struct sspr_secbuf *b, const char *body, int qp, char *err, size_t errlen)
 {
     const char *p = body;
 
@@ -317,10 +240,10 @@ static int mb_body(struct mbuf *b, const char *body, int qp, char *err, size_t e
             raw--;
         if (!qp) {
             if (raw > LINE_MAX_MAIL) {
-                set_err(err, errlen, "a body line is longer than %d bytes", LINE_MAX_MAIL);
+                sspr_set_err(err, errlen, "a body line is longer than %d bytes", LINE_MAX_MAIL);
                 return -1;
             }
-            mb_add(b, p, raw);
+            sspr_secbuf_add(b, p, raw);
         } else {
             size_t i, col = 0;
 
@@ -339,14 +262,14 @@ static int mb_body(struct mbuf *b, const char *body, int qp, char *err, size_t e
                 }
                 /* Soft break: lines of at most 76 including the '='. */
                 if (col + w > QP_LINE - 1) {
-                    mb_str(b, "=\r\n");
+                    sspr_secbuf_str(b, "=\r\n");
                     col = 0;
                 }
-                mb_add(b, enc, w);
+                sspr_secbuf_add(b, enc, w);
                 col += w;
             }
         }
-        mb_str(b, "\r\n");
+        sspr_secbuf_str(b, "\r\n");
         p += n;
         if (*p == '\n')
             p++;
@@ -355,7 +278,7 @@ static int mb_body(struct mbuf *b, const char *body, int qp, char *err, size_t e
 }
 
 static int build_message(const struct sspr_config *cfg, const char *to, const char *subject,
-                         const char *body, struct mbuf *m, char *err, size_t errlen)
+                         const char *body, struct sspr_secbuf *m, char *err, size_t errlen)
 {
     unsigned char rnd[16];
     char hex[33];
@@ -363,22 +286,22 @@ static int build_message(const struct sspr_config *cfg, const char *to, const ch
     int qp = !ascii_only(body);
 
     mb_date(m);
-    mb_fmt(m, "From: <%s>\r\n", cfg->email_from);
-    mb_fmt(m, "To: <%s>\r\n", to);
+    sspr_secbuf_fmt(m, "From: <%s>\r\n", cfg->email_from);
+    sspr_secbuf_fmt(m, "To: <%s>\r\n", to);
     mb_subject(m, subject);
     randombytes_buf(rnd, sizeof(rnd));
     sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-    mb_fmt(m, "Message-ID: <%s.sspr@%s>\r\n", hex, domain);
-    mb_str(m, "MIME-Version: 1.0\r\n");
-    mb_str(m, "Content-Type: text/plain; charset=utf-8\r\n");
-    mb_fmt(m, "Content-Transfer-Encoding: %s\r\n", qp ? "quoted-printable" : "7bit");
-    mb_str(m, "Auto-Submitted: auto-generated\r\n");
-    mb_str(m, "X-Auto-Response-Suppress: All\r\n");
-    mb_str(m, "\r\n");
+    sspr_secbuf_fmt(m, "Message-ID: <%s.sspr@%s>\r\n", hex, domain);
+    sspr_secbuf_str(m, "MIME-Version: 1.0\r\n");
+    sspr_secbuf_str(m, "Content-Type: text/plain; charset=utf-8\r\n");
+    sspr_secbuf_fmt(m, "Content-Transfer-Encoding: %s\r\n", qp ? "quoted-printable" : "7bit");
+    sspr_secbuf_str(m, "Auto-Submitted: auto-generated\r\n");
+    sspr_secbuf_str(m, "X-Auto-Response-Suppress: All\r\n");
+    sspr_secbuf_str(m, "\r\n");
     if (mb_body(m, body, qp, err, errlen) != 0)
         return -1;
     if (m->failed) {
-        set_err(err, errlen, "out of memory building the message");
+        sspr_set_err(err, errlen, "out of memory building the message");
         return -1;
     }
     return 0;
@@ -410,32 +333,32 @@ static void curl_error(CURLcode rc, const char *ebuf, long smtp_code, int timeou
 
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
-        set_err(err, errlen, "cannot connect to the SMTP server: %s", detail);
+        sspr_set_err(err, errlen, "cannot connect to the SMTP server: %s", detail);
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
-        set_err(err, errlen, "cannot resolve the SMTP server's host name: %s", detail);
+        sspr_set_err(err, errlen, "cannot resolve the SMTP server's host name: %s", detail);
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        set_err(err, errlen, "the SMTP server did not finish within %d s: %s", timeout, detail);
+        sspr_set_err(err, errlen, "the SMTP server did not finish within %d s: %s", timeout, detail);
         break;
     case CURLE_USE_SSL_FAILED:
-        set_err(err, errlen, "the SMTP server does not offer STARTTLS (starttls = required)");
+        sspr_set_err(err, errlen, "the SMTP server does not offer STARTTLS (starttls = required)");
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-        set_err(err, errlen, "TLS with the SMTP server failed: %s", detail);
+        sspr_set_err(err, errlen, "TLS with the SMTP server failed: %s", detail);
         break;
     case CURLE_LOGIN_DENIED:
-        set_err(err, errlen, "the SMTP server refused the login (auth_file): %s", detail);
+        sspr_set_err(err, errlen, "the SMTP server refused the login (auth_file): %s", detail);
         break;
     default:
         if (smtp_code >= 400)
-            set_err(err, errlen, "the SMTP server refused the mail (SMTP %ld): %s", smtp_code,
+            sspr_set_err(err, errlen, "the SMTP server refused the mail (SMTP %ld): %s", smtp_code,
                     detail);
         else
-            set_err(err, errlen, "sending mail failed: %s", detail);
+            sspr_set_err(err, errlen, "sending mail failed: %s", detail);
         break;
     }
 }
@@ -443,7 +366,7 @@ static void curl_error(CURLcode rc, const char *ebuf, long smtp_code, int timeou
 int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *subject,
                     const char *body, char *err, size_t errlen)
 {
-    struct mbuf m = { NULL, 0, 0, 0 };
+    struct sspr_secbuf m = { NULL, 0, 0, 0, 0 };
     struct sspr_auth auth;
     struct reader rd;
     struct curl_slist *rcpt = NULL;
@@ -453,29 +376,29 @@ int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *s
     long code = 0, conn_to;
     int ret = -1;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     memset(&auth, 0, sizeof(auth));
     if (cfg == NULL || to == NULL || subject == NULL || body == NULL) {
-        set_err(err, errlen, "invalid arguments");
+        sspr_set_err(err, errlen, "invalid arguments");
         return -1;
     }
     if (sspr_email_check_config(cfg, cerr, sizeof(cerr)) != 0) {
-        set_err(err, errlen, "%s", cerr);
+        sspr_set_err(err, errlen, "%s", cerr);
         return -1;
     }
     if (!sspr_email_valid(to)) {
-        set_err(err, errlen, "not a valid recipient address");
+        sspr_set_err(err, errlen, "not a valid recipient address");
         return -1;
     }
     /* No header can be added: one line each, nothing else. */
     if (has_crlf_or_ctl(subject) || subject[0] == '\0' ||
         strlen(subject) > SSPR_EMAIL_MAX_SUBJECT) {
-        set_err(err, errlen, "the subject must be one line of 1..%d bytes without control "
+        sspr_set_err(err, errlen, "the subject must be one line of 1..%d bytes without control "
                              "characters", SSPR_EMAIL_MAX_SUBJECT);
         return -1;
     }
     if (strlen(body) > SSPR_EMAIL_MAX_BODY) {
-        set_err(err, errlen, "the body is larger than %d bytes", SSPR_EMAIL_MAX_BODY);
+        sspr_set_err(err, errlen, "the body is larger than %d bytes", SSPR_EMAIL_MAX_BODY);
         return -1;
     }
     if (build_message(cfg, to, subject, body, &m, err, errlen) != 0)
@@ -486,13 +409,13 @@ int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *s
 
     h = curl_easy_init();
     if (h == NULL) {
-        set_err(err, errlen, "cannot start libcurl");
+        sspr_set_err(err, errlen, "cannot start libcurl");
         goto out;
     }
     snprintf(addr, sizeof(addr), "<%s>", to);
     rcpt = curl_slist_append(NULL, addr);
     if (rcpt == NULL) {
-        set_err(err, errlen, "out of memory");
+        sspr_set_err(err, errlen, "out of memory");
         goto out;
     }
     rd.p = m.p;
@@ -544,7 +467,7 @@ int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *s
     SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)m.len);
 #undef SET
     if (rc != CURLE_OK) {
-        set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
+        sspr_set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
         goto out;
     }
     rc = curl_easy_perform(h);
@@ -562,6 +485,6 @@ out:
         curl_easy_cleanup(h);
     curl_slist_free_all(rcpt);
     sspr_auth_wipe(&auth);
-    mb_free(&m);
+    sspr_secbuf_free(&m);
     return ret;
 }

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "errbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/sms.h"
 #include "delivery/template.h"
@@ -18,20 +19,6 @@
 
 #define LOW_SPEED_LIMIT 16L /* bytes/s ... */
 #define LOW_SPEED_TIME 10L  /* ... for this long ends the transfer */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- phone numbers ------------------------------------------------------------------ */
 
@@ -89,7 +76,7 @@ static int render_body(const struct sspr_config *cfg, const char *phone, const c
                                   cfg->sms_body == SSPR_SMS_JSON ? SSPR_TESC_JSON
                                                                  : SSPR_TESC_FORM,
                                   out, perr, sizeof(perr)) != 0) {
-        set_err(err, errlen, "[sms] body_template: %s", perr);
+        sspr_set_err(err, errlen, "[sms] body_template: %s", perr);
         return -1;
     }
     return 0;
@@ -108,18 +95,18 @@ int sspr_sms_check_config(const struct sspr_config *cfg, char *err, size_t errle
     char *body = NULL;
     int plain;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (cfg == NULL || cfg->sms_url[0] == '\0') {
-        set_err(err, errlen, "SMS is not configured ([sms] url is empty)");
+        sspr_set_err(err, errlen, "SMS is not configured ([sms] url is empty)");
         return -1;
     }
     if (!url_allowed(cfg->sms_url, &plain)) {
-        set_err(err, errlen,
+        sspr_set_err(err, errlen,
                 "[sms] url must be https:// (http:// only to 127.0.0.1, ::1 or localhost)");
         return -1;
     }
     if (cfg->sms_method == SSPR_HTTP_GET && cfg->sms_body != SSPR_SMS_FORM) {
-        set_err(err, errlen, "[sms] method = GET needs body = form");
+        sspr_set_err(err, errlen, "[sms] method = GET needs body = form");
         return -1;
     }
     if (render_body(cfg, "+10000000000", "x", &body, err, errlen) != 0)
@@ -165,28 +152,28 @@ static void curl_error(CURLcode rc, const char *ebuf, const struct sink *sink, i
     const char *detail = ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc);
 
     if (rc == CURLE_WRITE_ERROR && sink->overflow) {
-        set_err(err, errlen, "SMS gateway answer larger than %d KiB (aborted)",
+        sspr_set_err(err, errlen, "SMS gateway answer larger than %d KiB (aborted)",
                 SSPR_SMS_MAX_RESPONSE / 1024);
         return;
     }
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
-        set_err(err, errlen, "cannot connect to the SMS gateway: %s", detail);
+        sspr_set_err(err, errlen, "cannot connect to the SMS gateway: %s", detail);
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
-        set_err(err, errlen, "cannot resolve the SMS gateway's host name: %s", detail);
+        sspr_set_err(err, errlen, "cannot resolve the SMS gateway's host name: %s", detail);
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        set_err(err, errlen, "the SMS gateway did not answer within %d s: %s", timeout, detail);
+        sspr_set_err(err, errlen, "the SMS gateway did not answer within %d s: %s", timeout, detail);
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-        set_err(err, errlen, "TLS with the SMS gateway failed: %s", detail);
+        sspr_set_err(err, errlen, "TLS with the SMS gateway failed: %s", detail);
         break;
     default:
-        set_err(err, errlen, "SMS gateway request failed: %s", detail);
+        sspr_set_err(err, errlen, "SMS gateway request failed: %s", detail);
         break;
     }
 }
@@ -204,22 +191,22 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
     long status = 0;
     int ret = -1, plain;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     memset(&auth, 0, sizeof(auth));
     if (cfg == NULL || phone == NULL || text == NULL) {
-        set_err(err, errlen, "invalid arguments");
+        sspr_set_err(err, errlen, "invalid arguments");
         return -1;
     }
     if (sspr_sms_check_config(cfg, cerr, sizeof(cerr)) != 0) {
-        set_err(err, errlen, "%s", cerr);
+        sspr_set_err(err, errlen, "%s", cerr);
         return -1;
     }
     if (!sspr_phone_valid(phone)) {
-        set_err(err, errlen, "not a valid E.164 phone number");
+        sspr_set_err(err, errlen, "not a valid E.164 phone number");
         return -1;
     }
     if (text[0] == '\0' || strlen(text) > SSPR_SMS_MAX_TEXT) {
-        set_err(err, errlen, "the SMS text must be 1..%d bytes", SSPR_SMS_MAX_TEXT);
+        sspr_set_err(err, errlen, "the SMS text must be 1..%d bytes", SSPR_SMS_MAX_TEXT);
         return -1;
     }
     (void)url_allowed(cfg->sms_url, &plain);
@@ -234,7 +221,7 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
 
         url = malloc(ul + bl + 2);
         if (url == NULL) {
-            set_err(err, errlen, "out of memory");
+            sspr_set_err(err, errlen, "out of memory");
             goto out;
         }
         memcpy(url, cfg->sms_url, ul);
@@ -244,7 +231,7 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
 
     h = curl_easy_init();
     if (h == NULL) {
-        set_err(err, errlen, "cannot start libcurl");
+        sspr_set_err(err, errlen, "cannot start libcurl");
         goto out;
     }
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
@@ -255,7 +242,7 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
                                            ? "Content-Type: application/json; charset=utf-8"
                                            : "Content-Type: application/x-www-form-urlencoded");
     if (hdrs == NULL) {
-        set_err(err, errlen, "out of memory");
+        sspr_set_err(err, errlen, "out of memory");
         goto out;
     }
     ebuf[0] = '\0';
@@ -307,7 +294,7 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
     }
 #undef SET
     if (rc != CURLE_OK) {
-        set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
+        sspr_set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
         goto out;
     }
     rc = curl_easy_perform(h);
@@ -317,11 +304,11 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
         goto out;
     }
     if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
-        set_err(err, errlen, "SMS gateway: no HTTP status");
+        sspr_set_err(err, errlen, "SMS gateway: no HTTP status");
         goto out;
     }
     if (status < 200 || status > 299) {
-        set_err(err, errlen, "SMS gateway answered HTTP %ld", status);
+        sspr_set_err(err, errlen, "SMS gateway answered HTTP %ld", status);
         if (status >= 400 && status <= 499)
             ret = SSPR_SMS_REFUSED; /* about this message (the number), not the gateway */
         goto out;

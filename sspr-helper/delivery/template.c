@@ -12,80 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
+#include "secbuf.h"
 #include "delivery/template.h"
 #include "safe_open.h"
 #include "wipe.h"
 
 #define MAX_NAME 64
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+static void buf_addc(struct sspr_secbuf *b, char c)
 {
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- a growing buffer that wipes what it lets go ------------------------------ */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (n > SSPR_TEMPLATE_MAX_OUT || b->len + n + 1 > SSPR_TEMPLATE_MAX_OUT) {
-        b->failed = 2;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 256;
-        char *np;
-
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        /* No realloc: the old block may hold a code and must be wiped. */
-        np = malloc(ncap);
-        if (np == NULL) {
-            b->failed = 1;
-            return;
-        }
-        if (b->p != NULL) {
-            memcpy(np, b->p, b->len);
-            sspr_wipe(b->p, b->cap);
-            free(b->p);
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void buf_addc(struct buf *b, char c)
-{
-    buf_add(b, &c, 1);
-}
-
-static void buf_free(struct buf *b)
-{
-    if (b->p != NULL) {
-        sspr_wipe(b->p, b->cap);
-        free(b->p);
-    }
-    b->p = NULL;
-    b->len = b->cap = 0;
+    sspr_secbuf_add(b, &c, 1);
 }
 
 /* ---- UTF-8 ------------------------------------------------------------------------ */
@@ -139,7 +76,7 @@ static int unwanted(uint32_t cp)
            cp == 0x200f || cp == 0x061c;
 }
 
-static void add_clean(struct buf *b, const char *value, enum sspr_tesc esc)
+static void add_clean(struct sspr_secbuf *b, const char *value, enum sspr_tesc esc)
 {
     const unsigned char *s = (const unsigned char *)value;
     size_t n = strlen(value);
@@ -159,7 +96,7 @@ static void add_clean(struct buf *b, const char *value, enum sspr_tesc esc)
         if (!unwanted(cp)) {
             switch (esc) {
             case SSPR_TESC_TEXT:
-                buf_add(b, (const char *)s, l);
+                sspr_secbuf_add(b, (const char *)s, l);
                 break;
             case SSPR_TESC_JSON:
                 if (cp == '"' || cp == '\\') {
@@ -170,9 +107,9 @@ static void add_clean(struct buf *b, const char *value, enum sspr_tesc esc)
 
                     /* Harmless in JSON, but a gateway may paste it into HTML. */
                     snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
-                    buf_add(b, u, 6);
+                    sspr_secbuf_add(b, u, 6);
                 } else {
-                    buf_add(b, (const char *)s, l);
+                    sspr_secbuf_add(b, (const char *)s, l);
                 }
                 break;
             case SSPR_TESC_FORM: {
@@ -190,7 +127,7 @@ static void add_clean(struct buf *b, const char *value, enum sspr_tesc esc)
                         char h[4];
 
                         snprintf(h, sizeof(h), "%%%02X", c);
-                        buf_add(b, h, 3);
+                        sspr_secbuf_add(b, h, 3);
                     }
                 }
                 break;
@@ -204,13 +141,13 @@ static void add_clean(struct buf *b, const char *value, enum sspr_tesc esc)
 
 char *sspr_template_clean_value(const char *value)
 {
-    struct buf b = { NULL, 0, 0, 0 };
+    struct sspr_secbuf b = { NULL, 0, 0, SSPR_TEMPLATE_MAX_OUT, 0 };
 
-    buf_add(&b, "", 0);
+    sspr_secbuf_add(&b, "", 0);
     if (value != NULL)
         add_clean(&b, value, SSPR_TESC_TEXT);
     if (b.failed) {
-        buf_free(&b);
+        sspr_secbuf_free(&b);
         return NULL;
     }
     return b.p;
@@ -227,17 +164,17 @@ int sspr_template_render_text(const char *text, size_t len, const struct sspr_tv
                               size_t nvars, enum sspr_tesc esc, char **out, char *err,
                               size_t errlen)
 {
-    struct buf b = { NULL, 0, 0, 0 };
+    struct sspr_secbuf b = { NULL, 0, 0, SSPR_TEMPLATE_MAX_OUT, 0 };
     size_t i = 0;
     int line = 1;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (out == NULL || (text == NULL && len > 0) || (vars == NULL && nvars > 0)) {
-        set_err(err, errlen, "invalid arguments");
+        sspr_set_err(err, errlen, "invalid arguments");
         return -1;
     }
     *out = NULL;
-    buf_add(&b, "", 0);
+    sspr_secbuf_add(&b, "", 0);
     while (i < len) {
         const unsigned char *s = (const unsigned char *)text + i;
         uint32_t cp;
@@ -258,7 +195,7 @@ int sspr_template_render_text(const char *text, size_t len, const struct sspr_tv
                 j++;
             if (ne == ns || ne - ns > MAX_NAME || j + 1 >= len || text[j] != '}' ||
                 text[j + 1] != '}') {
-                set_err(err, errlen, "line %d: malformed placeholder (expected {{name}})", line);
+                sspr_set_err(err, errlen, "line %d: malformed placeholder (expected {{name}})", line);
                 goto fail;
             }
             for (k = 0; k < nvars; k++) {
@@ -270,7 +207,7 @@ int sspr_template_render_text(const char *text, size_t len, const struct sspr_tv
                 }
             }
             if (!found) {
-                set_err(err, errlen, "line %d: unknown placeholder {{%.*s}}", line,
+                sspr_set_err(err, errlen, "line %d: unknown placeholder {{%.*s}}", line,
                         (int)(ne - ns), text + ns);
                 goto fail;
             }
@@ -285,7 +222,7 @@ int sspr_template_render_text(const char *text, size_t len, const struct sspr_tv
         }
         l = utf8_next(s, len - i, &cp);
         if (l == 0) {
-            set_err(err, errlen, "line %d: not valid UTF-8", line);
+            sspr_set_err(err, errlen, "line %d: not valid UTF-8", line);
             goto fail;
         }
         if (cp == '\n') {
@@ -293,21 +230,21 @@ int sspr_template_render_text(const char *text, size_t len, const struct sspr_tv
         } else if (cp == '\t') {
             /* allowed */
         } else if (unwanted(cp)) {
-            set_err(err, errlen, "line %d: control character in template", line);
+            sspr_set_err(err, errlen, "line %d: control character in template", line);
             goto fail;
         }
-        buf_add(&b, text + i, l);
+        sspr_secbuf_add(&b, text + i, l);
         i += l;
     }
     if (b.failed) {
-        set_err(err, errlen, b.failed == 2 ? "rendered text too long" : "out of memory");
+        sspr_set_err(err, errlen, b.failed == SSPR_SECBUF_TOOLONG ? "rendered text too long" : "out of memory");
         goto fail;
     }
     *out = b.p;
     return 0;
 
 fail:
-    buf_free(&b);
+    sspr_secbuf_free(&b);
     return -1;
 }
 
@@ -316,51 +253,26 @@ int sspr_template_render_file(const char *dir, const char *name, const struct ss
 {
     char path[4096], *text = NULL;
     size_t len = 0;
-    int fd, rc, n;
+    int rc, n;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (out != NULL)
         *out = NULL;
     if (dir == NULL || name == NULL || out == NULL || dir[0] != '/' || name[0] == '\0' ||
         name[0] == '.' || strchr(name, '/') != NULL) {
-        set_err(err, errlen, "invalid template path");
+        sspr_set_err(err, errlen, "invalid template path");
         return -1;
     }
     n = snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        set_err(err, errlen, "template path too long");
+        sspr_set_err(err, errlen, "template path too long");
         return -1;
     }
-    fd = sspr_open_safely(AT_FDCWD, path, geteuid(), SSPR_TEMPLATE_MAX_BYTES);
-    if (fd < 0) {
-        switch (errno) {
-        case ELOOP:
-            set_err(err, errlen, "%s: is a symbolic link (refused)", path);
-            break;
-        case EPERM:
-            set_err(err, errlen, "%s: must be owned by root and not writable by group or others",
-                    path);
-            break;
-        case EFBIG:
-            set_err(err, errlen, "%s: larger than %d bytes", path, SSPR_TEMPLATE_MAX_BYTES);
-            break;
-        case EINVAL:
-            set_err(err, errlen, "%s: not a regular file", path);
-            break;
-        default:
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
-            break;
-        }
+    if (sspr_read_file_safely(path, geteuid(), SSPR_TEMPLATE_MAX_BYTES, &text, &len, err,
+                              errlen) != 0)
         return -1;
-    }
-    rc = sspr_read_all_fd(fd, SSPR_TEMPLATE_MAX_BYTES, &text, &len);
-    close(fd);
-    if (rc != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
     if (memchr(text, '\0', len) != NULL) {
-        set_err(err, errlen, "%s: NUL byte in template", path);
+        sspr_set_err(err, errlen, "%s: NUL byte in template", path);
         sspr_wipe_free_str(text);
         return -1;
     }
@@ -370,7 +282,7 @@ int sspr_template_render_file(const char *dir, const char *name, const struct ss
         rc = sspr_template_render_text(text, len, vars, nvars, SSPR_TESC_TEXT, out, perr,
                                        sizeof(perr));
         if (rc != 0)
-            set_err(err, errlen, "%s: %s", path, perr);
+            sspr_set_err(err, errlen, "%s: %s", path, perr);
     }
     sspr_wipe_free_str(text);
     return rc;
@@ -393,14 +305,14 @@ int sspr_template_split_mail(const char *rendered, char **subject, char **body, 
     const char *nl, *s;
     size_t n;
 
-    set_err(err, errlen, "%s", "");
+    sspr_set_err(err, errlen, "%s", "");
     if (rendered == NULL || subject == NULL || body == NULL) {
-        set_err(err, errlen, "invalid arguments");
+        sspr_set_err(err, errlen, "invalid arguments");
         return -1;
     }
     *subject = *body = NULL;
     if (strncmp(rendered, "Subject:", 8) != 0) {
-        set_err(err, errlen, "a mail template starts with a \"Subject: ...\" line");
+        sspr_set_err(err, errlen, "a mail template starts with a \"Subject: ...\" line");
         return -1;
     }
     s = rendered + 8;
@@ -408,14 +320,14 @@ int sspr_template_split_mail(const char *rendered, char **subject, char **body, 
         s++;
     nl = strchr(s, '\n');
     if (nl == NULL || nl[1] != '\n') {
-        set_err(err, errlen, "a mail template has an empty line after the Subject line");
+        sspr_set_err(err, errlen, "a mail template has an empty line after the Subject line");
         return -1;
     }
     n = (size_t)(nl - s);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     if (n == 0) {
-        set_err(err, errlen, "the Subject line of a mail template is empty");
+        sspr_set_err(err, errlen, "the Subject line of a mail template is empty");
         return -1;
     }
     *subject = dup_n(s, n);
@@ -424,7 +336,7 @@ int sspr_template_split_mail(const char *rendered, char **subject, char **body, 
         sspr_wipe_free_str(*subject);
         sspr_wipe_free_str(*body);
         *subject = *body = NULL;
-        set_err(err, errlen, "out of memory");
+        sspr_set_err(err, errlen, "out of memory");
         return -1;
     }
     return 0;
