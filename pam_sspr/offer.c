@@ -12,7 +12,6 @@
 #include "offer.h"
 #include "relay.h"
 #include "spawn.h"
-#include "username.h"
 #include "wipe.h"
 
 #define REAP_GRACE_MS 2000
@@ -41,12 +40,6 @@ int sspr_is_yes(const char *s)
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
         n--;
     return (n == 1 && strncasecmp(s, "y", 1) == 0) || (n == 3 && strncasecmp(s, "yes", 3) == 0);
-}
-
-/* PAM_USER for log lines: only a plausible name, never raw bytes. */
-static const char *loggable(const char *user)
-{
-    return sspr_username_ok(user) ? user : "(invalid name)";
 }
 
 /* Never let a reset outcome become a pass or a skip. */
@@ -144,8 +137,9 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
         return PAM_IGNORE;
     if (tok[0] != '\0') {
         if (args->trigger != NULL && ct_streq(tok, args->trigger)) {
-            SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset for %s",
-                       loggable(user));
+            /* no name: before the helper has looked it up, a name typed at
+             * login: may be a password typed one prompt early (SECURITY.md 5) */
+            SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset");
             if (user == NULL || user[0] == '\0') {
                 SSPR_ERR(pamh, "password reset: PAM_USER is not set");
                 sspr_say_unavailable(pamh);
@@ -171,7 +165,6 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
         sspr_say_unavailable(pamh);
         return PAM_AUTHINFO_UNAVAIL;
     }
-    SSPR_DEBUG(pamh, args->debug, "offer accepted: starting reset for %s",
-               loggable(user));
+    SSPR_DEBUG(pamh, args->debug, "offer accepted: starting reset");
     return never_pass(sspr_run_reset(pamh, args, user, "offer"));
 }

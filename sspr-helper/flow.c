@@ -143,6 +143,10 @@ static enum commit commit(struct sspr_flow *f, const char *pw, char *msg, size_t
         c = COMMIT_LOST;
         goto out;
     }
+    /* Re-checked right before the write: an admin may have locked the
+     * account meanwhile. (The shadow lock cannot be held across the write:
+     * glibc refuses lckpwdf() twice in one process, and pam_unix takes it
+     * inside; a lock set in the milliseconds between remains a known race.) */
     sspr_account_resolve(f->acct.name, f->cfg, &now);
     if (now.why != SSPR_ACCT_OK || now.uid != f->acct.uid) {
         c = COMMIT_CHANGED;
@@ -218,11 +222,16 @@ static int set_password(struct sspr_flow *f)
     return rc;
 }
 
-/* Questions are never the only proof: a flow that passed only questions
- * needs one more gate. */
-static int gates_needed(unsigned used, int base)
+/* Questions are never the only proof, and an admin is never through on
+ * delivery channels (email, SMS) alone, whatever admin_gates says: such a
+ * flow needs one more gate. */
+static int gates_needed(unsigned used, int base, int is_admin)
 {
-    return used == SSPR_M_QUESTIONS && base < 2 ? 2 : base;
+    int n = used == SSPR_M_QUESTIONS && base < 2 ? 2 : base;
+
+    if (is_admin && used != 0 && (used & ~(SSPR_M_DELIVERY | SSPR_M_QUESTIONS)) == 0)
+        n = n < 2 ? 2 : n;
+    return n;
 }
 
 static int run(struct sspr_flow *f)
@@ -236,7 +245,7 @@ static int run(struct sspr_flow *f)
      * admin's second gate is only seen after a first gate passed. */
     gates = sspr_policy_gates(f->cfg, f->can_pass && f->is_admin);
     allowed = sspr_policy_methods(f->cfg, f->can_pass && f->is_admin);
-    for (int g = 0; g < gates_needed(used, gates); g++) {
+    for (int g = 0; g < gates_needed(used, gates, f->can_pass && f->is_admin); g++) {
         int m = sspr_gate_run(f, g, allowed & ~used, used);
         if (m < 0)
             return -1;

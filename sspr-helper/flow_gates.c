@@ -108,16 +108,18 @@ enum judged { J_PASS, J_FAIL, J_LOCKED, J_METHOD_LOCKED };
 typedef int (*answer_check)(struct sspr_flow *f, void *ctx);
 
 /*
- * Judge one answer: under the subject's gate lock, refuse when locked out,
- * else check it and count a failure, so parallel sessions can never get
- * more answers judged than the limits allow. The growing delay is slept
- * after the lock is released.
+ * Judge one answer under the subject's gate lock. The failure is counted
+ * before the answer is checked and given back when it was right: an answer
+ * whose failure cannot be recorded (full disk, a file size limit inherited
+ * from a setuid caller, a SIGKILL between the two) is never judged, and
+ * parallel sessions never get more answers judged than the limits allow.
+ * The growing delay is slept after the lock is released.
  */
 static enum judged judge(struct sspr_flow *f, const char *method, answer_check check, void *ctx)
 {
     struct sspr_throttle_state ts = { 0, 0 };
     char key[128], detail[96];
-    int lockfd, mlocked = 0, mf = 0, failed_store, locked;
+    int lockfd, mlocked = 0, mf = 0, locked;
 
     snprintf(key, sizeof(key), "gate-%s", f->throttle_key);
     lockfd = f->throttle_key[0] != '\0' ? sspr_store_lock(&f->store, key, 10000) : -1;
@@ -131,14 +133,19 @@ static enum judged judge(struct sspr_flow *f, const char *method, answer_check c
         sspr_store_unlock(lockfd);
         return J_METHOD_LOCKED;
     }
+    if (sspr_throttle_fail_method(&f->store, f->throttle_key, time(NULL), f->cfg, method, &ts,
+                                  &mf) != 0) {
+        sspr_store_unlock(lockfd);
+        sspr_audit(&f->audit, "gate-fail", "reason=\"failure could not be recorded\"");
+        return J_LOCKED;
+    }
     if (check(f, ctx)) {
+        (void)sspr_throttle_refund_method(&f->store, f->throttle_key, time(NULL), f->cfg, method);
         sspr_store_unlock(lockfd);
         return J_PASS;
     }
-    failed_store = sspr_throttle_fail_method(&f->store, f->throttle_key, time(NULL), f->cfg, method,
-                                             &ts, &mf) != 0;
     sspr_store_unlock(lockfd);
-    locked = failed_store || sspr_throttle_locked(&ts, time(NULL));
+    locked = sspr_throttle_locked(&ts, time(NULL));
     snprintf(detail, sizeof(detail), "method=%s failures=%d", method, ts.failures);
     sspr_audit(&f->audit, "gate-fail", detail);
     if (locked) {
@@ -517,7 +524,12 @@ static int step_questions(struct sspr_flow *f, int index, unsigned allowed)
     } else {
         json_decref(rec);
         rec = NULL;
-        sspr_qbank_for_name(&bank, f->throttle_key, (unsigned)f->cfg->questions_required, n, texts);
+        /* seeded by the host-keyed hash of the typed name, never by a UID
+         * (public: known accounts' questions would be predictable) */
+        char seed[96];
+        if (sspr_throttle_key(&f->store, -1, f->hello.user, seed, sizeof(seed)) != 0)
+            snprintf(seed, sizeof(seed), "%s", f->throttle_key);
+        sspr_qbank_for_name(&bank, seed, (unsigned)f->cfg->questions_required, n, texts);
     }
     for (unsigned i = 0; i < n; i++) {
         snprintf(prompt, sizeof(prompt), "%s: ", texts[i]);

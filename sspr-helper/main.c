@@ -5,6 +5,8 @@
 #include "autoconf.h"
 
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,8 +48,36 @@ static void setup_signals(void)
         (void)sigaction(s, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &sa, NULL);
+    (void)sigaction(SIGXFSZ, &sa, NULL); /* a write that hits a limit fails, never kills */
     sigemptyset(&none);
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
+ * Under su, sudo or pkexec the helper starts with root's effective UID but
+ * the caller's real UID, limits and session: the caller could signal it,
+ * cap its file size so that failure records are never written, or stop it
+ * while it holds an account's lock. Take all of that back first.
+ */
+static int become_own_process(void)
+{
+    static const struct { int res; rlim_t cur; } limits[] = {
+        { RLIMIT_FSIZE, RLIM_INFINITY }, { RLIMIT_CPU, RLIM_INFINITY },
+        { RLIMIT_AS, RLIM_INFINITY },    { RLIMIT_DATA, RLIM_INFINITY },
+        { RLIMIT_NOFILE, 1024 },         { RLIMIT_CORE, 0 },
+    };
+
+    if (geteuid() == 0) {
+        if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+            return -1;
+        for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+            struct rlimit rl = { limits[i].cur, limits[i].cur };
+            (void)setrlimit(limits[i].res, &rl);
+        }
+    }
+    (void)setsid(); /* out of the caller's session and process group */
+    umask(077);
+    return 0;
 }
 
 static int run_pam(const char *config_path)
@@ -63,6 +93,10 @@ static int run_pam(const char *config_path)
         return 2;
     }
     setup_signals();
+    if (become_own_process() != 0) {
+        syslog(LOG_ERR, "could not drop the caller's real uid: refusing to run");
+        return 2;
+    }
     cfg_ok = sspr_config_load(&cfg, config_path, err, sizeof(err)) == 0;
     if (!cfg_ok)
         syslog(LOG_ERR, "config %s: %s", config_path, err);

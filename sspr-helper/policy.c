@@ -6,23 +6,28 @@
 
 #include "policy.h"
 
-/* 1 when acct belongs to group `name`. */
+/* 1 when acct belongs to group `name`, 0 when not, -1 when it could not
+ * be told (NSS error, no memory): callers decide which way to fail. */
 static int in_group(const struct sspr_account *acct, const char *name)
 {
-    struct group *gr = getgrnam(name);
+    struct group gr, *res = NULL;
+    char buf[16384];
     gid_t *groups;
-    int n = 64, found = 0;
+    int n = 64, found = 0, rc;
 
-    if (gr == NULL)
-        return 0;
-    if (gr->gr_gid == acct->gid)
+    rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+    if (rc != 0)
+        return -1;
+    if (res == NULL)
+        return 0; /* no such group */
+    if (gr.gr_gid == acct->gid)
         return 1;
-    gid_t want = gr->gr_gid;
+    gid_t want = gr.gr_gid;
     for (int attempt = 0; attempt < 4; attempt++) {
         int count = n;
         groups = calloc((size_t)n, sizeof(*groups));
         if (groups == NULL)
-            return 0;
+            return -1;
         if (getgrouplist(acct->name, acct->gid, groups, &count) >= 0) {
             for (int i = 0; i < count; i++)
                 found |= groups[i] == want;
@@ -32,7 +37,7 @@ static int in_group(const struct sspr_account *acct, const char *name)
         free(groups);
         n = count > n ? count : n * 2;
     }
-    return 0;
+    return -1;
 }
 
 int sspr_policy_enabled(const struct sspr_config *cfg, const struct sspr_account *acct)
@@ -40,7 +45,7 @@ int sspr_policy_enabled(const struct sspr_config *cfg, const struct sspr_account
     switch (cfg->enabled) {
     case SSPR_ENABLED_ALL: return 1;
     case SSPR_ENABLED_NONE: return 0;
-    case SSPR_ENABLED_GROUP: return acct->known && in_group(acct, cfg->enabled_group);
+    case SSPR_ENABLED_GROUP: return acct->known && in_group(acct, cfg->enabled_group) == 1;
     }
     return 0;
 }
@@ -75,8 +80,9 @@ int sspr_policy_is_admin(const struct sspr_config *cfg, const struct sspr_accoun
         return 0;
     memcpy(list, cfg->admin_groups, sizeof(list));
     list[sizeof(list) - 1] = '\0';
+    /* a membership that cannot be told counts as admin: the stricter policy */
     for (char *g = strtok_r(list, " \t,", &save); g != NULL; g = strtok_r(NULL, " \t,", &save))
-        admin |= in_group(acct, g);
+        admin |= in_group(acct, g) != 0;
     return admin;
 }
 

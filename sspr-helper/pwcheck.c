@@ -40,11 +40,7 @@ static int banned(const char *path, const char *a, const char *b)
     char *text = NULL, *save = NULL;
     size_t len = 0;
     int hit = 0;
-    int fd = sspr_open_safely(AT_FDCWD, path, 0, BANNED_MAX_BYTES);
-
-    if (fd < 0)
-        return -1;
-    if (sspr_read_all_fd(fd, BANNED_MAX_BYTES, &text, &len) != 0)
+    if (sspr_read_file_safely(path, 0, BANNED_MAX_BYTES, &text, &len, NULL, 0) != 0)
         return -1;
     for (char *line = strtok_r(text, "\r\n", &save); line != NULL;
          line = strtok_r(NULL, "\r\n", &save)) {

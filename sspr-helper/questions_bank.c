@@ -23,10 +23,9 @@ int sspr_qbank_load(const struct sspr_config *cfg, struct sspr_qbank *b)
 {
     char *text = NULL, *save = NULL;
     size_t len = 0;
-    int fd = sspr_open_safely(AT_FDCWD, cfg->questions_file, geteuid(), BANK_MAX_BYTES);
-
     b->n = 0;
-    if (fd < 0 || sspr_read_all_fd(fd, BANK_MAX_BYTES, &text, &len) != 0)
+    if (sspr_read_file_safely(cfg->questions_file, geteuid(), BANK_MAX_BYTES, &text, &len, NULL,
+                              0) != 0)
         return -1;
     for (char *line = strtok_r(text, "\n", &save); line != NULL && b->n < SSPR_QBANK_MAX;
          line = strtok_r(NULL, "\n", &save)) {

@@ -331,6 +331,41 @@ static int throttle_fail(struct sspr_store *st, const char *key, time_t now,
     return 0;
 }
 
+int sspr_throttle_refund_method(struct sspr_store *st, const char *key, time_t now,
+                                const struct sspr_config *cfg, const char *method)
+{
+    struct rec r;
+    json_t *o;
+    int lockfd, rc;
+
+    if (st == NULL || key == NULL || cfg == NULL || !method_name_ok(method))
+        return SSPR_STORE_EINVAL;
+    lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = rec_load(st, key, now, cfg, &r);
+    if (rc != 0) {
+        sspr_store_unlock(lockfd);
+        return rc == 1 ? SSPR_STORE_ECORRUPT : rc;
+    }
+    long long *m = method_slot(&r, method, 0);
+    if (r.failures > 0)
+        r.failures--;
+    if (r.consecutive > 0)
+        r.consecutive--;
+    if (m != NULL && *m > 0)
+        (*m)--;
+    /* the charge may have started the lockout; the answer was right */
+    if (r.locked_until != 0 && r.failures < cfg->max_failures &&
+        r.consecutive < cfg->max_consecutive)
+        r.locked_until = 0;
+    o = rec_to_json(&r);
+    rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
+    json_decref(o);
+    sspr_store_unlock(lockfd);
+    return rc;
+}
+
 int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
                        const struct sspr_config *cfg, struct sspr_throttle_state *out)
 {

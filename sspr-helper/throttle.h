@@ -74,6 +74,14 @@ int sspr_throttle_fail_method(struct sspr_store *st, const char *key, time_t now
                               const struct sspr_config *cfg, const char *method,
                               struct sspr_throttle_state *out, int *method_failures);
 
+/* Take back one failure of method counted by sspr_throttle_fail_method
+ * (and a lockout that it started): answers are charged before they are
+ * checked, so that an answer is never judged unless its failure could be
+ * recorded; a right answer is refunded. Call it under the same
+ * serialisation as the charge. 0 or a store error. */
+int sspr_throttle_refund_method(struct sspr_store *st, const char *key, time_t now,
+                                const struct sspr_config *cfg, const char *method);
+
 /* Like sspr_throttle_get, plus method's failures in this window. Errors
  * fail closed as above. */
 int sspr_throttle_get_method(struct sspr_store *st, const char *key, time_t now,

@@ -82,8 +82,10 @@ static enum sspr_verify check_totp(json_t *totp, const char *answer)
     if (!json_is_string(sec) || !json_is_integer(last))
         return SSPR_VERIFY_ERROR;
     n = sspr_base32_decode(json_string_value(sec), secret, sizeof(secret));
-    if (n < 10)
+    if (n < SSPR_TOTP_SECRET_BYTES) { /* >= 160 bits (SECURITY.md 11), also for imports */
+        SSPR_WIPE_ARRAY(secret);
         return SSPR_VERIFY_ERROR;
+    }
     if (sspr_totp_verify(secret, (size_t)n, time(NULL), answer,
                          (int64_t)json_integer_value(last), &matched) == 0) {
         json_object_set_new(totp, "last_step", json_integer((json_int_t)matched));
