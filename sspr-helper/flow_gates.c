@@ -228,8 +228,7 @@ static int step_code(struct sspr_flow *f, int index, unsigned allowed, const cha
 
 /* ---- codes by email or text message ----------------------------------------------- */
 
-/* The account's registered address for method, or NULL. */
-static char *registered_address(struct sspr_flow *f, unsigned method)
+char *sspr_registered_address(struct sspr_flow *f, unsigned method)
 {
     char key[64];
     json_t *rec = NULL;
@@ -388,7 +387,7 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
     }
     memset(&otc, 0, sizeof(otc));
     if (f->can_pass && (allowed & method))
-        to = registered_address(f, method);
+        to = sspr_registered_address(f, method);
     if (to != NULL && sspr_otc_new(&otc, (unsigned)digits, lifetime) == 0) {
         int rc = sspr_send_code(f, method, to, sspr_otc_code(&otc), lifetime / 60, 0);
         sent = rc == 0;

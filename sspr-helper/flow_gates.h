@@ -16,6 +16,10 @@ int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned use
 int sspr_send_code(struct sspr_flow *f, unsigned method, const char *to, const char *code,
                    int minutes, int confirm);
 
+/* The account's registered, valid address for SSPR_M_EMAIL or SSPR_M_SMS
+ * (malloc'd), or NULL. */
+char *sspr_registered_address(struct sspr_flow *f, unsigned method);
+
 /* 1 when the menu is shown at all (email, SMS or questions set up). */
 int sspr_gate_menu_on(const struct sspr_config *cfg);
 

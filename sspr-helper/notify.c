@@ -74,3 +74,32 @@ void sspr_notify_reset(struct sspr_flow *f)
     sspr_wipe_free_str(subject);
     sspr_wipe_free_str(body);
 }
+
+void sspr_notify_methods_changed(struct sspr_flow *f, const char *to, const char *change)
+{
+    char host[256] = "localhost", when[64], err[256];
+    char *subject = NULL, *body = NULL;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (to == NULL || to[0] == '\0' || !sspr_config_email_on(f->cfg) || !sspr_email_valid(to))
+        return;
+    gethostname(host, sizeof(host) - 1);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+    const struct sspr_tvar vars[] = {
+        { "user", f->acct.name }, { "host", host }, { "time", when },
+        { "service", f->hello.service[0] ? f->hello.service : "unknown" },
+        { "rhost", f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
+        { "admin_contact", sspr_email_admin_contact(f->cfg) }, { "change", change },
+    };
+    if (sspr_template_render_mail(f->cfg->templates_dir, SSPR_TEMPLATE_METHODS_CHANGED, vars, 7,
+                                  &subject, &body, err, sizeof(err)) != 0) {
+        char detail[320];
+        snprintf(detail, sizeof(detail), "to=user error=\"%s\"", err);
+        sspr_audit(&f->audit, "notify-fail", detail);
+        return;
+    }
+    send_one(f, to, subject, body, "user");
+    sspr_wipe_free_str(subject);
+    sspr_wipe_free_str(body);
+}

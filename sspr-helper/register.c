@@ -17,6 +17,7 @@
 #include "delivery/email.h"
 #include "delivery/sms.h"
 #include "enroll.h"
+#include "notify.h"
 #include "errors.h"
 #include "flow_gates.h"
 #include "gates/questions.h"
@@ -390,11 +391,14 @@ static int end(struct sspr_flow *f, const char *word, const char *why)
     return 0;
 }
 
+static int run_registration(struct sspr_flow *f, unsigned have, int need, unsigned allowed,
+                            int require, time_t at, const char *old_email, unsigned *added);
+
 int sspr_register_run(struct sspr_flow *f)
 {
     unsigned have = 0, allowed, methods = 0;
     int need, require = f->cfg->register_at_login == SSPR_REG_REQUIRE;
-    int stale, rc;
+    int rc;
 
     sspr_account_resolve(f->hello.user, f->cfg, &f->acct);
     f->audit.user = f->acct.known ? f->acct.name : NULL;
@@ -412,6 +416,28 @@ int sspr_register_run(struct sspr_flow *f)
     allowed = sspr_policy_methods(f->cfg, f->is_admin);
     have = methods & allowed;
     time_t at = registered_at(f);
+    /* whoever registered before hears about changes made at sign-in, where
+     * a password alone lets someone in */
+    char *old_email = sspr_registered_address(f, SSPR_M_EMAIL);
+    unsigned added = 0;
+    rc = run_registration(f, have, need, allowed, require, at, old_email, &added);
+    if (added != 0 && old_email != NULL) {
+        char change[160];
+        size_t o = (size_t)snprintf(change, sizeof(change), "Added:");
+        for (unsigned m = 1; m <= SSPR_M_QUESTIONS; m <<= 1)
+            if (added & m)
+                o += (size_t)snprintf(change + o, sizeof(change) - o, " %s;", label(m));
+        sspr_notify_methods_changed(f, old_email, change);
+    }
+    free(old_email);
+    return rc;
+}
+
+static int run_registration(struct sspr_flow *f, unsigned have, int need, unsigned allowed,
+                            int require, time_t at, const char *old_email, unsigned *added)
+{
+    int stale, rc;
+
     stale = f->cfg->reconfirm_days > 0 && at > 0 &&
             time(NULL) - at > (time_t)f->cfg->reconfirm_days * 86400;
 
@@ -442,6 +468,8 @@ int sspr_register_run(struct sspr_flow *f)
             return end(f, SSPR_RESULT_DECLINED, "drop-failed");
         }
         sspr_audit(&f->audit, "register-disown", NULL);
+        sspr_notify_methods_changed(f, old_email, "All registered methods were removed: "
+                                                  "the user said they were no longer theirs.");
         sspr_chan_info(&f->ch, "Your old methods were removed. Register new ones now.");
         have = 0;
     } else {
@@ -478,6 +506,7 @@ int sspr_register_run(struct sspr_flow *f)
             snprintf(detail, sizeof(detail), "method=%s", sspr_method_name(m));
             sspr_audit(&f->audit, "register", detail);
             have |= m;
+            *added |= m;
         }
     }
     if (satisfied(have, need, f->is_admin)) {

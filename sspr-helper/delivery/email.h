@@ -38,6 +38,8 @@
 /* Confirming an address while registering it at sign-in. */
 #define SSPR_TEMPLATE_EMAIL_CONFIRM "email-confirm.txt"
 #define SSPR_TEMPLATE_SMS_CONFIRM "sms-confirm.txt"
+/* Telling the owner that registration changed the reset methods. */
+#define SSPR_TEMPLATE_METHODS_CHANGED "email-methods-changed.txt"
 
 /* 1 when addr is a plain, sane address: local@domain, one '@', ASCII, no
  * spaces, controls or any of ()<>[]\,;:" and quotes, local part 1..64,

@@ -160,6 +160,34 @@ class EmailAtSignIn(RegisterBase):
         self.addCleanup(self.smtp.close)
         self.conf(r.reg_config(extra=r.email_section(self.smtp.port)))
 
+    def test_disowning_methods_tells_the_old_address(self):
+        # A password alone gets someone to the reconfirmation prompt: when
+        # "no" removes the methods, the address registered before hears it.
+        self.conf(r.reg_config(reconfirm_days=180, extra=r.email_section(self.smtp.port)))
+        pw = self.new_user("rge9")
+        addr = "jrge9@example.com"
+        s = r.Login("rge9", pw)
+        self.begin_offer(s)
+        self.pick(s, r.menu("totp", "recovery", "email"), 3)
+        s.expect("ECHO_ON", r.EMAIL_PROMPT)
+        s.answer(addr)
+        s.step_to("ECHO_ON", r.CONFIRM_PROMPT)
+        env, mail = self.smtp.wait_mail()
+        s.answer(r.code_in_mail(mail))
+        self.finish_ok(s, r.EMAIL_OK)
+        r.age_registration("rge9", 365)
+        s = r.Login("rge9", pw)
+        s.step_to("ECHO_ON", r.reconfirm_prompt("email"))
+        s.answer("n")
+        s.step_to("ECHO_ON", r.NUMBER_PROMPT)
+        s.answer("")
+        s.until_result()
+        env, mail = self.smtp.wait_mail()
+        self.assertIn("rcpt <%s>" % addr, env)
+        self.assertIn("password-reset methods", mail["Subject"])
+        self.assertIn("were removed", r.mail_text(mail))
+        self.assertNotIn("email", r.read_record("rge9") or {})
+
     def test_email_confirmed_through_smtp(self):
         pw = self.new_user("rge1")
         addr = "jrge1@example.com"
