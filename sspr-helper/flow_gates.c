@@ -353,6 +353,35 @@ static int check_otc(struct sspr_flow *f, void *vctx)
     return c->sent && sspr_otc_check(c->otc, c->answer) == 0;
 }
 
+/*
+ * Send the code from a child process and go on at once. The child owns the
+ * outcome: it audits it and marks a failing gateway (a refused recipient
+ * is about this account, and an unreachable server was caught by the probe
+ * for everyone). It never touches the channel. Returns 0 when the child
+ * was started.
+ */
+static int send_in_background(struct sspr_flow *f, unsigned method, const char *to,
+                              struct sspr_otc *otc, int minutes)
+{
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        return 0;
+    /* child */
+    close(f->ch.fd);
+    if (f->ch.fd != STDOUT_FILENO)
+        close(STDOUT_FILENO);
+    int rc = sspr_send_code(f, method, to, sspr_otc_code(otc), minutes, 0);
+    sspr_otc_wipe(otc);
+    if (rc == 0)
+        sspr_audit(&f->audit, "code-sent", method == SSPR_M_EMAIL ? "method=email" : "method=sms");
+    if (method == SSPR_M_SMS && rc != SSPR_SMS_REFUSED)
+        channel_mark(f, method, rc != 0);
+    _exit(rc == 0 ? 0 : 1);
+}
+
 static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsigned method)
 {
     const int is_email = method == SSPR_M_EMAIL;
@@ -386,40 +415,33 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
         return STEP_END;
     }
     memset(&otc, 0, sizeof(otc));
-    if (f->can_pass && (allowed & method))
-        to = sspr_registered_address(f, method);
-    if (to != NULL && sspr_otc_new(&otc, (unsigned)digits, lifetime) == 0) {
-        int rc = sspr_send_code(f, method, to, sspr_otc_code(&otc), lifetime / 60, 0);
-        sent = rc == 0;
-        if (!sent)
-            sspr_otc_wipe(&otc);
-        /* Only a failing gateway marks the channel; a refused recipient is
-         * about this account, and a mail server that cannot be reached is
-         * caught by the probe below for everyone. */
-        if (!is_email && rc != SSPR_SMS_REFUSED)
-            channel_mark(f, method, !sent);
-        if (sent) {
-            sspr_audit(&f->audit, "code-sent", is_email ? "method=email" : "method=sms");
-            if (f->cfg->show_hints) {
-                if (is_email)
-                    (void)sspr_email_mask(to, hint, sizeof(hint));
-                else
-                    (void)sspr_phone_mask(to, hint, sizeof(hint));
-            }
-        }
-    }
-    /* A server that cannot be reached is said to everyone alike. */
-    if (!sent && sspr_probe_url(url, ca, PROBE_TIMEOUT_S) != 0) {
-        if (to == NULL) {
-            char detail[64];
-            snprintf(detail, sizeof(detail), "method=%s code=%s reason=unreachable", mname,
-                     is_email ? "SSPR-E301" : "SSPR-E303");
-            sspr_audit(&f->audit, "send-fail", detail);
-        }
-        free(to);
+    /* Everyone pays for the same probe, so an unreachable server reads the
+     * same for every name ... */
+    if (sspr_probe_url(url, ca, PROBE_TIMEOUT_S) != 0) {
+        char detail[64];
+        snprintf(detail, sizeof(detail), "method=%s code=%s reason=unreachable", mname,
+                 is_email ? "SSPR-E301" : "SSPR-E303");
+        sspr_audit(&f->audit, "send-fail", detail);
         sspr_chan_error(&f->ch, is_email ? MSG_EMAIL_DOWN : MSG_SMS_DOWN);
         return STEP_MENU;
     }
+    /* ... and the real send, only for a registered address, runs in the
+     * background: how long a mail server or gateway takes must not tell
+     * which names have an address (SECURITY.md 14). */
+    if (f->can_pass && (allowed & method))
+        to = sspr_registered_address(f, method);
+    if (to != NULL && sspr_otc_new(&otc, (unsigned)digits, lifetime) == 0) {
+        sent = send_in_background(f, method, to, &otc, lifetime / 60) == 0;
+        if (!sent)
+            sspr_otc_wipe(&otc);
+        if (sent && f->cfg->show_hints) {
+            if (is_email)
+                (void)sspr_email_mask(to, hint, sizeof(hint));
+            else
+                (void)sspr_phone_mask(to, hint, sizeof(hint));
+        }
+    }
+    free(to);
     if (hint[0] != '\0')
         snprintf(info, sizeof(info), "A code has been sent to %s. It is valid for %d minutes.", hint,
                  lifetime / 60);
@@ -429,7 +451,6 @@ static int step_delivery(struct sspr_flow *f, int index, unsigned allowed, unsig
     else
         snprintf(info, sizeof(info), "If a phone number is registered for this account, a code "
                  "has been sent to it by text message. It is valid for %d minutes.", lifetime / 60);
-    free(to);
     sspr_chan_info(&f->ch, info);
 
     for (int t = 0; t < TRIES_PER_GATE; t++) {

@@ -164,12 +164,18 @@ class SmsGate(h.SandboxTest):
             s.answer("2")
             first = until_prompt(s)
             took = time.monotonic() - t0
-            text = log.text()
+            # the send runs in the background: wait for its outcome
+            deadline = time.monotonic() + 20
+            while True:
+                text = log.text()
+                fails = [r for r in h.audit_records(text)
+                         if r.get("event") == "send-fail" and r.get("method") == "sms"]
+                if fails or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
         finally:
             log.close()
         self.assertNeverSuccess(end_session(s), s)
-        fails = [r for r in h.audit_records(text)
-                 if r.get("event") == "send-fail" and r.get("method") == "sms"]
         print("  %s: %r after %.1fs; send-fail logged: %s"
               % (path, first[0], took, [r["_raw"] for r in fails]))
         self.assertTrue(fails, "gateway %s: no send-fail audit line:\n%s" % (path, text))
