@@ -37,6 +37,7 @@ static const struct opt options[] = {
     { "helper", OPT_PATH, OFF(helper), 0, 0 },
     { "kiosk_user", OPT_NAME, OFF(kiosk_user), 0, 0 },
     { "nohint", OPT_FLAG, OFF(nohint), 0, 0 },
+    { "register_services", OPT_WORD, OFF(register_services), 0, 0 },
     { "timeout", OPT_UINT, OFF(timeout), SSPR_TIMEOUT_MIN, SSPR_TIMEOUT_MAX },
     { "trigger", OPT_WORD, OFF(trigger), 0, 0 },
 };
@@ -46,6 +47,7 @@ static void set_defaults(struct sspr_args *a)
     memset(a, 0, sizeof(*a));
     a->helper = SSPR_HELPER_PATH;
     a->timeout = SSPR_TIMEOUT_DEFAULT;
+    a->register_services = SSPR_REGISTER_SERVICES_DEFAULT;
 }
 
 static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)

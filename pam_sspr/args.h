@@ -8,6 +8,10 @@
 #define SSPR_TIMEOUT_DEFAULT 60u
 #define SSPR_TIMEOUT_MIN 1u
 #define SSPR_TIMEOUT_MAX 600u
+/* Registration at sign-in only where a person signs in interactively: the
+ * shipped account line sits in common-account, which cron, sudo and su use
+ * too, and they must not start the helper. */
+#define SSPR_REGISTER_SERVICES_DEFAULT "login,sshd,gdm-password,lightdm,sddm,xdm,kdm,remote"
 
 struct sspr_args {
     bool debug;
@@ -17,6 +21,7 @@ struct sspr_args {
     const char *kiosk_user; /* NULL: not a kiosk line */
     unsigned timeout;       /* seconds, per read from the helper */
     const char *trigger;    /* NULL: no trigger word */
+    const char *register_services; /* comma list: where the account stage registers */
     int invalid;            /* count of bad values: reset path refuses to run */
 };
 

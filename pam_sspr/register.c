@@ -3,6 +3,8 @@
  * cannot prompt (SSH public-key logins) makes this a silent PAM_IGNORE. */
 #include "autoconf.h"
 
+#include <string.h>
+
 #include <security/pam_appl.h>
 
 #include "module_log.h"
@@ -12,6 +14,22 @@
 #include "username.h"
 
 #define REAP_GRACE_MS 2000
+
+/* 1 when service is one of the comma-separated names in list. */
+static int service_listed(const char *list, const char *service)
+{
+    size_t n = strlen(service);
+
+    for (const char *p = list; *p != '\0';) {
+        size_t len = strcspn(p, ",");
+        if (len == n && n > 0 && strncmp(p, service, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
 
 int sspr_account(pam_handle_t *pamh, int flags, const struct sspr_args *args)
 {
@@ -23,6 +41,11 @@ int sspr_account(pam_handle_t *pamh, int flags, const struct sspr_args *args)
 
     if ((flags & PAM_SILENT) || args->invalid || args->kiosk_user != NULL)
         return PAM_IGNORE;
+    item = NULL;
+    if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || item == NULL ||
+        !service_listed(args->register_services, item))
+        return PAM_IGNORE; /* cron, sudo, su...: no exec */
+    item = NULL;
     if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || item == NULL)
         return PAM_IGNORE;
     user = item;

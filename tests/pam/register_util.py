@@ -110,9 +110,13 @@ auth [success=1 default=ignore] pam_sspr.so {args}
 auth requisite pam_deny.so
 auth required pam_permit.so
 account required pam_unix.so
-account [success=ok perm_denied=die default=ignore] pam_sspr.so {args}
+account [success=ok perm_denied=die default=ignore] pam_sspr.so register_services=sspr-test {args}
 password required pam_unix.so
 """
+
+# The same account line with the module's default register_services (login,
+# sshd, greeters): a service like this test one (or cron, sudo) is skipped.
+REG_STACK_DEFAULT_SERVICES = REG_STACK.replace(" register_services=sspr-test", "")
 
 
 def reg_config(register_at_login=None, reconfirm_days=None, policy_extra="", extra=""):

@@ -152,6 +152,18 @@ class TotpAtSignIn(RegisterBase):
         self.assertIn("totp", r.read_record("rgt4"))
 
 
+class ServiceScope(RegisterBase):
+
+    def test_other_services_never_start_the_helper(self):
+        # common-account is also used by cron, sudo and su: by default only
+        # interactive login services register, decided in the module
+        h.setup_system(r.reg_config(register_at_login="require"),
+                       stack=r.REG_STACK_DEFAULT_SERVICES)
+        pw = self.new_user("rgs1")
+        r.login_no_prompts(self, "rgs1", pw)
+        self.assertIsNone(r.read_record("rgs1"))
+
+
 class EmailAtSignIn(RegisterBase):
 
     def setUp(self):
