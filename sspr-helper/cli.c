@@ -164,3 +164,27 @@ int sspr_cli_unlock(const struct sspr_config *cfg, int argc, char **argv)
     fprintf(stderr, "Failed attempts and lockout cleared for %s.\n", t.name);
     return 0;
 }
+
+int sspr_cli_gc(const struct sspr_config *cfg, int argc, char **argv)
+{
+    struct sspr_store st;
+    unsigned removed = 0;
+    int rc;
+
+    (void)argv;
+    if (argc != 0) {
+        fputs("usage: sspr-helper gc\n", stderr);
+        return 2;
+    }
+    if (sspr_cli_open_store(cfg, &st) != 0)
+        return 1;
+    rc = sspr_throttle_gc(&st, time(NULL), cfg, &removed);
+    sspr_store_close(&st);
+    if (rc != SSPR_STORE_OK) {
+        fprintf(stderr, "sspr-helper: gc: %s\n", sspr_store_strerror(rc));
+        return 1;
+    }
+    fprintf(stderr, "Removed %u expired throttle record(s) of names that match no account.\n",
+            removed);
+    return 0;
+}

@@ -328,6 +328,11 @@ int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok)
     } else if (rc < 0) {
         sspr_audit(&f.audit, "outcome", "result=aborted reason=channel-closed");
     }
+    /* Made-up names leave throttle records behind: now and then, sweep the
+     * ones that say nothing any more (after the RESULT: the user waits for
+     * nothing). */
+    if (!f.acct.known && randombytes_uniform(32) == 0)
+        (void)sspr_throttle_gc(&f.store, time(NULL), cfg, NULL);
     sspr_store_close(&f.store);
     return rc < 0 ? 1 : 0;
 }

@@ -32,6 +32,7 @@ static const char USAGE[] =
     "  unlock USER                   clear failed attempts and a lockout\n"
     "  import FILE                   set email/phone for many users (JSON or CSV; - for stdin)\n"
     "  doctor [USER]                 check the installation (and one user) and say how to fix it\n"
+    "  gc                            remove expired throttle records of unknown names\n"
     "  show-config                   the effective configuration, every key\n"
     "  pam                           run a reset flow for pam_sspr.so (not for humans)\n"
     "  --version\n";
@@ -161,6 +162,8 @@ int main(int argc, char **argv)
         sspr_config_print(&cfg, stdout);
         return 0;
     }
+    if (strcmp(cmd, "gc") == 0)
+        return sspr_cli_gc(&cfg, argc - i, argv + i);
     if (strcmp(cmd, "unlock") == 0)
         return sspr_cli_unlock(&cfg, argc - i, argv + i);
     fprintf(stderr, "sspr-helper: unknown command '%s'\n%s", cmd, USAGE);

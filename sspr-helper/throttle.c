@@ -6,6 +6,12 @@
  */
 #include "autoconf.h"
 
+#include <fcntl.h>
+
+#include <unistd.h>
+
+#include <dirent.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -613,4 +619,76 @@ int sspr_throttle_key(struct sspr_store *st, long uid, const char *name,
         return SSPR_STORE_EINVAL;
     }
     return 0;
+}
+
+/* ---- garbage collection ------------------------------------------------------------ */
+
+/* 1 when name is "throttle-n" + 32 hex + ".json" (a name that matched no
+ * account); key gets the part before ".json". */
+static int unknown_name_record(const char *name, char *key, size_t keylen)
+{
+    const char *prefix = "throttle-n";
+    size_t pl = strlen(prefix), n = strlen(name);
+
+    if (n != pl + 2 * NAME_HASH_BYTES + 5 || strncmp(name, prefix, pl) != 0 ||
+        strcmp(name + n - 5, ".json") != 0 || n - 5 >= keylen)
+        return 0;
+    for (size_t i = pl; i < n - 5; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    memcpy(key, name, n - 5);
+    key[n - 5] = '\0';
+    return 1;
+}
+
+int sspr_throttle_gc(struct sspr_store *st, time_t now, const struct sspr_config *cfg,
+                     unsigned *removed)
+{
+    int dfd;
+    DIR *d;
+    struct dirent *e;
+
+    if (removed != NULL)
+        *removed = 0;
+    if (st == NULL || st->dirfd < 0 || cfg == NULL || (dfd = dup(st->dirfd)) < 0)
+        return SSPR_STORE_EINVAL;
+    if ((d = fdopendir(dfd)) == NULL) {
+        close(dfd);
+        return SSPR_STORE_EIO;
+    }
+    rewinddir(d); /* a dup shares the read offset of earlier scans */
+    while ((e = readdir(d)) != NULL) {
+        char key[64], lock[96];
+        struct rec r;
+        int lockfd;
+
+        if (!unknown_name_record(e->d_name, key, sizeof(key)))
+            continue;
+        lockfd = sspr_store_lock(st, key, 0);
+        if (lockfd < 0)
+            continue; /* in use right now */
+        /* only records that say nothing any more: no failures in the
+         * window, no lockout, no send in the last hour (a corrupt one is
+         * left for an admin to see) */
+        if (rec_load(st, key, now, cfg, &r) == 0) {
+            sends_prune(&r, now);
+            if (r.failures == 0 && r.locked_until == 0 && r.nsends == 0 &&
+                sspr_store_remove(st, key) == SSPR_STORE_OK) {
+                /* Lock files are otherwise never removed (a waiter on an
+                 * unlinked one could share the lock with a newcomer); for a
+                 * name that matches no account and says nothing any more,
+                 * that rare race costs nothing, and the directory stays
+                 * bounded. */
+                snprintf(lock, sizeof(lock), "%s.lock", key);
+                (void)unlinkat(st->dirfd, lock, 0);
+                snprintf(lock, sizeof(lock), "gate-%s.lock", key);
+                (void)unlinkat(st->dirfd, lock, 0);
+                if (removed != NULL)
+                    (*removed)++;
+            }
+        }
+        sspr_store_unlock(lockfd);
+    }
+    closedir(d);
+    return SSPR_STORE_OK;
 }

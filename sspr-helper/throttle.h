@@ -110,6 +110,14 @@ int sspr_throttle_send(struct sspr_store *st, const char *key, time_t now,
 int sspr_throttle_sends(struct sspr_store *st, const char *key, time_t now,
                         const struct sspr_config *cfg, int *count);
 
+/* Remove the records of names that matched no account once they say
+ * nothing any more (no failures in the window, no lockout, no send in the
+ * last hour), with their lock files, so that made-up names cannot fill the
+ * state directory. Records of accounts are never touched. *removed (may be
+ * NULL) gets the count. 0 or a store error. */
+int sspr_throttle_gc(struct sspr_store *st, time_t now, const struct sspr_config *cfg,
+                     unsigned *removed);
+
 /* Seconds to wait after the n-th failure: failure_delay * 2^(n-1), capped
  * at 30; 0 when failure_delay is 0. */
 unsigned sspr_throttle_delay(const struct sspr_config *cfg, int failures);

@@ -1,0 +1,81 @@
+/* Throttle records of names that match no account are swept once they say
+ * nothing any more; accounts' records and live ones are kept. */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "throttle.h"
+
+static char dir[] = "/tmp/sspr-gc-XXXXXX";
+
+static int file_exists(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static void sweeps_only_expired_unknown_names(void **state)
+{
+    struct sspr_config cfg;
+    struct sspr_store st;
+    struct sspr_throttle_state ts;
+    char unknown[96], live[96], account[96], name[128];
+    unsigned removed = 99;
+    time_t t0 = 1000000;
+
+    (void)state;
+    sspr_config_defaults(&cfg);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0700), 0);
+    assert_int_equal(sspr_store_open(&st, dir, 0), SSPR_STORE_OK);
+    assert_int_equal(sspr_throttle_key(&st, -1, "made-up-name", unknown, sizeof(unknown)), 0);
+    assert_int_equal(sspr_throttle_key(&st, -1, "another-name", live, sizeof(live)), 0);
+    assert_int_equal(sspr_throttle_key(&st, 1000, "alice", account, sizeof(account)), 0);
+    assert_int_equal(sspr_throttle_fail(&st, unknown, t0, &cfg, &ts), 0);
+    assert_int_equal(sspr_throttle_fail(&st, account, t0, &cfg, &ts), 0);
+    time_t later = t0 + cfg.failure_window + 1;
+    assert_int_equal(sspr_throttle_fail(&st, live, later, &cfg, &ts), 0);
+
+    /* inside the window nothing goes */
+    assert_int_equal(sspr_throttle_gc(&st, t0 + 1, &cfg, &removed), SSPR_STORE_OK);
+    assert_int_equal(removed, 0);
+    /* after it: the expired unknown name goes, with its lock file */
+    assert_int_equal(sspr_throttle_gc(&st, later, &cfg, &removed), SSPR_STORE_OK);
+    assert_int_equal(removed, 1);
+    snprintf(name, sizeof(name), "%s.json", unknown);
+    assert_false(file_exists(name));
+    snprintf(name, sizeof(name), "%s.lock", unknown);
+    assert_false(file_exists(name));
+    snprintf(name, sizeof(name), "%s.json", live);
+    assert_true(file_exists(name));
+    snprintf(name, sizeof(name), "%s.json", account);
+    assert_true(file_exists(name)); /* accounts are never swept */
+    sspr_store_close(&st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sweeps_only_expired_unknown_names),
+    };
+    if (sodium_init() < 0)
+        return 1;
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        rc = rc ? rc : 1;
+    return rc;
+}
