@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "errbuf.h"
+#include "url.h"
 #include "config.h"
 #include "delivery/email.h"
 #include "safe_open.h"
@@ -225,44 +226,13 @@ static int copy_str(char *dst, size_t size, const char *src)
 
 /* The host of scheme://[user@]host[:port][/...] into host (brackets
  * dropped for IPv6). Returns 0 or -1. */
-static int url_host(const char *url, char *host, size_t hostlen)
-{
-    const char *p = strstr(url, "://"), *end, *at;
-    size_t n;
-
-    if (p == NULL)
-        return -1;
-    p += 3;
-    end = p + strcspn(p, "/?#");
-    at = memchr(p, '@', (size_t)(end - p));
-    if (at != NULL)
-        p = at + 1;
-    if (*p == '[') {
-        const char *close = memchr(p, ']', (size_t)(end - p));
-
-        if (close == NULL)
-            return -1;
-        p++;
-        n = (size_t)(close - p);
-    } else {
-        const char *colon = memchr(p, ':', (size_t)(end - p));
-
-        n = (size_t)((colon != NULL ? colon : end) - p);
-    }
-    if (n == 0 || n >= hostlen)
-        return -1;
-    memcpy(host, p, n);
-    host[n] = '\0';
-    return 0;
-}
-
 int sspr_url_is_loopback(const char *url)
 {
     char host[256];
     unsigned a, b, c, d;
     char extra;
 
-    if (url == NULL || url_host(url, host, sizeof(host)) != 0)
+    if (url == NULL || sspr_url_host_port(url, host, sizeof(host), NULL, 0) != 0)
         return 0;
     if (strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
         return 1;
@@ -299,7 +269,7 @@ static int url_check(const char *v, unsigned flags, char *why, size_t whylen)
             return -1;
         }
     }
-    if (url_host(v, host, sizeof(host)) != 0) {
+    if (sspr_url_host_port(v, host, sizeof(host), NULL, 0) != 0) {
         sspr_set_err(why, whylen, "no host name in the URL");
         return -1;
     }

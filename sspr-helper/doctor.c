@@ -30,6 +30,7 @@
 #include "backends/backend.h"
 #include "doctor.h"
 #include "errors.h"
+#include "url.h"
 #include "policy.h"
 #include "safe_open.h"
 #include "throttle.h"
@@ -964,61 +965,6 @@ static void check_sshd(struct report *r)
 
 /* ---- network --------------------------------------------------------------------- */
 
-/* host and port out of scheme://[user@]host[:port][/...]. Returns 0 or -1. */
-static int url_host_port(const char *url, char *host, size_t hostlen, char *port, size_t portlen)
-{
-    const char *p = strstr(url, "://"), *end, *at, *colon;
-    const char *scheme_port;
-    size_t slen;
-
-    if (p == NULL)
-        return -1;
-    slen = (size_t)(p - url);
-    if (slen == 4 && strncasecmp(url, "smtp", 4) == 0)
-        scheme_port = "25";
-    else if (slen == 5 && strncasecmp(url, "smtps", 5) == 0)
-        scheme_port = "465";
-    else if (slen == 5 && strncasecmp(url, "https", 5) == 0)
-        scheme_port = "443";
-    else if (slen == 4 && strncasecmp(url, "http", 4) == 0)
-        scheme_port = "80";
-    else
-        return -1;
-    p += 3;
-    end = p + strcspn(p, "/?#");
-    at = memchr(p, '@', (size_t)(end - p));
-    if (at != NULL)
-        p = at + 1;
-    if (*p == '[') {
-        const char *close = memchr(p, ']', (size_t)(end - p));
-
-        if (close == NULL || (size_t)(close - p - 1) >= hostlen)
-            return -1;
-        memcpy(host, p + 1, (size_t)(close - p - 1));
-        host[close - p - 1] = '\0';
-        colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
-    } else {
-        colon = memchr(p, ':', (size_t)(end - p));
-        size_t hl = (size_t)((colon != NULL ? colon : end) - p);
-
-        if (hl == 0 || hl >= hostlen)
-            return -1;
-        memcpy(host, p, hl);
-        host[hl] = '\0';
-    }
-    if (colon != NULL) {
-        size_t pl = (size_t)(end - colon - 1);
-
-        if (pl == 0 || pl >= portlen)
-            return -1;
-        memcpy(port, colon + 1, pl);
-        port[pl] = '\0';
-    } else {
-        snprintf(port, portlen, "%s", scheme_port);
-    }
-    return 0;
-}
-
 /* A TCP connection to host:port within timeout_ms. Returns 0 or -1 with why. */
 static int tcp_probe(const char *host, const char *port, int timeout_ms, char *why, size_t len)
 {
@@ -1072,7 +1018,7 @@ static void check_endpoint(struct report *r, const char *what, const char *url, 
 {
     char host[256], port[16], why[512];
 
-    if (url_host_port(url, host, sizeof(host), port, sizeof(port)) != 0) {
+    if (sspr_url_host_port(url, host, sizeof(host), port, sizeof(port)) != 0 || port[0] == '\0') {
         fail(r, SSPR_E_CONFIG_INVALID, "%s: cannot tell host and port from the URL", what);
         return;
     }

@@ -9,6 +9,7 @@
 
 #include "delivery/email.h"
 #include "delivery/template.h"
+#include "flow_gates.h"
 #include "notify.h"
 #include "wipe.h"
 
@@ -26,64 +27,15 @@ static void send_one(struct sspr_flow *f, const char *to, const char *subject, c
     }
 }
 
-void sspr_notify_reset(struct sspr_flow *f)
-{
-    char key[64], host[256] = "localhost", when[64], err[256];
-    char *subject = NULL, *body = NULL, *to = NULL;
-    json_t *rec = NULL;
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (!sspr_config_email_on(f->cfg))
-        return;
-    sspr_local_user_key(f->acct.uid, key, sizeof(key));
-    if (sspr_store_read(&f->store, key, &rec) == SSPR_STORE_OK) {
-        json_t *v = json_object_get(json_object_get(rec, "email"), "address");
-        if (json_is_string(v) && sspr_email_valid(json_string_value(v)))
-            to = strdup(json_string_value(v));
-        json_decref(rec);
-    }
-    if (to == NULL && !(f->is_admin && f->cfg->notify_admins[0] != '\0'))
-        return;
-    gethostname(host, sizeof(host) - 1);
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
-    const struct sspr_tvar vars[] = {
-        { "user", f->acct.name }, { "host", host }, { "time", when },
-        { "service", f->hello.service[0] ? f->hello.service : "unknown" },
-        { "rhost", f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
-        { "admin_contact", sspr_email_admin_contact(f->cfg) },
-    };
-    if (sspr_template_render_mail(f->cfg->templates_dir, SSPR_TEMPLATE_EMAIL_NOTICE, vars, 6,
-                                  &subject, &body, err, sizeof(err)) != 0) {
-        char detail[320];
-        snprintf(detail, sizeof(detail), "to=user error=\"%s\"", err);
-        sspr_audit(&f->audit, "notify-fail", detail);
-        free(to);
-        return;
-    }
-    if (to != NULL)
-        send_one(f, to, subject, body, "user");
-    if (f->is_admin) {
-        char list[sizeof(f->cfg->notify_admins)], *save = NULL;
-        memcpy(list, f->cfg->notify_admins, sizeof(list));
-        for (char *a = strtok_r(list, " \t,", &save); a != NULL; a = strtok_r(NULL, " \t,", &save))
-            if (sspr_email_valid(a))
-                send_one(f, a, subject, body, "admins");
-    }
-    free(to);
-    sspr_wipe_free_str(subject);
-    sspr_wipe_free_str(body);
-}
-
-void sspr_notify_methods_changed(struct sspr_flow *f, const char *to, const char *change)
+/* Render a notice template with what every notice says: who, where, when,
+ * through which service, from where, whom to tell. 0 or -1 (audited). */
+static int render(struct sspr_flow *f, const char *template, const char *change, char **subject,
+                  char **body)
 {
     char host[256] = "localhost", when[64], err[256];
-    char *subject = NULL, *body = NULL;
     time_t now = time(NULL);
     struct tm tm;
 
-    if (to == NULL || to[0] == '\0' || !sspr_config_email_on(f->cfg) || !sspr_email_valid(to))
-        return;
     gethostname(host, sizeof(host) - 1);
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
     const struct sspr_tvar vars[] = {
@@ -92,14 +44,51 @@ void sspr_notify_methods_changed(struct sspr_flow *f, const char *to, const char
         { "rhost", f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
         { "admin_contact", sspr_email_admin_contact(f->cfg) }, { "change", change },
     };
-    if (sspr_template_render_mail(f->cfg->templates_dir, SSPR_TEMPLATE_METHODS_CHANGED, vars, 7,
-                                  &subject, &body, err, sizeof(err)) != 0) {
+    if (sspr_template_render_mail(f->cfg->templates_dir, template, vars,
+                                  sizeof(vars) / sizeof(vars[0]), subject, body, err,
+                                  sizeof(err)) != 0) {
         char detail[320];
         snprintf(detail, sizeof(detail), "to=user error=\"%s\"", err);
         sspr_audit(&f->audit, "notify-fail", detail);
-        return;
+        return -1;
     }
-    send_one(f, to, subject, body, "user");
+    return 0;
+}
+
+void sspr_notify_reset(struct sspr_flow *f)
+{
+    char *subject = NULL, *body = NULL, *to;
+
+    if (!sspr_config_email_on(f->cfg))
+        return;
+    to = sspr_registered_address(f, SSPR_M_EMAIL);
+    if (to == NULL && !(f->is_admin && f->cfg->notify_admins[0] != '\0'))
+        return;
+    if (render(f, SSPR_TEMPLATE_EMAIL_NOTICE, "", &subject, &body) == 0) {
+        if (to != NULL)
+            send_one(f, to, subject, body, "user");
+        if (f->is_admin) {
+            char list[sizeof(f->cfg->notify_admins)], *save = NULL;
+            memcpy(list, f->cfg->notify_admins, sizeof(list));
+            for (char *a = strtok_r(list, " \t,", &save); a != NULL;
+                 a = strtok_r(NULL, " \t,", &save))
+                if (sspr_email_valid(a))
+                    send_one(f, a, subject, body, "admins");
+        }
+    }
+    free(to);
+    sspr_wipe_free_str(subject);
+    sspr_wipe_free_str(body);
+}
+
+void sspr_notify_methods_changed(struct sspr_flow *f, const char *to, const char *change)
+{
+    char *subject = NULL, *body = NULL;
+
+    if (to == NULL || to[0] == '\0' || !sspr_config_email_on(f->cfg) || !sspr_email_valid(to))
+        return;
+    if (render(f, SSPR_TEMPLATE_METHODS_CHANGED, change, &subject, &body) == 0)
+        send_one(f, to, subject, body, "user");
     sspr_wipe_free_str(subject);
     sspr_wipe_free_str(body);
 }

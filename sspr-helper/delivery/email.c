@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "delivery/curl_explain.h"
 #include "errbuf.h"
 #include "secbuf.h"
 #include "delivery/authfile.h"
@@ -331,24 +332,11 @@ static void curl_error(CURLcode rc, const char *ebuf, long smtp_code, int timeou
 {
     const char *detail = ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc);
 
+    if (sspr_curl_explain(rc, ebuf, "the SMTP server", timeout, err, errlen))
+        return;
     switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-        sspr_set_err(err, errlen, "cannot connect to the SMTP server: %s", detail);
-        break;
-    case CURLE_COULDNT_RESOLVE_HOST:
-        sspr_set_err(err, errlen, "cannot resolve the SMTP server's host name: %s", detail);
-        break;
-    case CURLE_OPERATION_TIMEDOUT:
-        sspr_set_err(err, errlen, "the SMTP server did not finish within %d s: %s", timeout, detail);
-        break;
     case CURLE_USE_SSL_FAILED:
         sspr_set_err(err, errlen, "the SMTP server does not offer STARTTLS (starttls = required)");
-        break;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-        sspr_set_err(err, errlen, "TLS with the SMTP server failed: %s", detail);
         break;
     case CURLE_LOGIN_DENIED:
         sspr_set_err(err, errlen, "the SMTP server refused the login (auth_file): %s", detail);

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "delivery/curl_explain.h"
 #include "errbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/sms.h"
@@ -149,33 +150,14 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 static void curl_error(CURLcode rc, const char *ebuf, const struct sink *sink, int timeout,
                        char *err, size_t errlen)
 {
-    const char *detail = ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc);
-
     if (rc == CURLE_WRITE_ERROR && sink->overflow) {
         sspr_set_err(err, errlen, "SMS gateway answer larger than %d KiB (aborted)",
                 SSPR_SMS_MAX_RESPONSE / 1024);
         return;
     }
-    switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-        sspr_set_err(err, errlen, "cannot connect to the SMS gateway: %s", detail);
-        break;
-    case CURLE_COULDNT_RESOLVE_HOST:
-        sspr_set_err(err, errlen, "cannot resolve the SMS gateway's host name: %s", detail);
-        break;
-    case CURLE_OPERATION_TIMEDOUT:
-        sspr_set_err(err, errlen, "the SMS gateway did not answer within %d s: %s", timeout, detail);
-        break;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-        sspr_set_err(err, errlen, "TLS with the SMS gateway failed: %s", detail);
-        break;
-    default:
-        sspr_set_err(err, errlen, "SMS gateway request failed: %s", detail);
-        break;
-    }
+    if (!sspr_curl_explain(rc, ebuf, "the SMS gateway", timeout, err, errlen))
+        sspr_set_err(err, errlen, "SMS gateway request failed: %s",
+                     ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc));
 }
 
 int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *text, char *err,
