@@ -1235,3 +1235,20 @@ class Syslog2(Syslog):
                 with self._lock:
                     self.datagrams.append(data)
                     self.lines.append(data.decode("utf-8", "replace"))
+
+
+def until_prompt(s):
+    """Messages up to and including the next prompt (or RESULT)."""
+    seen = []
+    while True:
+        k, t = s.read()
+        seen.append((k, t))
+        if k in PROMPTS or k == "RESULT":
+            return seen
+
+
+def end_session(s):
+    """Refuse the current prompt and read to the RESULT line."""
+    s.answer("!CONV_ERR")
+    rc, _ = s.until_result()
+    return rc

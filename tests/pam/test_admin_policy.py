@@ -16,12 +16,6 @@ MENU_Q = h.menu_text(h.OPT_CODE, h.OPT_EMAIL, h.OPT_QUESTIONS)
 PHONE = "+4915112345670"
 
 
-def end_session(s):
-    s.answer("!CONV_ERR")
-    rc, _ = s.until_result()
-    return rc
-
-
 class AdminPolicy(h.SandboxTest):
 
     def setUp(self):
@@ -78,7 +72,7 @@ class AdminPolicy(h.SandboxTest):
         s = h.start_reset("ap3")
         s.answer(h.fresh_totp(secret))
         s.expect("ECHO_OFF", h.CODE_PROMPT2)
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         self.assertNotIn(("ECHO_OFF", h.NEW_PW), s.received())
         self.assertEqual(h.shadow_entry("ap3"), shadow)
 
@@ -92,7 +86,7 @@ class AdminPolicy(h.SandboxTest):
         # gate 1 passed: the menu again, never the new password
         s.expect("INFO", MENU)
         s.expect("ECHO_ON", h.CHOICE)
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         self.assertNotIn(("ECHO_OFF", h.NEW_PW), s.received())
         self.assertEqual(h.shadow_entry("ap4"), shadow)
 
@@ -132,7 +126,7 @@ class AdminPolicy(h.SandboxTest):
         s.answer("2")  # would be SMS in the first menu: not offered now
         s.expect("ERROR", h.BAD_CHOICE)
         s.expect("ECHO_ON", h.CHOICE)
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         self.assertEqual(gw.requests(), [], "an SMS was sent for an admin's second gate")
         self.assertEqual(h.shadow_entry("ap6"), shadow)
 
@@ -178,7 +172,7 @@ class AdminPolicy(h.SandboxTest):
         s.answer(h.fresh_totp(secret))  # TOTP again: not a different method
         s.expect("ERROR", h.BAD_CODE)
         s.expect("ECHO_OFF", h.CODE_PROMPT)
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         self.assertEqual(h.shadow_entry("ap9"), shadow)
 
     def test_admin_methods_restrict_second_gate(self):
@@ -192,7 +186,7 @@ class AdminPolicy(h.SandboxTest):
         s.answer(codes[0])
         s.expect("ERROR", h.BAD_CODE)
         s.expect("ECHO_OFF", h.CODE_PROMPT2)
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         self.assertEqual(h.shadow_entry("ap10"), shadow)
         # admin_methods does not touch regular users: a recovery code works
         h.add_user("ap10u", h.strong_password())

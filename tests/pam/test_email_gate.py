@@ -15,23 +15,6 @@ import sspr_harness as h  # noqa: E402
 MENU = h.menu_text(h.OPT_CODE, h.OPT_EMAIL)
 
 
-def until_prompt(s):
-    """Messages up to and including the next prompt (or RESULT)."""
-    seen = []
-    while True:
-        k, t = s.read()
-        seen.append((k, t))
-        if k in h.PROMPTS or k == "RESULT":
-            return seen
-
-
-def end_session(s):
-    """Refuse the current prompt and read to the RESULT line."""
-    s.answer("!CONV_ERR")
-    rc, _ = s.until_result()
-    return rc
-
-
 class EmailGate(h.SandboxTest):
 
     def setUp(self):
@@ -127,7 +110,7 @@ class EmailGate(h.SandboxTest):
         b.expect("ECHO_OFF", h.EMAIL_PROMPT)
         b.answer(code_b)
         h.finish_reset(b, h.strong_password())
-        self.assertNeverSuccess(end_session(a), a)
+        self.assertNeverSuccess(h.end_session(a), a)
 
     def test_code_works_once(self):
         self.user("em5", "em5@example.com")
@@ -146,7 +129,7 @@ class EmailGate(h.SandboxTest):
         s2.answer(code)  # the code that already reset the password
         s2.expect("ERROR", h.BAD_CODE)
         s2.expect("ECHO_OFF", h.EMAIL_PROMPT)
-        self.assertNeverSuccess(end_session(s2), s2)
+        self.assertNeverSuccess(h.end_session(s2), s2)
         self.assertEqual(h.shadow_entry("em5"), shadow)
 
     # -- the menu ---------------------------------------------------------------
@@ -196,7 +179,7 @@ class EmailGate(h.SandboxTest):
         h.enroll_totp("em9")
         for who in ("em9", "em-nobody", "root"):
             s = h.start_menu(who, MENU)
-            self.assertNeverSuccess(end_session(s), s)
+            self.assertNeverSuccess(h.end_session(s), s)
 
     def test_no_menu_without_email_sms_or_questions(self):
         h.write_config(h.FAST_CONFIG)
@@ -217,11 +200,11 @@ class EmailGate(h.SandboxTest):
         h.finish_reset(s, h.strong_password())
         # an unknown name still gets the generic line
         s = self.choose_email("em-nobody-11")
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         # and without show_hints the registered user gets it too
         self.conf(email=h.email_section(self.sink.url))
         s = self.choose_email("em11")
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
 
     def test_code_digits_and_lifetime_from_config(self):
         self.conf(email=h.email_section(self.sink.url, code_digits=10, code_lifetime=1200))
@@ -245,8 +228,8 @@ class EmailGate(h.SandboxTest):
         for who in ("em13", "em-nobody-13", "em13b"):
             s = h.start_menu(who, MENU)
             s.answer("2")
-            got[who] = until_prompt(s)
-            self.assertNeverSuccess(end_session(s), s)
+            got[who] = h.until_prompt(s)
+            self.assertNeverSuccess(h.end_session(s), s)
         seen = got["em13"]
         self.assertEqual(seen[0], ("ERROR", h.EMAIL_DOWN), seen)
         self.assertEqual(seen[1][0], "INFO", seen)
@@ -260,7 +243,7 @@ class EmailGate(h.SandboxTest):
         # choosing another way after the message works
         s = h.start_menu("em13", MENU)
         s.answer("2")
-        self.assertEqual(until_prompt(s), seen)
+        self.assertEqual(h.until_prompt(s), seen)
         s.answer("1")
         s.expect("ECHO_OFF", h.CODE_PROMPT)
         s.answer(h.fresh_totp(secret))

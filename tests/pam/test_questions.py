@@ -16,12 +16,6 @@ QCONF = {"questions_enabled": "yes", "questions_required": 3, "questions_asked":
          "user_methods": "totp recovery email sms questions"}
 
 
-def end_session(s):
-    s.answer("!CONV_ERR")
-    rc, _ = s.until_result()
-    return rc
-
-
 class Questions(h.SandboxTest):
 
     @classmethod
@@ -169,7 +163,7 @@ class Questions(h.SandboxTest):
             t = s.expect("ECHO_OFF")
             self.assertIn(t[:-2], answers)
             firsts.add(t[:-2])
-            self.assertNeverSuccess(end_session(s), s)
+            self.assertNeverSuccess(h.end_session(s), s)
         self.assertGreater(len(firsts), 1, "always the same first question: %r" % firsts)
 
     def test_questions_asked_from_config(self):
@@ -181,7 +175,7 @@ class Questions(h.SandboxTest):
         self.assertEqual(set(asked), set(answers))
         s.expect("INFO", h.menu_text(h.OPT_CODE))
         s.expect("ECHO_ON", h.CHOICE)
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
 
     def test_unknown_user_asked_bank_questions_alike(self):
         _, answers = self.register("qu9")
@@ -215,7 +209,7 @@ class Questions(h.SandboxTest):
             s.answer("certainly not the answer")
             t = s.expect("ECHO_OFF")
             seen.add(t[:-2])
-            self.assertNeverSuccess(end_session(s), s)
+            self.assertNeverSuccess(h.end_session(s), s)
         return seen
 
     def pool_like_registered(self, required, runs):

@@ -17,21 +17,6 @@ MENU = h.menu_text(h.OPT_CODE, h.OPT_SMS)
 PHONE = "+4915112345678"
 
 
-def until_prompt(s):
-    seen = []
-    while True:
-        k, t = s.read()
-        seen.append((k, t))
-        if k in h.PROMPTS or k == "RESULT":
-            return seen
-
-
-def end_session(s):
-    s.answer("!CONV_ERR")
-    rc, _ = s.until_result()
-    return rc
-
-
 class SmsGate(h.SandboxTest):
 
     def setUp(self):
@@ -127,7 +112,7 @@ class SmsGate(h.SandboxTest):
         b.expect("ECHO_OFF", h.SMS_PROMPT)
         b.answer(code_b)
         h.finish_reset(b, h.strong_password())
-        self.assertNeverSuccess(end_session(a), a)
+        self.assertNeverSuccess(h.end_session(a), a)
 
     def test_lifetime_and_digits_from_config(self):
         self.conf(sms=h.sms_section(self.gw.url("/ok"), code_digits=8, code_lifetime=600))
@@ -162,7 +147,7 @@ class SmsGate(h.SandboxTest):
             s = h.start_menu(name, MENU)
             t0 = time.monotonic()
             s.answer("2")
-            first = until_prompt(s)
+            first = h.until_prompt(s)
             took = time.monotonic() - t0
             # the send runs in the background: wait for its outcome
             deadline = time.monotonic() + 20
@@ -175,7 +160,7 @@ class SmsGate(h.SandboxTest):
                 time.sleep(0.1)
         finally:
             log.close()
-        self.assertNeverSuccess(end_session(s), s)
+        self.assertNeverSuccess(h.end_session(s), s)
         print("  %s: %r after %.1fs; send-fail logged: %s"
               % (path, first[0], took, [r["_raw"] for r in fails]))
         self.assertTrue(fails, "gateway %s: no send-fail audit line:\n%s" % (path, text))
@@ -188,14 +173,14 @@ class SmsGate(h.SandboxTest):
         for who in ("sm-nobody-" + name, name):
             s = h.start_menu(who, MENU)
             s.answer("2")
-            seen = until_prompt(s)
+            seen = h.until_prompt(s)
             self.assertEqual(seen[0], ("ERROR", h.SMS_DOWN),
                              "gateway %s, second flow for %s: %r" % (path, who, seen))
             self.assertEqual(seen[1][0], "INFO")
             self.assertIn(seen[1][1], (MENU, h.menu_text(h.OPT_CODE)), "no menu after E303")
             self.assertEqual(seen[2], ("ECHO_ON", h.CHOICE))
             if who != name:
-                self.assertNeverSuccess(end_session(s), s)
+                self.assertNeverSuccess(h.end_session(s), s)
         self.assertEqual(h.shadow_entry(name), shadow)
         s.answer("1")
         s.expect("ECHO_OFF", h.CODE_PROMPT)
@@ -228,8 +213,8 @@ class SmsGate(h.SandboxTest):
         for who in ("sm12", "sm-nobody-12", "sm12b"):
             s = h.start_menu(who, MENU)
             s.answer("2")
-            got[who] = until_prompt(s)
-            self.assertNeverSuccess(end_session(s), s)
+            got[who] = h.until_prompt(s)
+            self.assertNeverSuccess(h.end_session(s), s)
         self.assertEqual(got["sm12"][0], ("ERROR", h.SMS_DOWN), got["sm12"])
         self.assertEqual(got["sm-nobody-12"], got["sm12"])
         self.assertEqual(got["sm12b"], got["sm12"])
