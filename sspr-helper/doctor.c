@@ -718,6 +718,12 @@ static void check_writeback(struct report *r, const struct sspr_config *cfg)
             goto out;
         }
     }
+    /* without cracklib's dictionary pwquality refuses every password */
+    if (access("/var/cache/cracklib/cracklib_dict.pwd", R_OK) != 0) {
+        fail(r, SSPR_E_PWQUALITY_DICT, "pam_pwquality's dictionary "
+                                       "/var/cache/cracklib/cracklib_dict.pwd is missing");
+        goto out;
+    }
     pass(r, "writeback service %s/%s: pam_pwquality enforce_for_root, then pam_unix", dir,
          cfg->pam_service);
 out:

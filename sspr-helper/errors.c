@@ -85,6 +85,12 @@ static const struct sspr_error table[] = {
       "the usual jumps, so does the login).",
       "reinstall the package (or `make install`; `--with-pam-dir` must match the system's "
       "module directory, /lib/x86_64-linux-gnu/security on Debian 12)" },
+    { 111, "pwquality-dictionary", SSPR_SHOW_ANYONE, UNAVAILABLE,
+      "pam_pwquality's dictionary (cracklib) is missing",
+      "pam_pwquality checks new passwords against cracklib's dictionary; without it every "
+      "password is refused (\"error loading dictionary\"), so no reset can finish.",
+      "install cracklib-runtime (apt-get install cracklib-runtime; it is only a recommendation "
+      "of libcrack2), or set dictcheck = 0 in /etc/security/pwquality.conf" },
 
     /* ---- E2xx eligibility and registration ---------------------------------- */
     { 201, "unknown-user", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,

@@ -31,6 +31,7 @@ enum sspr_error_code {
     SSPR_E_SSHD_KBDINT = 108,
     SSPR_E_BANNED_LIST = 109,
     SSPR_E_PAM_MODULE = 110,
+    SSPR_E_PWQUALITY_DICT = 111,
     /* eligibility and registration */
     SSPR_E_UNKNOWN_USER = 201,
     SSPR_E_ROOT = 202,

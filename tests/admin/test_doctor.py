@@ -119,6 +119,15 @@ class DoctorTest(h.SandboxTest):
                                   "password required pam_unix.so use_authtok yescrypt\n")
         self.assertOnlyFail("SSPR-E106")
 
+    def test_pwquality_dictionary_missing(self):
+        # without cracklib's dictionary pam_pwquality refuses every password
+        d = "/var/cache/cracklib"
+        for name in os.listdir(d):
+            if name.startswith("cracklib_dict."):
+                os.rename(os.path.join(d, name), os.path.join(d, "hidden." + name))
+                self.addCleanup(os.rename, os.path.join(d, "hidden." + name), os.path.join(d, name))
+        self.assertOnlyFail("SSPR-E111")
+
     def test_pam_line_missing(self):
         h.write_file(COMMON_AUTH, "auth [success=1 default=ignore] pam_unix.so nullok\n"
                                   "auth requisite pam_deny.so\n"
