@@ -279,13 +279,75 @@ int sspr_throttle_locked(const struct sspr_throttle_state *s, time_t now)
     return s == NULL || (s->locked_until != 0 && now < s->locked_until);
 }
 
+/* Changes one loaded record: 0 means write it back, > 0 leave the file as
+ * it is and return that value, < 0 an error (nothing written). */
+typedef int (*rec_edit)(struct rec *r, time_t now, const struct sspr_config *cfg, void *ctx);
+
+/* The one read-modify-write of a subject's record: lock, load and age
+ * (a corrupt record is left as it is for an admin to see: writing a fresh
+ * count over it would turn "corrupt" into "unlocked"), edit, write
+ * atomically, unlock. *after (may be NULL) gets the edited record. */
+static int rec_update(struct sspr_store *st, const char *key, time_t now,
+                      const struct sspr_config *cfg, rec_edit edit, void *ctx, struct rec *after)
+{
+    struct rec r;
+    json_t *o;
+    int lockfd, rc;
+
+    lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = rec_load(st, key, now, cfg, &r);
+    if (rc == 1)
+        rc = SSPR_STORE_ECORRUPT;
+    if (rc == 0)
+        rc = edit(&r, now, cfg, ctx);
+    if (rc == 0) {
+        o = rec_to_json(&r);
+        rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
+        json_decref(o);
+    }
+    sspr_store_unlock(lockfd);
+    if (rc == 0 && after != NULL)
+        *after = r;
+    return rc;
+}
+
+static int edit_fail(struct rec *r, time_t now, const struct sspr_config *cfg, void *ctx)
+{
+    const char *method = ctx;
+
+    if (r->failures == 0)
+        r->since = (long long)now;
+    if (r->failures < INT32_MAX)
+        r->failures++;
+    if (r->consecutive < INT32_MAX)
+        r->consecutive++;
+    if (method != NULL) {
+        long long *m = method_slot(r, method, 1);
+
+        if (m == NULL)
+            return SSPR_STORE_EINVAL;
+        if (*m < INT32_MAX)
+            (*m)++;
+    }
+    /* Failures while locked still count, but do not extend the lockout:
+     * otherwise anyone could keep an account locked by trying on. */
+    if (r->consecutive >= cfg->max_consecutive)
+        r->locked_until = (long long)SSPR_THROTTLE_FOREVER;
+    else if (r->locked_until == 0 && r->failures >= cfg->max_failures)
+        r->locked_until = (long long)now > INT64_MAX - cfg->lockout
+                              ? (long long)SSPR_THROTTLE_FOREVER
+                              : (long long)now + cfg->lockout;
+    return 0;
+}
+
 static int throttle_fail(struct sspr_store *st, const char *key, time_t now,
                          const struct sspr_config *cfg, const char *method,
                          struct sspr_throttle_state *out, int *mf)
 {
     struct rec r;
-    json_t *o;
-    int lockfd, rc;
+    int rc;
 
     set_method_locked(mf, cfg);
     if (out == NULL)
@@ -293,85 +355,37 @@ static int throttle_fail(struct sspr_store *st, const char *key, time_t now,
     set_locked(out, cfg);
     if (st == NULL || key == NULL || cfg == NULL || (method != NULL && !method_name_ok(method)))
         return SSPR_STORE_EINVAL;
-    lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
-    if (lockfd < 0)
-        return lockfd;
-    rc = rec_load(st, key, now, cfg, &r);
-    if (rc != 0) {
-        /* Corrupt: leave it for an admin to see; writing a fresh count over
-         * it would turn "corrupt" into "unlocked". */
-        sspr_store_unlock(lockfd);
-        return rc == 1 ? SSPR_STORE_ECORRUPT : rc;
-    }
-    if (r.failures == 0)
-        r.since = (long long)now;
-    if (r.failures < INT32_MAX)
-        r.failures++;
-    if (r.consecutive < INT32_MAX)
-        r.consecutive++;
-    if (method != NULL) {
-        long long *m = method_slot(&r, method, 1);
-
-        if (m == NULL) {
-            sspr_store_unlock(lockfd);
-            return SSPR_STORE_EINVAL;
-        }
-        if (*m < INT32_MAX)
-            (*m)++;
-    }
-    /* Failures while locked still count, but do not extend the lockout:
-     * otherwise anyone could keep an account locked by trying on. */
-    if (r.consecutive >= cfg->max_consecutive)
-        r.locked_until = (long long)SSPR_THROTTLE_FOREVER;
-    else if (r.locked_until == 0 && r.failures >= cfg->max_failures)
-        r.locked_until = (long long)now > INT64_MAX - cfg->lockout
-                             ? (long long)SSPR_THROTTLE_FOREVER
-                             : (long long)now + cfg->lockout;
-    o = rec_to_json(&r);
-    rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
-    json_decref(o);
-    sspr_store_unlock(lockfd);
-    if (rc != SSPR_STORE_OK)
+    rc = rec_update(st, key, now, cfg, edit_fail, (void *)(uintptr_t)method, &r);
+    if (rc != 0)
         return rc;
     rec_to_state(&r, method, out, mf);
+    return 0;
+}
+static int edit_refund(struct rec *r, time_t now, const struct sspr_config *cfg, void *ctx)
+{
+    long long *m = method_slot(r, ctx, 0);
+
+    (void)now;
+    if (r->failures > 0)
+        r->failures--;
+    if (r->consecutive > 0)
+        r->consecutive--;
+    if (m != NULL && *m > 0)
+        (*m)--;
+    /* the charge may have started the lockout; the answer was right */
+    if (r->locked_until != 0 && r->failures < cfg->max_failures &&
+        r->consecutive < cfg->max_consecutive)
+        r->locked_until = 0;
     return 0;
 }
 
 int sspr_throttle_refund_method(struct sspr_store *st, const char *key, time_t now,
                                 const struct sspr_config *cfg, const char *method)
 {
-    struct rec r;
-    json_t *o;
-    int lockfd, rc;
-
     if (st == NULL || key == NULL || cfg == NULL || !method_name_ok(method))
         return SSPR_STORE_EINVAL;
-    lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
-    if (lockfd < 0)
-        return lockfd;
-    rc = rec_load(st, key, now, cfg, &r);
-    if (rc != 0) {
-        sspr_store_unlock(lockfd);
-        return rc == 1 ? SSPR_STORE_ECORRUPT : rc;
-    }
-    long long *m = method_slot(&r, method, 0);
-    if (r.failures > 0)
-        r.failures--;
-    if (r.consecutive > 0)
-        r.consecutive--;
-    if (m != NULL && *m > 0)
-        (*m)--;
-    /* the charge may have started the lockout; the answer was right */
-    if (r.locked_until != 0 && r.failures < cfg->max_failures &&
-        r.consecutive < cfg->max_consecutive)
-        r.locked_until = 0;
-    o = rec_to_json(&r);
-    rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
-    json_decref(o);
-    sspr_store_unlock(lockfd);
-    return rc;
+    return rec_update(st, key, now, cfg, edit_refund, (void *)(uintptr_t)method, NULL);
 }
-
 int sspr_throttle_fail(struct sspr_store *st, const char *key, time_t now,
                        const struct sspr_config *cfg, struct sspr_throttle_state *out)
 {
@@ -421,41 +435,31 @@ int sspr_throttle_method_locked(const struct sspr_throttle_state *s, int method_
     return method_failures >= cfg->max_failures_per_method;
 }
 
+static int edit_send(struct rec *r, time_t now, const struct sspr_config *cfg, void *ctx)
+{
+    size_t cap = *(const size_t *)ctx;
+
+    (void)cfg;
+    sends_prune(r, now);
+    if (r->nsends >= cap)
+        return 1;
+    /* Only the send list changes: a new code never resets a failure
+     * count (SECURITY.md 10). */
+    r->sends[r->nsends++] = (long long)now;
+    return 0;
+}
+
 int sspr_throttle_send(struct sspr_store *st, const char *key, time_t now,
                        const struct sspr_config *cfg)
 {
-    struct rec r;
-    json_t *o;
-    int lockfd, rc;
     size_t cap;
 
     if (st == NULL || key == NULL || cfg == NULL || cfg->max_sends_per_hour < 1)
         return SSPR_STORE_EINVAL;
     cap = (size_t)cfg->max_sends_per_hour < MAX_SENDS ? (size_t)cfg->max_sends_per_hour
                                                       : MAX_SENDS;
-    lockfd = sspr_store_lock(st, key, SSPR_THROTTLE_LOCK_MS);
-    if (lockfd < 0)
-        return lockfd;
-    rc = rec_load(st, key, now, cfg, &r);
-    if (rc != 0) {
-        sspr_store_unlock(lockfd);
-        return rc == 1 ? SSPR_STORE_ECORRUPT : rc;
-    }
-    sends_prune(&r, now);
-    if (r.nsends >= cap) {
-        sspr_store_unlock(lockfd);
-        return 1;
-    }
-    /* Only the send list changes: a new code never resets a failure
-     * count (SECURITY.md 10). */
-    r.sends[r.nsends++] = (long long)now;
-    o = rec_to_json(&r);
-    rc = o != NULL ? sspr_store_write(st, key, o) : SSPR_STORE_EIO;
-    json_decref(o);
-    sspr_store_unlock(lockfd);
-    return rc == SSPR_STORE_OK ? 0 : rc;
+    return rec_update(st, key, now, cfg, edit_send, &cap, NULL);
 }
-
 int sspr_throttle_sends(struct sspr_store *st, const char *key, time_t now,
                         const struct sspr_config *cfg, int *count)
 {
