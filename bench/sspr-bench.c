@@ -34,8 +34,8 @@
 #include <security/pam_appl.h>
 
 #include "backends/backend.h"
-#include "base32.h"
-#include "gates/totp.h"
+#include "support/base32.h"
+#include "proofs/totp.h"
 
 static double now_us(void)
 {

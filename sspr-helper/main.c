@@ -13,11 +13,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config.h"
-#include "doctor.h"
-#include "import.h"
-#include "flow.h"
+#include "admin/cli.h"
+#include "support/config.h"
+#include "admin/doctor/doctor.h"
+#include "admin/import.h"
+#include "flow/flow.h"
 
 static const char USAGE[] =
     "usage: sspr-helper [--config=PATH] COMMAND [ARGS]\n"

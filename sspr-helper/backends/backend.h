@@ -5,8 +5,8 @@
 #ifndef SSPR_BACKEND_H
 #define SSPR_BACKEND_H
 
-#include "account.h"
-#include "backends/local_store.h"
+#include "backends/account.h"
+#include "backends/local/store.h"
 
 enum sspr_verify {
     SSPR_VERIFY_OK = 0,

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "errbuf.h"
+#include "support/errbuf.h"
 #include "delivery/authfile.h"
-#include "safe_open.h"
+#include "support/safe_open.h"
 #include "wipe.h"
 
 void sspr_auth_wipe(struct sspr_auth *a)

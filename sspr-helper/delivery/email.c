@@ -15,8 +15,8 @@
 #include <sodium.h>
 
 #include "delivery/curl_explain.h"
-#include "errbuf.h"
-#include "secbuf.h"
+#include "support/errbuf.h"
+#include "support/secbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/email.h"
 #include "wipe.h"

@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "support/config.h"
 
 #define SSPR_EMAIL_MAX_ADDR 254
 #define SSPR_EMAIL_MAX_SUBJECT 250

@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "delivery/curl_explain.h"
-#include "errbuf.h"
+#include "support/errbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/sms.h"
 #include "delivery/template.h"

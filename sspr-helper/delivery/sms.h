@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "support/config.h"
 
 #define SSPR_SMS_MAX_RESPONSE (64 * 1024)
 #define SSPR_SMS_MAX_TEXT 480 /* three concatenated SMS */

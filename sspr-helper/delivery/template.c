@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "errbuf.h"
-#include "secbuf.h"
+#include "support/errbuf.h"
+#include "support/secbuf.h"
 #include "delivery/template.h"
-#include "safe_open.h"
+#include "support/safe_open.h"
 #include "wipe.h"
 
 #define MAX_NAME 64

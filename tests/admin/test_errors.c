@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "doctor.h"
-#include "errors.h"
+#include "admin/doctor/doctor.h"
+#include "support/errors.h"
 #include "unit_util.h"
 
 #ifndef SSPR_TOP_SRCDIR

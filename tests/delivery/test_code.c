@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "delivery/code.h"
+#include "proofs/otc.h"
 
 static void test_shape(void **state)
 {

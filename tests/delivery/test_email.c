@@ -20,7 +20,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include "config.h"
+#include "support/config.h"
 #include "delivery/email.h"
 #include "delivery/template.h"
 #include "servers.h"

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "gates/questions.h"
+#include "proofs/questions.h"
 #include "wipe.h"
 
 static void assert_norm(const char *in, const char *want)

@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "config.h"
+#include "support/config.h"
 #include "delivery/sms.h"
 #include "servers.h"
 #include "unit_util.h"

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "config.h"
+#include "support/config.h"
 #include "delivery/email.h"
 #include "delivery/template.h"
 #include "unit_util.h"

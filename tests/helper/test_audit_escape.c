@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
+#include "support/audit.h"
 
 static void escapes(void **state)
 {

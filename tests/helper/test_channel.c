@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "channel.h"
+#include "support/channel.h"
 #include "kv.h"
 #include "wire.h"
 

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "pwcheck.h"
+#include "support/config.h"
+#include "policy/password.h"
 
 static char banned_path[] = "/tmp/sspr-banned-XXXXXX";
 

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "config.h"
-#include "throttle.h"
+#include "support/config.h"
+#include "state/throttle.h"
 
 static char dir[] = "/tmp/sspr-gc-XXXXXX";
 

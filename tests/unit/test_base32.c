@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "base32.h"
+#include "support/base32.h"
 
 static const struct {
     const char *plain, *enc, *padded;

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "config.h"
+#include "support/config.h"
 #include "unit_util.h"
 
 #ifndef SSPR_TOP_SRCDIR

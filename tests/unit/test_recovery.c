@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "gates/recovery.h"
+#include "proofs/recovery.h"
 
 typedef char codes_t[SSPR_RECOVERY_COUNT][SSPR_RECOVERY_CODE_LEN + 1];
 

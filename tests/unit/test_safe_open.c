@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "safe_open.h"
+#include "support/safe_open.h"
 #include "unit_util.h"
 
 static char dir[PATH_MAX];

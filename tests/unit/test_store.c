@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "backends/local_store.h"
+#include "backends/local/store.h"
 #include "unit_util.h"
 
 static char top[PATH_MAX];   /* scratch, 0700 */

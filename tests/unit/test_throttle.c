@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "throttle.h"
+#include "state/throttle.h"
 #include "unit_util.h"
 
 static char top[PATH_MAX], sdir[PATH_MAX];

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "gates/totp.h"
+#include "proofs/totp.h"
 
 static const uint8_t rfc_secret[] = "12345678901234567890"; /* 20 bytes + NUL */
 #define RFC_LEN 20

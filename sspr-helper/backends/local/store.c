@@ -1,0 +1,342 @@
+/*
+ * Local state: one JSON object per key in a directory that only we can
+ * reach. Every name is resolved relative to the directory fd, never through
+ * a symlink; records are replaced atomically so a crash or a full disk
+ * leaves either the old or the new record, never a torn one; anything odd
+ * about a record is reported as corrupt so that the caller fails closed for
+ * that key only (google-authenticator #177).
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "backends/local/store.h"
+#include "support/safe_open.h"
+#include "wipe.h"
+
+#define KEY_MAX 64
+#define NAME_MAX_LEN (KEY_MAX + 32)   /* "<key>.json.tmp.XXXXXX" and friends */
+#define TMP_TRIES 8
+
+static int key_ok(const char *key)
+{
+    size_t n = 0;
+
+    if (key == NULL)
+        return 0;
+    for (; key[n] != '\0'; n++) {
+        char ch = key[n];
+
+        if (n >= KEY_MAX || !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+            return 0;
+    }
+    return n > 0;
+}
+
+static int make_name(char *buf, size_t len, const char *key, const char *suffix)
+{
+    int n = snprintf(buf, len, "%s%s", key, suffix);
+
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int sspr_store_open(struct sspr_store *st, const char *dir, int create)
+{
+    struct stat sb;
+    int fd;
+
+    if (st == NULL)
+        return SSPR_STORE_EINVAL;
+    st->dirfd = -1;
+    st->owner = geteuid();
+    if (dir == NULL || dir[0] != '/')
+        return SSPR_STORE_EINVAL;
+
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        /* 0700 whatever the umask: umask can only take bits away. */
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return SSPR_STORE_EIO;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return SSPR_STORE_ENOENT;
+        if (errno == ELOOP || errno == ENOTDIR)
+            return SSPR_STORE_EUNSAFE; /* a symlink or not a directory */
+        return SSPR_STORE_EIO;
+    }
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return SSPR_STORE_EIO;
+    }
+    if (!S_ISDIR(sb.st_mode) || sb.st_uid != st->owner || (sb.st_mode & 077) != 0) {
+        close(fd);
+        return SSPR_STORE_EUNSAFE;
+    }
+    st->dirfd = fd;
+    return SSPR_STORE_OK;
+}
+
+void sspr_store_close(struct sspr_store *st)
+{
+    if (st != NULL && st->dirfd >= 0) {
+        close(st->dirfd);
+        st->dirfd = -1;
+    }
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - t0->tv_sec) * 1000LL + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+int sspr_store_lock(struct sspr_store *st, const char *key, int timeout_ms)
+{
+    char name[NAME_MAX_LEN];
+    struct timespec t0;
+    struct stat sb;
+    long pause_ns = 1000000L; /* 1 ms, growing to 16 ms */
+    int fd;
+
+    if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, ".lock"))
+        return SSPR_STORE_EINVAL;
+    /* Lock files stay in place: unlinking one while another process waits
+     * on it would let two holders in. */
+    fd = openat(st->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                0600);
+    if (fd < 0)
+        return errno == ELOOP ? SSPR_STORE_ECORRUPT : SSPR_STORE_EIO;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return SSPR_STORE_EIO;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_uid != st->owner) {
+        close(fd);
+        return SSPR_STORE_ECORRUPT;
+    }
+    /* Poll rather than block: flock has no timeout, and we must not use
+     * alarm() or any other process-wide signal state. The deadline is on
+     * the monotonic clock. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct timespec ts;
+
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            close(fd);
+            return SSPR_STORE_EIO;
+        }
+        if (ms_since(&t0) >= timeout_ms) {
+            close(fd);
+            return SSPR_STORE_ELOCK;
+        }
+        ts.tv_sec = 0;
+        ts.tv_nsec = pause_ns;
+        nanosleep(&ts, NULL);
+        if (pause_ns < 16000000L)
+            pause_ns *= 2;
+    }
+}
+
+void sspr_store_unlock(int lockfd)
+{
+    if (lockfd >= 0) {
+        (void)flock(lockfd, LOCK_UN);
+        close(lockfd);
+    }
+}
+
+int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
+{
+    char name[NAME_MAX_LEN];
+    json_error_t jerr;
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *obj;
+    int fd;
+
+    if (out != NULL)
+        *out = NULL;
+    if (st == NULL || st->dirfd < 0 || out == NULL || !key_ok(key) ||
+        make_name(name, sizeof(name), key, ".json"))
+        return SSPR_STORE_EINVAL;
+
+    /* Not a symlink, a regular file, ours, not writable by others, capped. */
+    fd = sspr_open_safely(st->dirfd, name, st->owner, SSPR_STORE_MAX_RECORD);
+    if (fd < 0) {
+        switch (errno) {
+        case ENOENT:
+            return SSPR_STORE_ENOENT;
+        case ELOOP:
+        case EPERM:
+        case EFBIG:
+        case EINVAL:
+            return SSPR_STORE_ECORRUPT;
+        default:
+            return SSPR_STORE_EIO;
+        }
+    }
+    if (sspr_read_all_fd(fd, SSPR_STORE_MAX_RECORD, &buf, &len) != 0) {
+        int e = errno;
+
+        close(fd);
+        return e == EFBIG ? SSPR_STORE_ECORRUPT : SSPR_STORE_EIO;
+    }
+    close(fd);
+    if (len == 0) {
+        free(buf);
+        return SSPR_STORE_ECORRUPT;
+    }
+    /* Duplicate keys could hide a second value from a reviewer; NUL inside
+     * strings stays refused (no JSON_ALLOW_NUL). */
+    obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    sspr_wipe(buf, len); /* records hold secrets (TOTP keys) */
+    free(buf);
+    if (obj == NULL)
+        return SSPR_STORE_ECORRUPT;
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return SSPR_STORE_ECORRUPT;
+    }
+    *out = obj;
+    return SSPR_STORE_OK;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int open_temp(struct sspr_store *st, const char *key, char *tmp, size_t tmplen)
+{
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    int i;
+
+    for (i = 0; i < TMP_TRIES; i++) {
+        char suffix[sizeof(".json.tmp.") + 6];
+        size_t j;
+        int fd;
+
+        memcpy(suffix, ".json.tmp.", sizeof(".json.tmp.") - 1);
+        for (j = 0; j < 6; j++)
+            suffix[sizeof(".json.tmp.") - 1 + j] =
+                chars[randombytes_uniform((uint32_t)(sizeof(chars) - 1))];
+        suffix[sizeof(suffix) - 1] = '\0';
+        if (make_name(tmp, tmplen, key, suffix) != 0)
+            return -1;
+        fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj)
+{
+    char name[NAME_MAX_LEN], tmp[NAME_MAX_LEN];
+    char *text;
+    size_t len;
+    int fd, rc = SSPR_STORE_EIO;
+
+    if (st == NULL || st->dirfd < 0 || !key_ok(key) || !json_is_object(obj) ||
+        make_name(name, sizeof(name), key, ".json"))
+        return SSPR_STORE_EINVAL;
+    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return SSPR_STORE_EIO;
+    len = strlen(text);
+    /* Never write what we would refuse to read back. */
+    if (len == 0 || len > SSPR_STORE_MAX_RECORD)
+        goto out;
+
+    fd = open_temp(st, key, tmp, sizeof(tmp));
+    if (fd < 0)
+        goto out;
+    if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+        close(fd);
+        goto unlink_tmp;
+    }
+    if (close(fd) != 0)
+        goto unlink_tmp;
+    if (renameat(st->dirfd, tmp, st->dirfd, name) != 0)
+        goto unlink_tmp;
+    /* The rename is durable only once the directory is. If this fails the
+     * new record is already in place; report it so the caller knows the
+     * state may not survive a crash. */
+    rc = fsync(st->dirfd) == 0 ? SSPR_STORE_OK : SSPR_STORE_EIO;
+    goto out;
+
+unlink_tmp:
+    (void)unlinkat(st->dirfd, tmp, 0);
+out:
+    sspr_wipe(text, len);
+    free(text);
+    return rc;
+}
+
+int sspr_store_remove(struct sspr_store *st, const char *key)
+{
+    char name[NAME_MAX_LEN];
+
+    if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, ".json"))
+        return SSPR_STORE_EINVAL;
+    if (unlinkat(st->dirfd, name, 0) != 0) {
+        if (errno == ENOENT)
+            return SSPR_STORE_OK;
+        return errno == EISDIR ? SSPR_STORE_ECORRUPT : SSPR_STORE_EIO;
+    }
+    return fsync(st->dirfd) == 0 ? SSPR_STORE_OK : SSPR_STORE_EIO;
+}
+
+const char *sspr_store_strerror(int err)
+{
+    switch (err) {
+    case SSPR_STORE_OK:
+        return "ok";
+    case SSPR_STORE_ENOENT:
+        return "no record";
+    case SSPR_STORE_ECORRUPT:
+        return "record corrupt or unsafe";
+    case SSPR_STORE_EIO:
+        return "state I/O error";
+    case SSPR_STORE_EINVAL:
+        return "invalid store key or argument";
+    case SSPR_STORE_EUNSAFE:
+        return "state directory unsafe (owner, mode or symlink)";
+    case SSPR_STORE_ELOCK:
+        return "state lock not acquired in time";
+    default:
+        return "unknown store error";
+    }
+}

@@ -1,0 +1,94 @@
+#include "autoconf.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "delivery/email.h"
+#include "delivery/template.h"
+#include "flow/gate_run.h"
+#include "flow/notify.h"
+#include "wipe.h"
+
+static void send_one(struct sspr_flow *f, const char *to, const char *subject, const char *body,
+                     const char *whom)
+{
+    char err[256], detail[320];
+
+    if (sspr_email_send(f->cfg, to, subject, body, err, sizeof(err)) == 0) {
+        snprintf(detail, sizeof(detail), "to=%s", whom);
+        sspr_audit(&f->audit, "notify", detail);
+    } else {
+        snprintf(detail, sizeof(detail), "to=%s code=SSPR-E302 error=\"%s\"", whom, err);
+        sspr_audit(&f->audit, "notify-fail", detail);
+    }
+}
+
+/* Render a notice template with what every notice says: who, where, when,
+ * through which service, from where, whom to tell. 0 or -1 (audited). */
+static int render(struct sspr_flow *f, const char *template, const char *change, char **subject,
+                  char **body)
+{
+    char host[256] = "localhost", when[64], err[256];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gethostname(host, sizeof(host) - 1);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+    const struct sspr_tvar vars[] = {
+        { "user", f->acct.name }, { "host", host }, { "time", when },
+        { "service", f->hello.service[0] ? f->hello.service : "unknown" },
+        { "rhost", f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
+        { "admin_contact", sspr_email_admin_contact(f->cfg) }, { "change", change },
+    };
+    if (sspr_template_render_mail(f->cfg->templates_dir, template, vars,
+                                  sizeof(vars) / sizeof(vars[0]), subject, body, err,
+                                  sizeof(err)) != 0) {
+        char detail[320];
+        snprintf(detail, sizeof(detail), "to=user error=\"%s\"", err);
+        sspr_audit(&f->audit, "notify-fail", detail);
+        return -1;
+    }
+    return 0;
+}
+
+void sspr_notify_reset(struct sspr_flow *f)
+{
+    char *subject = NULL, *body = NULL, *to;
+
+    if (!sspr_config_email_on(f->cfg))
+        return;
+    to = sspr_registered_address(f, SSPR_M_EMAIL);
+    if (to == NULL && !(f->is_admin && f->cfg->notify_admins[0] != '\0'))
+        return;
+    if (render(f, SSPR_TEMPLATE_EMAIL_NOTICE, "", &subject, &body) == 0) {
+        if (to != NULL)
+            send_one(f, to, subject, body, "user");
+        if (f->is_admin) {
+            char list[sizeof(f->cfg->notify_admins)], *save = NULL;
+            memcpy(list, f->cfg->notify_admins, sizeof(list));
+            for (char *a = strtok_r(list, " \t,", &save); a != NULL;
+                 a = strtok_r(NULL, " \t,", &save))
+                if (sspr_email_valid(a))
+                    send_one(f, a, subject, body, "admins");
+        }
+    }
+    free(to);
+    sspr_wipe_free_str(subject);
+    sspr_wipe_free_str(body);
+}
+
+void sspr_notify_methods_changed(struct sspr_flow *f, const char *to, const char *change)
+{
+    char *subject = NULL, *body = NULL;
+
+    if (to == NULL || to[0] == '\0' || !sspr_config_email_on(f->cfg) || !sspr_email_valid(to))
+        return;
+    if (render(f, SSPR_TEMPLATE_METHODS_CHANGED, change, &subject, &body) == 0)
+        send_one(f, to, subject, body, "user");
+    sspr_wipe_free_str(subject);
+    sspr_wipe_free_str(body);
+}
