@@ -320,7 +320,7 @@ static int cmd_store(char **av)
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         die("mkdir DIR");
     chmod(dir, 0700);
-    if (sspr_store_open(&st, dir, 0) != SSPR_STORE_OK)
+    if (sspr_store_open(&st, dir, 0) != SSPR_OK)
         die("sspr_store_open refused DIR");
     sspr_totp_new_secret(secret);
     if (sspr_base32_encode(secret, sizeof(secret), b32, sizeof(b32)) < 0)

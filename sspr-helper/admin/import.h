@@ -12,9 +12,6 @@
 
 #include "support/config.h"
 
-#define SSPR_IMPORT_MAX_BYTES (16 * 1024 * 1024)
-#define SSPR_IMPORT_MAX_ROWS 100000
-
 /* argv[0] is FILE (the argument after "import"). */
 int sspr_cli_import(const struct sspr_config *cfg, int argc, char **argv);
 

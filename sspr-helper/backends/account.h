@@ -1,11 +1,10 @@
-/* Who the typed name is, and whether that account may reset at all. */
+/* Who the typed name is, and whether that account may reset at all: what
+ * every backend's resolve fills in (SECURITY.md 4, 5). */
 #ifndef SSPR_ACCOUNT_H
 #define SSPR_ACCOUNT_H
 
-#include <limits.h>
 #include <sys/types.h>
 
-#include "support/config.h"
 #include "username.h"
 
 enum sspr_ineligible {
@@ -14,25 +13,24 @@ enum sspr_ineligible {
     SSPR_ACCT_UNKNOWN,
     SSPR_ACCT_ROOT,
     SSPR_ACCT_SYSTEM,     /* uid < min_uid */
-    SSPR_ACCT_LOCKED,     /* '!' or '*' hash */
-    SSPR_ACCT_EXPIRED,    /* shadow account expiry passed */
+    SSPR_ACCT_LOCKED,     /* '!' or '*' hash, or a directory's lock */
+    SSPR_ACCT_EXPIRED,    /* account expiry passed, or disabled by password inactivity */
     SSPR_ACCT_NOLOGIN,    /* shell not in /etc/shells */
     SSPR_ACCT_NOSHADOW,   /* shadow entry unreadable */
+    SSPR_ACCT_DISABLED,   /* a directory says the account is disabled */
+    SSPR_ACCT_LOOKUP,     /* the backend could not tell (a directory down) */
 };
 
 struct sspr_account {
-    int known;                  /* getpwnam found it under exactly this name */
+    int known;                  /* the backend found it under exactly this name */
     uid_t uid;
     gid_t gid;
     char name[SSPR_USER_MAX + 1];
+    char id[256];               /* the backend's own key for it (local: the uid) */
     enum sspr_ineligible why;   /* SSPR_ACCT_OK when eligible */
 };
 
-/* Resolve and check the typed name. Always fills out; out->why tells. */
-void sspr_account_resolve(const char *typed, const struct sspr_config *cfg,
-                          struct sspr_account *out);
-
-/* The stable error code (errors.h, SSPR-E2xx) for why; 0 for eligible. */
+/* The stable error code (support/errors.h, SSPR-E2xx) for why; 0 for eligible. */
 int sspr_account_error(enum sspr_ineligible why);
 
 /* Short reason for the log (never shown to the user). */

@@ -32,14 +32,8 @@
 #define SSPR_EMAIL_MAX_BODY (64 * 1024)
 
 /* Template file names under [email] templates_dir. */
-#define SSPR_TEMPLATE_EMAIL_CODE "email-code.txt"
-#define SSPR_TEMPLATE_EMAIL_NOTICE "email-reset-notice.txt"
-#define SSPR_TEMPLATE_SMS_CODE "sms-code.txt"
 /* Confirming an address while registering it at sign-in. */
-#define SSPR_TEMPLATE_EMAIL_CONFIRM "email-confirm.txt"
-#define SSPR_TEMPLATE_SMS_CONFIRM "sms-confirm.txt"
 /* Telling the owner that registration changed the reset methods. */
-#define SSPR_TEMPLATE_METHODS_CHANGED "email-methods-changed.txt"
 
 /* 1 when addr is a plain, sane address: local@domain, one '@', ASCII, no
  * spaces, controls or any of ()<>[]\,;:" and quotes, local part 1..64,

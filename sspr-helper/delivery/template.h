@@ -21,6 +21,14 @@
 
 #include <stddef.h>
 
+/* The shipped templates (templates_dir). */
+#define SSPR_TEMPLATE_EMAIL_CODE "email-code.txt"
+#define SSPR_TEMPLATE_EMAIL_NOTICE "email-reset-notice.txt"
+#define SSPR_TEMPLATE_SMS_CODE "sms-code.txt"
+#define SSPR_TEMPLATE_EMAIL_CONFIRM "email-confirm.txt"
+#define SSPR_TEMPLATE_SMS_CONFIRM "sms-confirm.txt"
+#define SSPR_TEMPLATE_METHODS_CHANGED "email-methods-changed.txt"
+
 #define SSPR_TEMPLATE_MAX_BYTES (16 * 1024)
 #define SSPR_TEMPLATE_MAX_OUT (64 * 1024)
 

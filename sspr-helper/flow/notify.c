@@ -1,6 +1,5 @@
 #include "autoconf.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +8,8 @@
 
 #include "delivery/email.h"
 #include "delivery/template.h"
-#include "flow/gate_run.h"
 #include "flow/notify.h"
+#include "gates/delivery.h"
 #include "wipe.h"
 
 static void send_one(struct sspr_flow *f, const char *to, const char *subject, const char *body,
@@ -55,13 +54,25 @@ static int render(struct sspr_flow *f, const char *template, const char *change,
     return 0;
 }
 
+const char *sspr_notify_address(const struct sspr_flow *f)
+{
+    const struct sspr_gate *g;
+    const char *a;
+
+    SSPR_GATE_FOREACH(i, g)
+        if ((g->flags & SSPR_GATE_NOTICES) && (a = sspr_delivery_address(g, &f->rec)) != NULL)
+            return a;
+    return NULL;
+}
+
 void sspr_notify_reset(struct sspr_flow *f)
 {
-    char *subject = NULL, *body = NULL, *to;
+    char *subject = NULL, *body = NULL;
+    const char *to;
 
     if (!sspr_config_email_on(f->cfg))
         return;
-    to = sspr_registered_address(f, SSPR_M_EMAIL);
+    to = sspr_notify_address(f);
     if (to == NULL && !(f->is_admin && f->cfg->notify_admins[0] != '\0'))
         return;
     if (render(f, SSPR_TEMPLATE_EMAIL_NOTICE, "", &subject, &body) == 0) {
@@ -76,7 +87,6 @@ void sspr_notify_reset(struct sspr_flow *f)
                     send_one(f, a, subject, body, "admins");
         }
     }
-    free(to);
     sspr_wipe_free_str(subject);
     sspr_wipe_free_str(body);
 }

@@ -2,7 +2,11 @@
 #ifndef SSPR_NOTIFY_H
 #define SSPR_NOTIFY_H
 
-#include "flow/flow_ctx.h"
+#include "flow/flow.h"
+
+/* The account's registered address for notices (a SSPR_GATE_NOTICES
+ * gate's), or NULL. Valid while f->rec is unchanged. */
+const char *sspr_notify_address(const struct sspr_flow *f);
 
 /* Send the reset notice by email where email is set up. Failures are
  * audited and never undo the reset (SECURITY.md 17). */

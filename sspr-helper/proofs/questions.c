@@ -165,9 +165,7 @@ int sspr_questions_pick(unsigned n, unsigned m, unsigned out_idx[])
     return 0;
 }
 
-/* ---- the JSON record ---------------------------------------------------------------- */
-
-static int question_ok(const char *q)
+int sspr_questions_question_ok(const char *q)
 {
     size_t n;
 
@@ -182,79 +180,7 @@ static int question_ok(const char *q)
     return 1;
 }
 
-static const json_t *entry(const json_t *arr, size_t i)
+int sspr_questions_hash_ok(const char *stored)
 {
-    const json_t *e = json_array_get(arr, i), *q, *h;
-
-    if (!json_is_object(e) || json_object_size(e) != 2)
-        return NULL;
-    q = json_object_get(e, "q");
-    h = json_object_get(e, "h");
-    if (!json_is_string(q) || !json_is_string(h) || !question_ok(json_string_value(q)) ||
-        strlen(json_string_value(q)) != json_string_length(q) ||
-        !argon2id_str(json_string_value(h)))
-        return NULL;
-    return e;
-}
-
-int sspr_questions_count(const json_t *rec)
-{
-    const json_t *arr = json_object_get(rec, "questions");
-    size_t i, n;
-
-    if (!json_is_array(arr))
-        return -1;
-    n = json_array_size(arr);
-    if (n == 0 || n > SSPR_QUESTIONS_MAX)
-        return -1;
-    for (i = 0; i < n; i++)
-        if (entry(arr, i) == NULL)
-            return -1;
-    return (int)n;
-}
-
-int sspr_questions_add(json_t *rec, const char *question, const char *answer)
-{
-    char h[crypto_pwhash_STRBYTES];
-    json_t *arr, *e;
-
-    if (!json_is_object(rec) || !question_ok(question))
-        return -1;
-    arr = json_object_get(rec, "questions");
-    if (arr == NULL) {
-        arr = json_array();
-        if (arr == NULL || json_object_set_new(rec, "questions", arr) != 0)
-            return -1;
-    }
-    if (!json_is_array(arr) || json_array_size(arr) >= SSPR_QUESTIONS_MAX)
-        return -1;
-    if (sspr_questions_hash(answer, h) != 0)
-        return -1;
-    e = json_pack("{ss ss}", "q", question, "h", h);
-    SSPR_WIPE_ARRAY(h);
-    if (e == NULL || json_array_append_new(arr, e) != 0)
-        return -1;
-    return 0;
-}
-
-const char *sspr_questions_text(const json_t *rec, size_t i)
-{
-    const json_t *e;
-
-    if (sspr_questions_count(rec) < 0)
-        return NULL;
-    e = entry(json_object_get(rec, "questions"), i);
-    return e != NULL ? json_string_value(json_object_get(e, "q")) : NULL;
-}
-
-int sspr_questions_check(const json_t *rec, size_t i, const char *answer)
-{
-    const json_t *e;
-
-    if (sspr_questions_count(rec) < 0)
-        return -1;
-    e = entry(json_object_get(rec, "questions"), i);
-    if (e == NULL)
-        return -1;
-    return sspr_questions_verify(json_string_value(json_object_get(e, "h")), answer);
+    return stored != NULL && argon2id_str(stored);
 }

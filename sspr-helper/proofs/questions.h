@@ -14,13 +14,12 @@
  *      leading and trailing space trimmed:
  *      "  Fluffy\tthe  CAT " == "fluffy the cat".
  *
- * Record shape (in the user's JSON record, or a record of its own):
- *   {"questions":[{"q":"text","h":"$argon2id$v=19$m=16384,t=3,p=1$..."}, ...]}
+ * A registered question is its text and the hash of its answer
+ * (gates/questions.c keeps them as the gate's material).
  */
 #ifndef SSPR_QUESTIONS_H
 #define SSPR_QUESTIONS_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include <sodium.h>
@@ -58,24 +57,11 @@ int sspr_questions_needs_rehash(const char *stored);
  * n > m, m > SSPR_QUESTIONS_MAX or n == 0. */
 int sspr_questions_pick(unsigned n, unsigned m, unsigned out_idx[]);
 
-/* ---- the JSON record ---------------------------------------------------------- */
+/* 1 when q can be a question: valid UTF-8, 1..SSPR_QUESTIONS_MAX_Q bytes,
+ * no control characters. */
+int sspr_questions_question_ok(const char *q);
 
-/* Check rec's "questions" member (other members of rec are ignored): an
- * array of 1..SSPR_QUESTIONS_MAX objects with exactly "q" (non-empty text
- * without control characters, <= SSPR_QUESTIONS_MAX_Q bytes) and "h" (an
- * argon2id hash string). Returns the number of questions, or -1 when
- * absent or malformed. */
-int sspr_questions_count(const json_t *rec);
-
-/* Append {"q": question, "h": hash(answer)} to rec's "questions" array
- * (made if missing). 0, or -1 (bad question, answer too short, too many
- * questions, no memory). */
-int sspr_questions_add(json_t *rec, const char *question, const char *answer);
-
-/* The text of question i, or NULL. Valid while rec is. */
-const char *sspr_questions_text(const json_t *rec, size_t i);
-
-/* 0 when answer is right for question i, else -1 (malformed record too). */
-int sspr_questions_check(const json_t *rec, size_t i, const char *answer);
+/* 1 when stored looks like an argon2id hash string. */
+int sspr_questions_hash_ok(const char *stored);
 
 #endif

@@ -82,40 +82,21 @@ static void format_code(const uint8_t raw[CODE_BYTES], char out[SSPR_RECOVERY_CO
     out[o] = '\0';
 }
 
-static json_t *hex_json(const uint8_t *bin, size_t len)
-{
-    char hex[2 * 64 + 1];
-    json_t *j;
-
-    if (len > 64)
-        return NULL;
-    sodium_bin2hex(hex, sizeof(hex), bin, len);
-    j = json_string(hex);
-    SSPR_WIPE_ARRAY(hex);
-    return j;
-}
-
 int sspr_recovery_generate(char codes[SSPR_RECOVERY_COUNT][SSPR_RECOVERY_CODE_LEN + 1],
-                           json_t **stored)
+                           char key_hex[SSPR_RECOVERY_KEY_HEX + 1],
+                           char hashes_hex[SSPR_RECOVERY_COUNT][SSPR_RECOVERY_HASH_HEX + 1])
 {
     uint8_t key[KEY_BYTES], raw[CODE_BYTES], h[HASH_BYTES];
     uint8_t seen[SSPR_RECOVERY_COUNT][CODE_BYTES];
     char norm[SYMBOLS + 1];
-    json_t *obj = NULL, *arr = NULL, *jkey = NULL;
     size_t i, j;
     int rc = -1;
 
-    if (codes == NULL || stored == NULL)
+    if (codes == NULL || key_hex == NULL || hashes_hex == NULL)
         return -1;
-    *stored = NULL;
     randombytes_buf(key, sizeof(key));
-    obj = json_object();
-    arr = json_array();
-    jkey = hex_json(key, sizeof(key));
-    if (obj == NULL || arr == NULL || jkey == NULL)
-        goto out;
+    sodium_bin2hex(key_hex, SSPR_RECOVERY_KEY_HEX + 1, key, sizeof(key));
     for (i = 0; i < SSPR_RECOVERY_COUNT; i++) {
-        json_t *jh;
         int dup;
 
         /* 80-bit codes do not collide in practice; checking costs nothing
@@ -131,29 +112,15 @@ int sspr_recovery_generate(char codes[SSPR_RECOVERY_COUNT][SSPR_RECOVERY_CODE_LE
         if (normalise(codes[i], norm) != 0)
             goto out;
         hash_code(key, norm, h);
-        jh = hex_json(h, sizeof(h));
-        if (jh == NULL || json_array_append_new(arr, jh) != 0)
-            goto out;
+        sodium_bin2hex(hashes_hex[i], SSPR_RECOVERY_HASH_HEX + 1, h, sizeof(h));
     }
-    if (json_object_set_new(obj, "key", jkey) != 0) {
-        jkey = NULL;
-        goto out;
-    }
-    jkey = NULL;
-    if (json_object_set_new(obj, "hashes", arr) != 0) {
-        arr = NULL;
-        goto out;
-    }
-    arr = NULL;
-    *stored = obj;
-    obj = NULL;
     rc = 0;
 out:
-    if (rc != 0)
+    if (rc != 0) {
         sspr_wipe(codes, sizeof(codes[0]) * SSPR_RECOVERY_COUNT);
-    json_decref(jkey);
-    json_decref(arr);
-    json_decref(obj);
+        sspr_wipe(key_hex, SSPR_RECOVERY_KEY_HEX + 1);
+        sspr_wipe(hashes_hex, sizeof(hashes_hex[0]) * SSPR_RECOVERY_COUNT);
+    }
     SSPR_WIPE_ARRAY(key);
     SSPR_WIPE_ARRAY(raw);
     SSPR_WIPE_ARRAY(h);
@@ -171,81 +138,60 @@ int sspr_recovery_looks_like(const char *typed)
     return ok;
 }
 
-/* 0 when s is a JSON string of exactly 2*len hex digits, decoded into bin. */
-static int hex_field(const json_t *s, uint8_t *bin, size_t len)
+/* 0 when hex is exactly 2*len hex digits, decoded into bin. */
+static int hex_field(const char *hex, uint8_t *bin, size_t len)
 {
-    const char *hex;
     size_t got = 0;
 
-    if (!json_is_string(s) || json_string_length(s) != 2 * len)
+    if (hex == NULL || strnlen(hex, 2 * len + 1) != 2 * len)
         return -1;
-    hex = json_string_value(s);
     if (sodium_hex2bin(bin, len, hex, 2 * len, NULL, &got, NULL) != 0 || got != len)
         return -1;
     return 0;
 }
 
-/* The hashes array when stored is well formed (key + hex hashes), else NULL. */
-static json_t *valid_hashes(const json_t *stored, uint8_t key[KEY_BYTES])
+int sspr_recovery_valid(const char *key_hex, const char *const *hashes, size_t n)
 {
-    json_t *hashes;
-    uint8_t h[HASH_BYTES];
-    size_t i, n;
+    uint8_t key[KEY_BYTES], h[HASH_BYTES];
+    int ok = n <= MAX_STORED && hex_field(key_hex, key, KEY_BYTES) == 0;
 
-    if (!json_is_object(stored) || hex_field(json_object_get(stored, "key"), key, KEY_BYTES) != 0)
-        return NULL;
-    hashes = json_object_get(stored, "hashes");
-    if (!json_is_array(hashes))
-        return NULL;
-    n = json_array_size(hashes);
-    if (n > MAX_STORED)
-        return NULL;
-    for (i = 0; i < n; i++)
-        if (hex_field(json_array_get(hashes, i), h, sizeof(h)) != 0)
-            return NULL;
-    return hashes;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = hex_field(hashes[i], h, sizeof(h)) == 0;
+    SSPR_WIPE_ARRAY(key);
+    return ok;
 }
 
-int sspr_recovery_consume(json_t *stored, const char *typed)
+long sspr_recovery_match(const char *key_hex, const char *const *hashes, size_t n,
+                         const char *typed)
 {
     uint8_t key[KEY_BYTES], h[HASH_BYTES], s[HASH_BYTES];
     char norm[SYMBOLS + 1];
-    json_t *hashes;
-    size_t i, n;
     long match = -1;
-    int rc = -1;
 
-    hashes = valid_hashes(stored, key);
-    if (hashes == NULL || normalise(typed, norm) != 0)
+    if (!sspr_recovery_valid(key_hex, hashes, n)) {
+        match = -2;
+        goto out;
+    }
+    if (hex_field(key_hex, key, KEY_BYTES) != 0 || normalise(typed, norm) != 0)
         goto out;
     hash_code(key, norm, h);
-    n = json_array_size(hashes);
     /* Compare against every stored hash, never stopping at a match, so the
      * time says nothing about where (or whether) the code was found. */
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         int eq;
 
-        if (hex_field(json_array_get(hashes, i), s, sizeof(s)) != 0)
+        if (hex_field(hashes[i], s, sizeof(s)) != 0) {
+            match = -2;
             goto out;
+        }
         eq = sodium_memcmp(h, s, sizeof(h)) == 0;
         if (eq && match < 0)
             match = (long)i;
     }
-    if (match >= 0 && json_array_remove(hashes, (size_t)match) == 0)
-        rc = 0;
 out:
     SSPR_WIPE_ARRAY(key);
     SSPR_WIPE_ARRAY(h);
     SSPR_WIPE_ARRAY(s);
     SSPR_WIPE_ARRAY(norm);
-    return rc;
-}
-
-size_t sspr_recovery_remaining(const json_t *stored)
-{
-    uint8_t key[KEY_BYTES];
-    json_t *hashes = valid_hashes(stored, key);
-
-    SSPR_WIPE_ARRAY(key);
-    return hashes != NULL ? json_array_size(hashes) : 0;
+    return match;
 }

@@ -92,3 +92,15 @@ fail:
     sspr_wipe(out, outlen);
     return -1;
 }
+
+void sspr_base32_group4(const char *in, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; in[i] != '\0' && o + 2 < outlen; i++) {
+        if (i > 0 && i % 4 == 0)
+            out[o++] = ' ';
+        out[o++] = in[i];
+    }
+    out[o] = '\0';
+}

@@ -12,4 +12,7 @@ int sspr_base32_encode(const uint8_t *in, size_t len, char *out, size_t outlen);
  * Returns the number of bytes written or -1. */
 long sspr_base32_decode(const char *in, uint8_t *out, size_t outlen);
 
+/* Format in into groups of four for reading aloud or typing by hand. */
+void sspr_base32_group4(const char *in, char *out, size_t outlen);
+
 #endif

@@ -19,7 +19,9 @@
 #include "support/errbuf.h"
 #include "support/url.h"
 #include "support/config.h"
+#include "backends/backend.h"
 #include "delivery/email.h"
+#include "gates/gate.h"
 #include "support/safe_open.h"
 
 #ifndef SSPR_STATE_DIR
@@ -82,6 +84,7 @@ static void def_issuer(char *buf, size_t len);
 
 /* The order here is the order of show-config and of conf/sspr.conf. */
 static const struct key keys[] = {
+    { "general", "backend", T_STR, FIELD(backend), 0, 0, 0, "local", NULL, NULL },
     { "general", "state_dir", T_PATH, FIELD(state_dir), 0, 0, 0, SSPR_STATE_DIR, NULL, NULL },
     { "general", "issuer", T_STR, FIELD(issuer), 0, 0, 0, NULL, def_issuer, NULL },
     { "general", "flow_timeout", T_INT, FIELD(flow_timeout), 30, 600, 0, "600", NULL, NULL },
@@ -316,7 +319,12 @@ static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
         sspr_set_err(err, errlen, "[sms] method = GET needs body = form (the query string)");
         return -1;
     }
-    if ((cfg->user_methods & SSPR_M_QUESTIONS) && !cfg->questions_enabled) {
+    if (sspr_backend_find(cfg->backend) == NULL) {
+        sspr_set_err(err, errlen, "[general] backend = %s is not a backend (known: %s)",
+                     cfg->backend, sspr_backend_names());
+        return -1;
+    }
+    if ((cfg->user_methods & sspr_gates_flagged(SSPR_GATE_WEAK)) && !cfg->questions_enabled) {
         sspr_set_err(err, errlen, "[policy] user_methods lists questions but questions_enabled = no");
         return -1;
     }
@@ -329,74 +337,9 @@ static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- methods ---------------------------------------------------------------- */
-
-static const struct {
-    unsigned bit;
-    const char *name;
-} methods[] = {
-    { SSPR_M_TOTP, "totp" },
-    { SSPR_M_RECOVERY, "recovery" },
-    { SSPR_M_EMAIL, "email" },
-    { SSPR_M_SMS, "sms" },
-    { SSPR_M_QUESTIONS, "questions" },
-};
-
-const char *sspr_method_name(unsigned method_bit)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-        if (methods[i].bit == method_bit)
-            return methods[i].name;
-    return NULL;
-}
-
-int sspr_methods_parse(const char *words, unsigned *out)
-{
-    const char *p = words;
-    unsigned set = 0;
-
-    if (words == NULL || out == NULL)
-        return -1;
-    while (*p != '\0') {
-        size_t n, i;
-        int found = 0;
-
-        if (*p == ' ' || *p == '\t' || *p == ',') {
-            p++;
-            continue;
-        }
-        n = strcspn(p, " \t,");
-        for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-            if (strlen(methods[i].name) == n && strncasecmp(p, methods[i].name, n) == 0) {
-                set |= methods[i].bit;
-                found = 1;
-            }
-        }
-        if (!found)
-            return -1;
-        p += n;
-    }
-    *out = set;
-    return 0;
-}
-
 static int format_methods(unsigned set, char *buf, size_t len)
 {
-    size_t i, o = 0;
-
-    buf[0] = '\0';
-    for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        int n;
-
-        if ((set & methods[i].bit) == 0)
-            continue;
-        n = snprintf(buf + o, len - o, "%s%s", o > 0 ? " " : "", methods[i].name);
-        if (n < 0 || (size_t)n >= len - o)
-            return -1;
-        o += (size_t)n;
-    }
+    sspr_methods_words(set, buf, len);
     return 0;
 }
 
@@ -533,14 +476,16 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
         unsigned set;
 
         if (sspr_methods_parse(v, &set) != 0) {
-            sspr_set_err(why, whylen, "unknown method (known: totp recovery email sms questions)");
+            char known[128];
+            sspr_methods_words(sspr_gates_all(), known, sizeof(known));
+            sspr_set_err(why, whylen, "unknown method (known: %s)", known);
             return -1;
         }
         if (set == 0) {
             sspr_set_err(why, whylen, "at least one method is required");
             return -1;
         }
-        if ((k->flags & KF_ADMIN) && (set & SSPR_M_QUESTIONS)) {
+        if ((k->flags & KF_ADMIN) && (set & sspr_gates_flagged(SSPR_GATE_WEAK))) {
             sspr_set_err(why, whylen, "security questions are never allowed for administrators");
             return -1;
         }

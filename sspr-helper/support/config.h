@@ -6,18 +6,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Gate methods, as a bit set. */
-enum sspr_method {
-    SSPR_M_TOTP = 1u << 0,
-    SSPR_M_RECOVERY = 1u << 1,
-    SSPR_M_EMAIL = 1u << 2,     /* a one-time code by email: a recovery channel */
-    SSPR_M_SMS = 1u << 3,       /* a one-time code by SMS: a recovery channel */
-    SSPR_M_QUESTIONS = 1u << 4, /* security questions: never for admins, never alone */
-};
-
-/* The delivery channels (email, sms): an admin's gates may not all be these. */
-#define SSPR_M_DELIVERY (SSPR_M_EMAIL | SSPR_M_SMS)
-
 /* [email] starttls: what to do on smtp:// (smtps:// is TLS from the start). */
 enum sspr_starttls { SSPR_STARTTLS_REQUIRED, SSPR_STARTTLS_OPTIONAL, SSPR_STARTTLS_OFF };
 /* [sms] method and body. */
@@ -37,6 +25,7 @@ enum sspr_register_mode { SSPR_REG_OFF, SSPR_REG_OFFER, SSPR_REG_REQUIRE };
 
 struct sspr_config {
     /* [general] */
+    char backend[32];                  /* backend = local (backends/registry.c) */
     char state_dir[PATH_MAX];          /* state_dir = /var/lib/sspr */
     char issuer[SSPR_CFG_STR];         /* issuer = host name (TOTP label) */
     int flow_timeout;                  /* flow_timeout = 600 (s, whole flow) */
@@ -133,10 +122,5 @@ int sspr_config_print(const struct sspr_config *cfg, FILE *out);
 /* UID_MIN from a login.defs file (the last valid setting), or 1000 when the
  * file or the value is missing or unusable. */
 long sspr_login_defs_uid_min(const char *path);
-
-/* "totp recovery email sms questions" <-> bit set. Returns -1 on an
- * unknown word. */
-int sspr_methods_parse(const char *words, unsigned *out);
-const char *sspr_method_name(unsigned method_bit);
 
 #endif

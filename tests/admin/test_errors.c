@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "admin/doctor/doctor.h"
+#include "admin/doctor/pam_stack.h"
 #include "support/errors.h"
 #include "unit_util.h"
 

@@ -3,7 +3,12 @@ with the real pam-auth-update to the sandbox's copy of /etc: common-auth gets
 pam_sspr.so right after pam_unix.so with the jumps right, common-account gets
 the registration line, and through the real `login` PAM service a good
 password logs in, a wrong one fails, and the reset runs. Removing the
-profile gives the stock stack back."""
+profile gives the stock stack back.
+
+Other primary profiles installed on the machine (pam_sss from libpam-sss,
+pam_winbind) sort between pam_unix and pam_sspr, as on a real SSSD client:
+every success jump must then still land on pam_permit, past pam_sspr and
+pam_deny."""
 
 import os
 
@@ -39,6 +44,10 @@ class PamAuthUpdateTest(h.SandboxTest):
         h.add_user("alice", cls.password)
         cls.secret = h.enroll_totp("alice")
         cls.stock = Snapshot(PAM_COMMON)
+        # what pam-auth-update makes of this machine's profiles without ours
+        pam_auth_update("--package", "--remove", "sspr")
+        cls.generated = stack_lines(COMMON_AUTH, "auth")
+        cls.stock.restore()
 
     def setUp(self):
         self.stock.restore()
@@ -62,14 +71,18 @@ class PamAuthUpdateTest(h.SandboxTest):
         mods = [m for _, m, _ in auth]
         self.assertIn("pam_sspr.so", mods, auth)
         u, s = mods.index("pam_unix.so"), mods.index("pam_sspr.so")
-        self.assertEqual(s, u + 1, "pam_sspr.so right after pam_unix.so: %r" % auth)
-        self.assertEqual(auth[u][0], "[success=2 default=ignore]")
+        self.assertGreater(s, u, "pam_sspr.so after pam_unix.so: %r" % auth)
+        # only other primary password modules (as generated without ours) between
+        others = [m for _, m, _ in self.generated[u + 1:] if m not in ("pam_deny.so",)]
+        self.assertEqual(mods[u + 1:s], others[:s - u - 1], auth)
         self.assertEqual(auth[s][0], "[success=1 default=ignore]")
         self.assertEqual(auth[s + 1][1:], ("pam_deny.so", ""))
         self.assertEqual(auth[s + 1][0], "requisite")
         self.assertEqual(auth[s + 2][1], "pam_permit.so")
-        # pam_unix's success=2 lands exactly on pam_permit
-        self.assertEqual(mods[u + 1 + 2], "pam_permit.so")
+        # every primary module's success jump lands exactly on pam_permit
+        for i in range(u, s + 1):
+            n = int(auth[i][0].split("success=")[1].split()[0].rstrip("]"))
+            self.assertEqual(mods[i + 1 + n], "pam_permit.so", (i, auth))
         account = stack_lines(COMMON_ACCOUNT, "account")
         self.assertIn(("[success=ok perm_denied=die default=ignore]", "pam_sspr.so", ""),
                       account)
@@ -101,7 +114,8 @@ class PamAuthUpdateTest(h.SandboxTest):
         pam_auth_update("--remove", "sspr")
         auth = stack_lines(COMMON_AUTH, "auth")
         self.assertNotIn("pam_sspr.so", [m for _, m, _ in auth])
-        self.assertEqual(auth[0][:2], ("[success=1 default=ignore]", "pam_unix.so"))
+        self.assertEqual(auth, self.generated)
+        self.assertEqual(auth[0][1], "pam_unix.so")
         account = stack_lines(COMMON_ACCOUNT, "account")
         self.assertNotIn("pam_sspr.so", [m for _, m, _ in account])
 

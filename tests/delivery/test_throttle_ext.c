@@ -18,11 +18,12 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "backends/local/local.h"
 #include "state/throttle.h"
 #include "unit_util.h"
 
 static char top[PATH_MAX], sdir[PATH_MAX];
-static struct sspr_store st;
+static struct sspr_backend be;
 static struct sspr_config cfg;
 
 #define T0 ((time_t)1700000000)
@@ -33,9 +34,9 @@ static int setup(void **state)
     (void)state;
     snprintf(top, sizeof(top), "%s", unit_tmpdir());
     unit_path(sdir, top, "state");
-    if (sspr_store_open(&st, sdir, 1) != SSPR_STORE_OK)
-        return -1;
     sspr_config_defaults(&cfg);
+    if (unit_local_open(&be, &cfg, sdir, 1) != SSPR_OK)
+        return -1;
     cfg.max_failures = 5;
     cfg.max_failures_per_method = 3;
     cfg.failure_window = 900;
@@ -48,7 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    sspr_store_close(&st);
+    sspr_backend_close(&be);
     unit_rm_rf(top);
     return 0;
 }
@@ -57,7 +58,7 @@ static int fail_m(const char *m, time_t now, struct sspr_throttle_state *s)
 {
     int mf = -1;
 
-    assert_int_equal(sspr_throttle_fail_method(&st, KEY, now, &cfg, m, s, &mf), 0);
+    assert_int_equal(sspr_throttle_fail_method(&be, unit_subject(KEY), now, m, s, &mf), 0);
     return mf;
 }
 
@@ -66,7 +67,7 @@ static int usable(const char *m, time_t now)
     struct sspr_throttle_state s;
     int mf;
 
-    assert_int_equal(sspr_throttle_get_method(&st, KEY, now, &cfg, m, &s, &mf), 0);
+    assert_int_equal(sspr_throttle_get_method(&be, unit_subject(KEY), now, m, &s, &mf), 0);
     return !sspr_throttle_method_locked(&s, mf, now, &cfg);
 }
 
@@ -91,7 +92,7 @@ static void test_per_method_cap(void **state)
     assert_int_equal(s.failures, 4);
     assert_false(sspr_throttle_locked(&s, T0 + 4));
     /* A plain failure (no method) counts in the total only. */
-    assert_int_equal(sspr_throttle_fail(&st, KEY, T0 + 5, &cfg, &s), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(KEY), T0 + 5, &s), 0);
     assert_int_equal(s.failures, 5);
     assert_true(sspr_throttle_locked(&s, T0 + 5));
     /* The total reached max_failures: every method is refused. */
@@ -119,7 +120,7 @@ static void test_method_window_and_clear(void **state)
     fail_m("sms", T0 + 902, &s);
     fail_m("sms", T0 + 903, &s);
     assert_false(usable("sms", T0 + 904));
-    assert_int_equal(sspr_throttle_clear(&st, KEY), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(KEY)), 0);
     assert_true(usable("sms", T0 + 905));
 }
 
@@ -129,15 +130,15 @@ static void test_method_names(void **state)
     int mf = 0;
 
     (void)state;
-    assert_int_equal(sspr_throttle_fail_method(&st, KEY, T0, &cfg, "fax", &s, &mf),
-                     SSPR_STORE_EINVAL);
+    assert_int_equal(sspr_throttle_fail_method(&be, unit_subject(KEY), T0, "fax", &s, &mf),
+                     SSPR_ERR_INVAL);
     assert_true(sspr_throttle_locked(&s, T0));
     assert_int_equal(mf, cfg.max_failures_per_method);
-    assert_int_equal(sspr_throttle_fail_method(&st, KEY, T0, &cfg, "totp recovery", &s, &mf),
-                     SSPR_STORE_EINVAL);
-    assert_int_equal(sspr_throttle_fail_method(&st, KEY, T0, &cfg, NULL, &s, &mf),
-                     SSPR_STORE_EINVAL);
-    assert_int_equal(sspr_throttle_get_method(&st, KEY, T0, &cfg, "", &s, &mf), SSPR_STORE_EINVAL);
+    assert_int_equal(sspr_throttle_fail_method(&be, unit_subject(KEY), T0, "totp recovery", &s, &mf),
+                     SSPR_ERR_INVAL);
+    assert_int_equal(sspr_throttle_fail_method(&be, unit_subject(KEY), T0, NULL, &s, &mf),
+                     SSPR_ERR_INVAL);
+    assert_int_equal(sspr_throttle_get_method(&be, unit_subject(KEY), T0, "", &s, &mf), SSPR_ERR_INVAL);
     assert_true(sspr_throttle_method_locked(&s, mf, T0, &cfg));
     /* Nothing was written for those. */
     assert_int_equal(unit_count_entries(sdir, KEY ".json"), 0);
@@ -160,32 +161,32 @@ static void test_send_cap(void **state)
     fail_m("email", T0, &s);
     fail_m("email", T0, &s);
     for (i = 0; i < 5; i++)
-        assert_int_equal(sspr_throttle_send(&st, KEY, T0 + i * 60, &cfg), 0);
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 300, &cfg), 1);
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 3599, &cfg), 1);
-    assert_int_equal(sspr_throttle_sends(&st, KEY, T0 + 3599, &cfg, &n), 0);
+        assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + i * 60), 0);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 300), 1);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 3599), 1);
+    assert_int_equal(sspr_throttle_sends(&be, unit_subject(KEY), T0 + 3599, &n), 0);
     assert_int_equal(n, 5);
     /* A new code did not reset the failure count. */
-    assert_int_equal(sspr_throttle_get_method(&st, KEY, T0 + 300, &cfg, "email", &s, &i), 0);
+    assert_int_equal(sspr_throttle_get_method(&be, unit_subject(KEY), T0 + 300, "email", &s, &i), 0);
     assert_int_equal(s.failures, 2);
     assert_int_equal(i, 2);
     /* Sliding: the first send leaves the hour at T0 + 3600, the next at
      * T0 + 3660. */
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 3600, &cfg), 0);
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 3601, &cfg), 1);
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 3660, &cfg), 0);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 3600), 0);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 3601), 1);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 3660), 0);
     /* A clock set back does not free anything. */
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 - 86400, &cfg), 1);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 - 86400), 1);
     /* Unlock (clear) forgets failures but not sends. */
-    assert_int_equal(sspr_throttle_clear(&st, KEY), 0);
-    assert_int_equal(sspr_throttle_get(&st, KEY, T0 + 3661, &cfg, &s), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(KEY)), 0);
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(KEY), T0 + 3661, &s), 0);
     assert_int_equal(s.failures, 0);
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 3661, &cfg), 1);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 3661), 1);
     /* Other subjects have their own cap. */
-    assert_int_equal(sspr_throttle_send(&st, "throttle-u1001", T0 + 3661, &cfg), 0);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject("throttle-u1001"), T0 + 3661), 0);
     /* Much later: all free again. */
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 3 * 3600, &cfg), 0);
-    assert_int_equal(sspr_throttle_sends(&st, KEY, T0 + 3 * 3600, &cfg, &n), 0);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 3 * 3600), 0);
+    assert_int_equal(sspr_throttle_sends(&be, unit_subject(KEY), T0 + 3 * 3600, &n), 0);
     assert_int_equal(n, 1);
 }
 
@@ -209,27 +210,27 @@ static void test_old_and_corrupt_records(void **state)
     (void)state;
     /* A record written before per-method counts existed is still good. */
     assert_int_equal(unit_write_file(sdir, KEY ".json", old, sizeof(old) - 1, 0600), 0);
-    assert_int_equal(sspr_throttle_get_method(&st, KEY, T0 + 10, &cfg, "totp", &s, &mf), 0);
+    assert_int_equal(sspr_throttle_get_method(&be, unit_subject(KEY), T0 + 10, "totp", &s, &mf), 0);
     assert_int_equal(s.failures, 2);
     assert_int_equal(mf, 0);
     assert_int_equal(fail_m("totp", T0 + 11, &s), 1);
     assert_int_equal(s.failures, 3);
-    assert_int_equal(sspr_throttle_send(&st, KEY, T0 + 12, &cfg), 0);
+    assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0 + 12), 0);
     /* Bad extensions are corrupt records: fail closed, left as they are. */
     for (i = 0; i < sizeof(corrupt) / sizeof(corrupt[0]); i++) {
         assert_int_equal(unit_write_file(sdir, KEY ".json", corrupt[i], strlen(corrupt[i]), 0600),
                          0);
-        if (sspr_throttle_get_method(&st, KEY, T0, &cfg, "totp", &s, &mf) != SSPR_STORE_ECORRUPT)
+        if (sspr_throttle_get_method(&be, unit_subject(KEY), T0, "totp", &s, &mf) != SSPR_ERR_CORRUPT)
             fail_msg("case %zu accepted", i);
         assert_true(sspr_throttle_method_locked(&s, mf, T0, &cfg));
-        assert_int_equal(sspr_throttle_send(&st, KEY, T0, &cfg), SSPR_STORE_ECORRUPT);
-        assert_int_equal(sspr_throttle_fail_method(&st, KEY, T0, &cfg, "totp", &s, &mf),
-                         SSPR_STORE_ECORRUPT);
-        assert_int_equal(sspr_throttle_sends(&st, KEY, T0, &cfg, &mf), SSPR_STORE_ECORRUPT);
+        assert_int_equal(sspr_throttle_send(&be, unit_subject(KEY), T0), SSPR_ERR_CORRUPT);
+        assert_int_equal(sspr_throttle_fail_method(&be, unit_subject(KEY), T0, "totp", &s, &mf),
+                         SSPR_ERR_CORRUPT);
+        assert_int_equal(sspr_throttle_sends(&be, unit_subject(KEY), T0, &mf), SSPR_ERR_CORRUPT);
         assert_int_equal(mf, INT32_MAX);
     }
     /* Clear removes a corrupt record. */
-    assert_int_equal(sspr_throttle_clear(&st, KEY), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(KEY)), 0);
     assert_int_equal(unit_count_entries(sdir, KEY ".json"), 0);
 }
 
@@ -261,20 +262,20 @@ static void test_concurrent_send_cap(void **state)
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
-            struct sspr_store s2;
+            struct sspr_backend b2;
             int j, allowed = 0;
 
-            if (sspr_store_open(&s2, sdir, 0) != SSPR_STORE_OK)
+            if (unit_local_open(&b2, &cfg, sdir, 0) != SSPR_OK)
                 _exit(200);
             for (j = 0; j < EACH; j++) {
-                int r = sspr_throttle_send(&s2, KEY, T0, &cfg);
+                int r = sspr_throttle_send(&b2, unit_subject(KEY), T0);
 
                 if (r == 0)
                     allowed++;
                 else if (r != 1)
                     _exit(201);
             }
-            sspr_store_close(&s2);
+            sspr_backend_close(&b2);
             _exit(allowed);
         }
     }
@@ -284,7 +285,7 @@ static void test_concurrent_send_cap(void **state)
         total += codes[i];
     }
     assert_int_equal(total, 7);
-    assert_int_equal(sspr_throttle_sends(&st, KEY, T0, &cfg, &n), 0);
+    assert_int_equal(sspr_throttle_sends(&be, unit_subject(KEY), T0, &n), 0);
     assert_int_equal(n, 7);
     assert_int_equal(unit_count_entries(sdir, ".tmp."), 0);
 }
@@ -307,29 +308,29 @@ static void test_concurrent_method_failures(void **state)
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
-            struct sspr_store s2;
+            struct sspr_backend b2;
             int j;
 
-            if (sspr_store_open(&s2, sdir, 0) != SSPR_STORE_OK)
+            if (unit_local_open(&b2, &cfg, sdir, 0) != SSPR_OK)
                 _exit(2);
             for (j = 0; j < EACH; j++) {
                 struct sspr_throttle_state x;
                 int y;
 
-                if (sspr_throttle_fail_method(&s2, KEY, T0, &cfg, m[i % 2], &x, &y) != 0)
+                if (sspr_throttle_fail_method(&b2, unit_subject(KEY), T0, m[i % 2], &x, &y) != 0)
                     _exit(1);
             }
-            sspr_store_close(&s2);
+            sspr_backend_close(&b2);
             _exit(0);
         }
     }
     wait_all(pids, PROCS, codes);
     for (i = 0; i < PROCS; i++)
         assert_int_equal(codes[i], 0);
-    assert_int_equal(sspr_throttle_get_method(&st, KEY, T0, &cfg, "totp", &s, &mf), 0);
+    assert_int_equal(sspr_throttle_get_method(&be, unit_subject(KEY), T0, "totp", &s, &mf), 0);
     assert_int_equal(s.failures, PROCS * EACH);
     assert_int_equal(mf, PROCS / 2 * EACH);
-    assert_int_equal(sspr_throttle_get_method(&st, KEY, T0, &cfg, "email", &s, &mf), 0);
+    assert_int_equal(sspr_throttle_get_method(&be, unit_subject(KEY), T0, "email", &s, &mf), 0);
     assert_int_equal(mf, PROCS / 2 * EACH);
 }
 

@@ -16,6 +16,7 @@
 
 #include "support/config.h"
 #include "state/throttle.h"
+#include "unit_util.h"
 
 static char dir[] = "/tmp/sspr-gc-XXXXXX";
 
@@ -29,7 +30,7 @@ static int file_exists(const char *name)
 static void sweeps_only_expired_unknown_names(void **state)
 {
     struct sspr_config cfg;
-    struct sspr_store st;
+    struct sspr_backend be;
     struct sspr_throttle_state ts;
     char unknown[96], live[96], account[96], name[128];
     unsigned removed = 99;
@@ -39,20 +40,20 @@ static void sweeps_only_expired_unknown_names(void **state)
     sspr_config_defaults(&cfg);
     assert_non_null(mkdtemp(dir));
     assert_int_equal(chmod(dir, 0700), 0);
-    assert_int_equal(sspr_store_open(&st, dir, 0), SSPR_STORE_OK);
-    assert_int_equal(sspr_throttle_key(&st, -1, "made-up-name", unknown, sizeof(unknown)), 0);
-    assert_int_equal(sspr_throttle_key(&st, -1, "another-name", live, sizeof(live)), 0);
-    assert_int_equal(sspr_throttle_key(&st, 1000, "alice", account, sizeof(account)), 0);
-    assert_int_equal(sspr_throttle_fail(&st, unknown, t0, &cfg, &ts), 0);
-    assert_int_equal(sspr_throttle_fail(&st, account, t0, &cfg, &ts), 0);
+    assert_int_equal(unit_local_open(&be, &cfg, dir, 0), SSPR_OK);
+    assert_int_equal(unit_throttle_key(&be, -1, "made-up-name", unknown, sizeof(unknown)), 0);
+    assert_int_equal(unit_throttle_key(&be, -1, "another-name", live, sizeof(live)), 0);
+    assert_int_equal(unit_throttle_key(&be, 1000, "alice", account, sizeof(account)), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(unknown), t0, &ts), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(account), t0, &ts), 0);
     time_t later = t0 + cfg.failure_window + 1;
-    assert_int_equal(sspr_throttle_fail(&st, live, later, &cfg, &ts), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(live), later, &ts), 0);
 
     /* inside the window nothing goes */
-    assert_int_equal(sspr_throttle_gc(&st, t0 + 1, &cfg, &removed), SSPR_STORE_OK);
+    assert_int_equal(sspr_be_gc(&be, t0 + 1, &removed), SSPR_OK);
     assert_int_equal(removed, 0);
     /* after it: the expired unknown name goes, with its lock file */
-    assert_int_equal(sspr_throttle_gc(&st, later, &cfg, &removed), SSPR_STORE_OK);
+    assert_int_equal(sspr_be_gc(&be, later, &removed), SSPR_OK);
     assert_int_equal(removed, 1);
     snprintf(name, sizeof(name), "%s.json", unknown);
     assert_false(file_exists(name));
@@ -62,7 +63,7 @@ static void sweeps_only_expired_unknown_names(void **state)
     assert_true(file_exists(name));
     snprintf(name, sizeof(name), "%s.json", account);
     assert_true(file_exists(name)); /* accounts are never swept */
-    sspr_store_close(&st);
+    sspr_backend_close(&be);
 }
 
 int main(void)

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "gates/gate.h"
+#include "support/err.h"
 #include "support/config.h"
 #include "unit_util.h"
 
@@ -502,8 +504,8 @@ static void test_methods_helpers(void **state)
     assert_int_equal(m, SSPR_M_TOTP | SSPR_M_EMAIL);
     assert_int_equal(sspr_methods_parse("sms,questions", &m), 0);
     assert_int_equal(m, SSPR_M_SMS | SSPR_M_QUESTIONS);
-    assert_int_equal(sspr_methods_parse("totp fax", &m), -1);
-    assert_int_equal(sspr_methods_parse("totpx", &m), -1);
+    assert_int_equal(sspr_methods_parse("totp fax", &m), SSPR_ERR_INVAL);
+    assert_int_equal(sspr_methods_parse("totpx", &m), SSPR_ERR_INVAL);
     assert_string_equal(sspr_method_name(SSPR_M_TOTP), "totp");
     assert_string_equal(sspr_method_name(SSPR_M_RECOVERY), "recovery");
     assert_string_equal(sspr_method_name(SSPR_M_EMAIL), "email");

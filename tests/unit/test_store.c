@@ -33,7 +33,7 @@ static int setup(void **state)
     (void)state;
     snprintf(top, sizeof(top), "%s", unit_tmpdir());
     unit_path(sdir, top, "state");
-    if (sspr_store_open(&st, sdir, 1) != SSPR_STORE_OK)
+    if (sspr_store_open(&st, sdir, 1) != SSPR_OK)
         return -1;
     return 0;
 }
@@ -71,28 +71,28 @@ static void test_open_refuses_unsafe_dirs(void **state)
 
     (void)state;
     /* Missing without create. */
-    assert_int_equal(sspr_store_open(&s2, unit_path(p, top, "nope"), 0), SSPR_STORE_ENOENT);
+    assert_int_equal(sspr_store_open(&s2, unit_path(p, top, "nope"), 0), SSPR_ERR_NOENT);
     assert_int_equal(s2.dirfd, -1);
     /* Relative. */
-    assert_int_equal(sspr_store_open(&s2, "state", 1), SSPR_STORE_EINVAL);
+    assert_int_equal(sspr_store_open(&s2, "state", 1), SSPR_ERR_INVAL);
     /* Mode 0755. */
     assert_int_equal(mkdir(unit_path(p, top, "open"), 0700), 0);
     assert_int_equal(chmod(p, 0755), 0);
-    assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_STORE_EUNSAFE);
+    assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_ERR_UNSAFE);
     assert_int_equal(chmod(p, 0710), 0);
-    assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_STORE_EUNSAFE);
+    assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_ERR_UNSAFE);
     /* A symlink to a good directory. */
     assert_int_equal(symlink(sdir, unit_path(p, top, "link")), 0);
-    assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_STORE_EUNSAFE);
-    assert_int_equal(sspr_store_open(&s2, p, 1), SSPR_STORE_EUNSAFE);
+    assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_ERR_UNSAFE);
+    assert_int_equal(sspr_store_open(&s2, p, 1), SSPR_ERR_UNSAFE);
     /* A file where the directory should be. */
     assert_int_equal(unit_write_file(top, "file", "x", 1, 0600), 0);
-    assert_int_equal(sspr_store_open(&s2, unit_path(p, top, "file"), 1), SSPR_STORE_EUNSAFE);
+    assert_int_equal(sspr_store_open(&s2, unit_path(p, top, "file"), 1), SSPR_ERR_UNSAFE);
     /* Someone else's directory (needs root to arrange). */
     if (geteuid() == 0) {
         assert_int_equal(mkdir(unit_path(p, top, "theirs"), 0700), 0);
         assert_int_equal(chown(p, 65534, 65534), 0);
-        assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_STORE_EUNSAFE);
+        assert_int_equal(sspr_store_open(&s2, p, 0), SSPR_ERR_UNSAFE);
     }
 }
 
@@ -104,23 +104,23 @@ static void test_round_trip(void **state)
 
     (void)state;
     in = json_pack("{si ss}", "n", 42, "s", "text");
-    assert_int_equal(sspr_store_write(&st, "user-1000", in), SSPR_STORE_OK);
-    assert_int_equal(sspr_store_read(&st, "user-1000", &out), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_write(&st, "user-1000", in), SSPR_OK);
+    assert_int_equal(sspr_store_read(&st, "user-1000", &out), SSPR_OK);
     assert_true(json_equal(in, out));
     json_decref(out);
     assert_int_equal(stat(unit_path(p, sdir, "user-1000.json"), &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
     /* Replace. */
     json_object_set_new(in, "n", json_integer(43));
-    assert_int_equal(sspr_store_write(&st, "user-1000", in), SSPR_STORE_OK);
-    assert_int_equal(sspr_store_read(&st, "user-1000", &out), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_write(&st, "user-1000", in), SSPR_OK);
+    assert_int_equal(sspr_store_read(&st, "user-1000", &out), SSPR_OK);
     assert_int_equal(json_integer_value(json_object_get(out, "n")), 43);
     json_decref(out);
     json_decref(in);
     assert_int_equal(unit_count_entries(sdir, ".tmp."), 0);
     /* Only objects are records. */
     in = json_array();
-    assert_int_equal(sspr_store_write(&st, "user-1000", in), SSPR_STORE_EINVAL);
+    assert_int_equal(sspr_store_write(&st, "user-1000", in), SSPR_ERR_INVAL);
     json_decref(in);
 }
 
@@ -129,12 +129,12 @@ static void test_missing_and_remove(void **state)
     json_t *o = NULL, *in = json_object();
 
     (void)state;
-    assert_int_equal(sspr_store_read(&st, "user-1", &o), SSPR_STORE_ENOENT);
+    assert_int_equal(sspr_store_read(&st, "user-1", &o), SSPR_ERR_NOENT);
     assert_null(o);
-    assert_int_equal(sspr_store_remove(&st, "user-1"), SSPR_STORE_OK);
-    assert_int_equal(sspr_store_write(&st, "user-1", in), SSPR_STORE_OK);
-    assert_int_equal(sspr_store_remove(&st, "user-1"), SSPR_STORE_OK);
-    assert_int_equal(sspr_store_read(&st, "user-1", &o), SSPR_STORE_ENOENT);
+    assert_int_equal(sspr_store_remove(&st, "user-1"), SSPR_OK);
+    assert_int_equal(sspr_store_write(&st, "user-1", in), SSPR_OK);
+    assert_int_equal(sspr_store_remove(&st, "user-1"), SSPR_OK);
+    assert_int_equal(sspr_store_read(&st, "user-1", &o), SSPR_ERR_NOENT);
     json_decref(in);
 }
 
@@ -149,16 +149,16 @@ static void test_bad_keys(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        assert_int_equal(sspr_store_read(&st, keys[i], &o), SSPR_STORE_EINVAL);
-        assert_int_equal(sspr_store_write(&st, keys[i], in), SSPR_STORE_EINVAL);
-        assert_int_equal(sspr_store_remove(&st, keys[i]), SSPR_STORE_EINVAL);
-        assert_int_equal(sspr_store_lock(&st, keys[i], 0), SSPR_STORE_EINVAL);
+        assert_int_equal(sspr_store_read(&st, keys[i], &o), SSPR_ERR_INVAL);
+        assert_int_equal(sspr_store_write(&st, keys[i], in), SSPR_ERR_INVAL);
+        assert_int_equal(sspr_store_remove(&st, keys[i]), SSPR_ERR_INVAL);
+        assert_int_equal(sspr_store_lock(&st, keys[i], 0), SSPR_ERR_INVAL);
     }
-    assert_int_equal(sspr_store_read(&st, NULL, &o), SSPR_STORE_EINVAL);
+    assert_int_equal(sspr_store_read(&st, NULL, &o), SSPR_ERR_INVAL);
     /* 64 characters is the limit, and fine. */
     assert_int_equal(
         sspr_store_write(&st, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", in),
-        SSPR_STORE_OK);
+        SSPR_OK);
     json_decref(in);
 }
 
@@ -185,7 +185,7 @@ static void test_corrupt_records(void **state)
         json_t *o = NULL;
 
         put_raw("user-5.json", cases[i].data, cases[i].len);
-        if (sspr_store_read(&st, "user-5", &o) != SSPR_STORE_ECORRUPT)
+        if (sspr_store_read(&st, "user-5", &o) != SSPR_ERR_CORRUPT)
             fail_msg("case %zu not refused as corrupt", i);
         assert_null(o);
     }
@@ -202,15 +202,15 @@ static void test_unsafe_records(void **state)
     assert_int_equal(unit_write_file(top, "elsewhere.json", "{}", 2, 0600), 0);
     unit_path(target, top, "elsewhere.json");
     assert_int_equal(symlink(target, unit_path(p, sdir, "user-6.json")), 0);
-    assert_int_equal(sspr_store_read(&st, "user-6", &o), SSPR_STORE_ECORRUPT);
+    assert_int_equal(sspr_store_read(&st, "user-6", &o), SSPR_ERR_CORRUPT);
     /* Writable by group. */
     assert_int_equal(unit_write_file(sdir, "user-7.json", "{}", 2, 0620), 0);
-    assert_int_equal(sspr_store_read(&st, "user-7", &o), SSPR_STORE_ECORRUPT);
+    assert_int_equal(sspr_store_read(&st, "user-7", &o), SSPR_ERR_CORRUPT);
     /* A directory or a FIFO. */
     assert_int_equal(mkdir(unit_path(p, sdir, "user-8.json"), 0700), 0);
-    assert_int_equal(sspr_store_read(&st, "user-8", &o), SSPR_STORE_ECORRUPT);
+    assert_int_equal(sspr_store_read(&st, "user-8", &o), SSPR_ERR_CORRUPT);
     assert_int_equal(mkfifo(unit_path(p, sdir, "user-9.json"), 0600), 0);
-    assert_int_equal(sspr_store_read(&st, "user-9", &o), SSPR_STORE_ECORRUPT);
+    assert_int_equal(sspr_store_read(&st, "user-9", &o), SSPR_ERR_CORRUPT);
     /* Too big. */
     big = malloc(SSPR_STORE_MAX_RECORD + 1);
     assert_non_null(big);
@@ -219,12 +219,12 @@ static void test_unsafe_records(void **state)
     big[SSPR_STORE_MAX_RECORD] = '}';
     put_raw("user-10.json", big, SSPR_STORE_MAX_RECORD + 1);
     free(big);
-    assert_int_equal(sspr_store_read(&st, "user-10", &o), SSPR_STORE_ECORRUPT);
+    assert_int_equal(sspr_store_read(&st, "user-10", &o), SSPR_ERR_CORRUPT);
     /* Owned by someone else. */
     if (geteuid() == 0) {
         put_raw("user-11.json", "{}", 2);
         assert_int_equal(chown(unit_path(p, sdir, "user-11.json"), 65534, 65534), 0);
-        assert_int_equal(sspr_store_read(&st, "user-11", &o), SSPR_STORE_ECORRUPT);
+        assert_int_equal(sspr_store_read(&st, "user-11", &o), SSPR_ERR_CORRUPT);
     }
     assert_null(o);
 }
@@ -241,7 +241,7 @@ static void test_failed_write_keeps_old_record(void **state)
 
     (void)state;
     v1 = json_pack("{ss}", "version", "one");
-    assert_int_equal(sspr_store_write(&st, "user-20", v1), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_write(&st, "user-20", v1), SSPR_OK);
 
     pad = malloc(64 * 1024);
     assert_non_null(pad);
@@ -257,18 +257,18 @@ static void test_failed_write_keeps_old_record(void **state)
     ign.sa_handler = SIG_IGN;
     assert_int_equal(sigaction(SIGXFSZ, &ign, &oldsa), 0);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-    assert_int_equal(sspr_store_write(&st, "user-20", v2), SSPR_STORE_EIO);
+    assert_int_equal(sspr_store_write(&st, "user-20", v2), SSPR_ERR_IO);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     assert_int_equal(sigaction(SIGXFSZ, &oldsa, NULL), 0);
 
-    assert_int_equal(sspr_store_read(&st, "user-20", &out), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_read(&st, "user-20", &out), SSPR_OK);
     assert_true(json_equal(out, v1));
     json_decref(out);
     assert_int_equal(unit_count_entries(sdir, ".tmp."), 0);
 
     /* And with the limit gone the same write goes through. */
-    assert_int_equal(sspr_store_write(&st, "user-20", v2), SSPR_STORE_OK);
-    assert_int_equal(sspr_store_read(&st, "user-20", &out), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_write(&st, "user-20", v2), SSPR_OK);
+    assert_int_equal(sspr_store_read(&st, "user-20", &out), SSPR_OK);
     assert_true(json_equal(out, v2));
     json_decref(out);
     json_decref(v1);
@@ -285,7 +285,7 @@ static void test_failed_rename_cleans_up(void **state)
     (void)state;
     assert_int_equal(mkdir(unit_path(p, sdir, "user-21.json"), 0700), 0);
     assert_int_equal(unit_write_file(p, "keep", "x", 1, 0600), 0);
-    assert_int_equal(sspr_store_write(&st, "user-21", in), SSPR_STORE_EIO);
+    assert_int_equal(sspr_store_write(&st, "user-21", in), SSPR_ERR_IO);
     assert_int_equal(unit_count_entries(sdir, ".tmp."), 0);
     assert_int_equal(unit_count_entries(p, "keep"), 1);
     json_decref(in);
@@ -297,9 +297,9 @@ static void test_closed_store(void **state)
     json_t *o = NULL, *in = json_object();
 
     (void)state;
-    assert_int_equal(sspr_store_read(&dead, "user-1", &o), SSPR_STORE_EINVAL);
-    assert_int_equal(sspr_store_write(&dead, "user-1", in), SSPR_STORE_EINVAL);
-    assert_int_equal(sspr_store_lock(&dead, "user-1", 0), SSPR_STORE_EINVAL);
+    assert_int_equal(sspr_store_read(&dead, "user-1", &o), SSPR_ERR_INVAL);
+    assert_int_equal(sspr_store_write(&dead, "user-1", in), SSPR_ERR_INVAL);
+    assert_int_equal(sspr_store_lock(&dead, "user-1", 0), SSPR_ERR_INVAL);
     sspr_store_close(&dead);
     json_decref(in);
 }
@@ -322,14 +322,14 @@ static pid_t try_lock_in_child(const char *key, int timeout_ms)
         struct sspr_store s2;
         int fd;
 
-        if (sspr_store_open(&s2, sdir, 0) != SSPR_STORE_OK)
+        if (sspr_store_open(&s2, sdir, 0) != SSPR_OK)
             _exit(3);
         fd = sspr_store_lock(&s2, key, timeout_ms);
         if (fd >= 0) {
             sspr_store_unlock(fd);
             _exit(0);
         }
-        _exit(fd == SSPR_STORE_ELOCK ? 1 : 2);
+        _exit(fd == SSPR_ERR_LOCK ? 1 : 2);
     }
     return pid;
 }
@@ -378,7 +378,7 @@ static void test_lock_file_symlink_refused(void **state)
     assert_int_equal(unit_write_file(top, "victim", "", 0, 0600), 0);
     unit_path(target, top, "victim");
     assert_int_equal(symlink(target, unit_path(p, sdir, "user-40.lock")), 0);
-    assert_int_equal(sspr_store_lock(&st, "user-40", 0), SSPR_STORE_ECORRUPT);
+    assert_int_equal(sspr_store_lock(&st, "user-40", 0), SSPR_ERR_CORRUPT);
 }
 
 static void test_strerror(void **state)
@@ -387,8 +387,8 @@ static void test_strerror(void **state)
 
     (void)state;
     for (e = 0; e >= -7; e--)
-        assert_non_null(sspr_store_strerror(e));
-    assert_string_equal(sspr_store_strerror(SSPR_STORE_ECORRUPT), "record corrupt or unsafe");
+        assert_non_null(sspr_strerror(e));
+    assert_string_equal(sspr_strerror(SSPR_ERR_CORRUPT), "record corrupt or unsafe");
 }
 
 int main(void)

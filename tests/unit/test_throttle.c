@@ -17,11 +17,12 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "backends/local/local.h"
 #include "state/throttle.h"
 #include "unit_util.h"
 
 static char top[PATH_MAX], sdir[PATH_MAX];
-static struct sspr_store st;
+static struct sspr_backend be;
 static struct sspr_config cfg;
 
 #define T0 ((time_t)1700000000)
@@ -31,9 +32,9 @@ static int setup(void **state)
     (void)state;
     snprintf(top, sizeof(top), "%s", unit_tmpdir());
     unit_path(sdir, top, "state");
-    if (sspr_store_open(&st, sdir, 1) != SSPR_STORE_OK)
-        return -1;
     sspr_config_defaults(&cfg);
+    if (unit_local_open(&be, &cfg, sdir, 1) != SSPR_OK)
+        return -1;
     cfg.max_failures = 5;
     cfg.failure_window = 900;
     cfg.lockout = 600;
@@ -44,7 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    sspr_store_close(&st);
+    sspr_backend_close(&be);
     unit_rm_rf(top);
     return 0;
 }
@@ -53,7 +54,7 @@ static struct sspr_throttle_state fail_at(const char *key, time_t now)
 {
     struct sspr_throttle_state s;
 
-    assert_int_equal(sspr_throttle_fail(&st, key, now, &cfg, &s), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(key), now, &s), 0);
     return s;
 }
 
@@ -61,7 +62,7 @@ static struct sspr_throttle_state get_at(const char *key, time_t now)
 {
     struct sspr_throttle_state s;
 
-    assert_int_equal(sspr_throttle_get(&st, key, now, &cfg, &s), 0);
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(key), now, &s), 0);
     return s;
 }
 
@@ -165,7 +166,7 @@ static void test_max_consecutive(void **state)
     s = get_at("throttle-u1000", t + 10 * 365 * 86400L);
     assert_true(sspr_throttle_locked(&s, t + 10 * 365 * 86400L));
     /* Only an explicit clear (unlock, or a completed reset) ends it. */
-    assert_int_equal(sspr_throttle_clear(&st, "throttle-u1000"), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject("throttle-u1000")), 0);
     s = get_at("throttle-u1000", t);
     assert_int_equal(s.failures, 0);
     assert_false(sspr_throttle_locked(&s, t));
@@ -180,12 +181,12 @@ static void test_clear(void **state)
     for (i = 0; i < 5; i++)
         s = fail_at("throttle-u1000", T0);
     assert_true(sspr_throttle_locked(&s, T0));
-    assert_int_equal(sspr_throttle_clear(&st, "throttle-u1000"), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject("throttle-u1000")), 0);
     s = get_at("throttle-u1000", T0);
     assert_int_equal(s.failures, 0);
     assert_false(sspr_throttle_locked(&s, T0));
     /* Clearing nothing is fine. */
-    assert_int_equal(sspr_throttle_clear(&st, "throttle-u1002"), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject("throttle-u1002")), 0);
 }
 
 static void test_corrupt_fails_closed(void **state)
@@ -212,18 +213,18 @@ static void test_corrupt_fails_closed(void **state)
         assert_int_equal(unit_write_file(sdir, "throttle-u1000.json", bodies[i], strlen(bodies[i]),
                                          0600), 0);
         memset(&s, 0, sizeof(s));
-        assert_int_equal(sspr_throttle_get(&st, "throttle-u1000", T0, &cfg, &s),
-                         SSPR_STORE_ECORRUPT);
+        assert_int_equal(sspr_throttle_get(&be, unit_subject("throttle-u1000"), T0, &s),
+                         SSPR_ERR_CORRUPT);
         if (!sspr_throttle_locked(&s, T0))
             fail_msg("corrupt record %zu not treated as locked", i);
         /* A failure does not "repair" it into an unlocked count. */
         memset(&s, 0, sizeof(s));
-        assert_int_equal(sspr_throttle_fail(&st, "throttle-u1000", T0, &cfg, &s),
-                         SSPR_STORE_ECORRUPT);
+        assert_int_equal(sspr_throttle_fail(&be, unit_subject("throttle-u1000"), T0, &s),
+                         SSPR_ERR_CORRUPT);
         assert_true(sspr_throttle_locked(&s, T0 + 86400));
         memset(&s, 0, sizeof(s));
-        assert_int_equal(sspr_throttle_get(&st, "throttle-u1000", T0 + 86400, &cfg, &s),
-                         SSPR_STORE_ECORRUPT);
+        assert_int_equal(sspr_throttle_get(&be, unit_subject("throttle-u1000"), T0 + 86400, &s),
+                         SSPR_ERR_CORRUPT);
         assert_true(sspr_throttle_locked(&s, T0 + 86400));
         /* ...and the record is left exactly as found, for an admin to see. */
         f = fopen(unit_path(p, sdir, "throttle-u1000.json"), "re");
@@ -234,7 +235,7 @@ static void test_corrupt_fails_closed(void **state)
         assert_memory_equal(back, bodies[i], n);
     }
     /* Clear is the way out. */
-    assert_int_equal(sspr_throttle_clear(&st, "throttle-u1000"), 0);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject("throttle-u1000")), 0);
     {
         struct sspr_throttle_state s = get_at("throttle-u1000", T0);
 
@@ -244,15 +245,15 @@ static void test_corrupt_fails_closed(void **state)
 
 static void test_store_errors_fail_closed(void **state)
 {
-    struct sspr_store dead = { -1, 0 };
+    struct sspr_backend dead = { &sspr_backend_local, &cfg, 0, NULL };
     struct sspr_throttle_state s;
 
     (void)state;
-    assert_int_not_equal(sspr_throttle_get(&dead, "throttle-u1000", T0, &cfg, &s), 0);
+    assert_int_not_equal(sspr_throttle_get(&dead, unit_subject("throttle-u1000"), T0, &s), 0);
     assert_true(sspr_throttle_locked(&s, T0));
-    assert_int_not_equal(sspr_throttle_fail(&dead, "throttle-u1000", T0, &cfg, &s), 0);
+    assert_int_not_equal(sspr_throttle_fail(&dead, unit_subject("throttle-u1000"), T0, &s), 0);
     assert_true(sspr_throttle_locked(&s, T0));
-    assert_int_not_equal(sspr_throttle_get(&st, "", T0, &cfg, &s), 0);
+    assert_int_not_equal(sspr_throttle_get(&be, unit_subject(""), T0, &s), 0);
     assert_true(sspr_throttle_locked(&s, T0));
     assert_true(sspr_throttle_locked(NULL, T0));
 }
@@ -263,38 +264,38 @@ static void test_keys(void **state)
     json_t *o = NULL;
 
     (void)state;
-    assert_int_equal(sspr_throttle_key(&st, 1000, "alice", k1, sizeof(k1)), 0);
+    assert_int_equal(unit_throttle_key(&be, 1000, "alice", k1, sizeof(k1)), 0);
     assert_string_equal(k1, "throttle-u1000");
-    assert_int_equal(sspr_throttle_key(&st, 0, NULL, k1, sizeof(k1)), 0);
+    assert_int_equal(unit_throttle_key(&be, 0, NULL, k1, sizeof(k1)), 0);
     assert_string_equal(k1, "throttle-u0");
 
     /* Unknown names: a keyed hash, stable, distinct, never the name. */
-    assert_int_equal(sspr_throttle_key(&st, -1, "hunter2-password", k1, sizeof(k1)), 0);
+    assert_int_equal(unit_throttle_key(&be, -1, "hunter2-password", k1, sizeof(k1)), 0);
     assert_int_equal(strlen(k1), strlen("throttle-n") + 32);
     assert_memory_equal(k1, "throttle-n", 10);
     assert_null(strstr(k1, "hunter2"));
-    assert_int_equal(sspr_throttle_key(&st, -1, "hunter2-password", k2, sizeof(k2)), 0);
+    assert_int_equal(unit_throttle_key(&be, -1, "hunter2-password", k2, sizeof(k2)), 0);
     assert_string_equal(k1, k2);
-    assert_int_equal(sspr_throttle_key(&st, -1, "Hunter2-password", k3, sizeof(k3)), 0);
+    assert_int_equal(unit_throttle_key(&be, -1, "Hunter2-password", k3, sizeof(k3)), 0);
     assert_string_not_equal(k1, k3);
     /* The key works with the store and the per-host key record exists. */
     fail_at(k1, T0);
     assert_int_equal(get_at(k1, T0).failures, 1);
-    assert_int_equal(sspr_store_read(&st, "throttle-key", &o), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_read(unit_local_store(&be), "throttle-key", &o), SSPR_OK);
     assert_int_equal(json_string_length(json_object_get(o, "key")), 64);
     json_decref(o);
 
     /* Another host key gives other subject keys (no precomputed tables). */
-    assert_int_equal(sspr_store_remove(&st, "throttle-key"), SSPR_STORE_OK);
-    assert_int_equal(sspr_throttle_key(&st, -1, "hunter2-password", k3, sizeof(k3)), 0);
+    assert_int_equal(sspr_store_remove(unit_local_store(&be), "throttle-key"), SSPR_OK);
+    assert_int_equal(unit_throttle_key(&be, -1, "hunter2-password", k3, sizeof(k3)), 0);
     assert_string_not_equal(k1, k3);
 
     /* A corrupt host key fails closed: no key. */
     assert_int_equal(unit_write_file(sdir, "throttle-key.json", "{\"key\":\"zz\"}", 12, 0600), 0);
-    assert_int_not_equal(sspr_throttle_key(&st, -1, "bob", k3, sizeof(k3)), 0);
+    assert_int_not_equal(unit_throttle_key(&be, -1, "bob", k3, sizeof(k3)), 0);
     assert_string_equal(k3, "");
     /* Too small a buffer. */
-    assert_int_not_equal(sspr_throttle_key(&st, 123456, NULL, k3, 8), 0);
+    assert_int_not_equal(unit_throttle_key(&be, 123456, NULL, k3, 8), 0);
     assert_string_equal(k3, "");
 }
 
@@ -335,18 +336,18 @@ static void test_concurrent_failures(void **state)
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
-            struct sspr_store s2;
+            struct sspr_backend b2;
             int j;
 
-            if (sspr_store_open(&s2, sdir, 0) != SSPR_STORE_OK)
+            if (unit_local_open(&b2, &cfg, sdir, 0) != SSPR_OK)
                 _exit(2);
             for (j = 0; j < EACH; j++) {
                 struct sspr_throttle_state s;
 
-                if (sspr_throttle_fail(&s2, "throttle-u1000", T0, &cfg, &s) != 0)
+                if (sspr_throttle_fail(&b2, unit_subject("throttle-u1000"), T0, &s) != 0)
                     _exit(1);
             }
-            sspr_store_close(&s2);
+            sspr_backend_close(&b2);
             _exit(0);
         }
     }
@@ -359,7 +360,7 @@ static void test_concurrent_failures(void **state)
         assert_int_equal(WEXITSTATUS(status), 0);
     }
     assert_int_equal(get_at("throttle-u1000", T0).failures, PROCS * EACH);
-    assert_int_equal(sspr_store_read(&st, "throttle-u1000", &o), SSPR_STORE_OK);
+    assert_int_equal(sspr_store_read(unit_local_store(&be), "throttle-u1000", &o), SSPR_OK);
     assert_int_equal(json_integer_value(json_object_get(o, "consecutive")), PROCS * EACH);
     json_decref(o);
     assert_int_equal(unit_count_entries(sdir, ".tmp."), 0);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backends/backend.h"
+#include "backends/local/local.h"
 #include "unit_util.h"
 
 char *unit_tmpdir(void)
@@ -83,4 +85,43 @@ int unit_count_entries(const char *dir, const char *needle)
             n++;
     closedir(d);
     return n;
+}
+
+int unit_local_open(struct sspr_backend *be, struct sspr_config *cfg, const char *dir, int create)
+{
+    snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", dir);
+    return sspr_backend_open(be, cfg, create ? SSPR_BACKEND_CREATE : 0);
+}
+
+struct sspr_store *unit_local_store(struct sspr_backend *be)
+{
+    return sspr_local_store(be);
+}
+
+const struct sspr_subject *unit_subject(const char *key)
+{
+    static struct sspr_subject ring[4];
+    static unsigned next;
+    struct sspr_subject *s = &ring[next++ % 4];
+
+    snprintf(s->key, sizeof(s->key), "%s", key);
+    return s;
+}
+
+int unit_throttle_key(struct sspr_backend *be, long uid, const char *name, char *key, size_t len)
+{
+    struct sspr_account acct;
+    struct sspr_subject s;
+    int rc;
+
+    memset(&acct, 0, sizeof(acct));
+    if (uid >= 0) {
+        acct.known = 1;
+        acct.uid = (uid_t)uid;
+    }
+    rc = sspr_be_subject(be, uid >= 0 ? &acct : NULL, name, &s);
+    if (rc == SSPR_OK && strlen(s.key) >= len)
+        rc = SSPR_ERR_INVAL;
+    snprintf(key, len, "%s", rc == SSPR_OK ? s.key : "");
+    return rc;
 }

@@ -1,8 +1,11 @@
-/* Eligibility (SECURITY.md 4, 5): root, system, locked, expired and
- * nologin accounts are refused; all of them then walk the dummy path. */
+/* Local accounts: passwd and shadow through NSS. Eligibility (SECURITY.md
+ * 4, 5): root, system, locked, expired and nologin accounts are refused;
+ * all of them then walk the dummy path. Group membership for the policy. */
 #include "autoconf.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdio.h>
@@ -10,8 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backends/account.h"
-#include "support/errors.h"
+#include "backends/local/local.h"
 
 static int shell_allowed(const char *shell)
 {
@@ -47,27 +49,28 @@ static enum sspr_ineligible shadow_state(const char *name)
     return SSPR_ACCT_OK;
 }
 
-void sspr_account_resolve(const char *typed, const struct sspr_config *cfg,
-                          struct sspr_account *out)
+int sspr_local_resolve(struct sspr_backend *be, const char *typed, struct sspr_account *out)
 {
+    const struct sspr_config *cfg = be->cfg;
     struct passwd *pw;
 
     memset(out, 0, sizeof(*out));
     if (!sspr_username_ok(typed)) {
         out->why = SSPR_ACCT_BADNAME;
-        return;
+        return SSPR_OK;
     }
     pw = getpwnam(typed);
     /* NSS backends may match case-insensitively or by alias: only the
      * canonical name counts, so state is never keyed by a variant. */
     if (pw == NULL || pw->pw_name == NULL || strcmp(pw->pw_name, typed) != 0) {
         out->why = SSPR_ACCT_UNKNOWN;
-        return;
+        return SSPR_OK;
     }
     out->known = 1;
     out->uid = pw->pw_uid;
     out->gid = pw->pw_gid;
     snprintf(out->name, sizeof(out->name), "%s", pw->pw_name);
+    snprintf(out->id, sizeof(out->id), "%lu", (unsigned long)pw->pw_uid);
     if (pw->pw_uid == 0)
         out->why = SSPR_ACCT_ROOT;
     else if ((long)pw->pw_uid < cfg->min_uid)
@@ -76,36 +79,40 @@ void sspr_account_resolve(const char *typed, const struct sspr_config *cfg,
         out->why = SSPR_ACCT_NOLOGIN;
     else
         out->why = shadow_state(pw->pw_name);
+    return SSPR_OK;
 }
 
-int sspr_account_error(enum sspr_ineligible why)
+int sspr_local_member_of(struct sspr_backend *be, const struct sspr_account *acct,
+                         const char *name)
 {
-    switch (why) {
-    case SSPR_ACCT_OK: return 0;
-    case SSPR_ACCT_BADNAME:
-    case SSPR_ACCT_UNKNOWN: return SSPR_E_UNKNOWN_USER;
-    case SSPR_ACCT_ROOT: return SSPR_E_ROOT;
-    case SSPR_ACCT_SYSTEM: return SSPR_E_SYSTEM_UID;
-    case SSPR_ACCT_LOCKED: return SSPR_E_LOCKED;
-    case SSPR_ACCT_EXPIRED: return SSPR_E_EXPIRED;
-    case SSPR_ACCT_NOLOGIN: return SSPR_E_NOLOGIN;
-    case SSPR_ACCT_NOSHADOW: return SSPR_E_NO_SHADOW;
+    struct group gr, *res = NULL;
+    char buf[16384];
+    gid_t *groups;
+    int n = 64, found = 0, rc;
+
+    (void)be;
+    rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+    if (rc != 0)
+        return -1;
+    if (res == NULL)
+        return 0; /* no such group */
+    if (gr.gr_gid == acct->gid)
+        return 1;
+    gid_t want = gr.gr_gid;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        int count = n;
+        groups = calloc((size_t)n, sizeof(*groups));
+        if (groups == NULL)
+            return -1;
+        if (getgrouplist(acct->name, acct->gid, groups, &count) >= 0) {
+            for (int i = 0; i < count; i++)
+                found |= groups[i] == want;
+            free(groups);
+            return found;
+        }
+        free(groups);
+        n = count > n ? count : n * 2;
     }
-    return SSPR_E_UNKNOWN_USER;
+    return -1;
 }
 
-const char *sspr_account_why(enum sspr_ineligible why)
-{
-    switch (why) {
-    case SSPR_ACCT_OK: return "eligible";
-    case SSPR_ACCT_BADNAME: return "malformed name";
-    case SSPR_ACCT_UNKNOWN: return "unknown user";
-    case SSPR_ACCT_ROOT: return "root is never eligible";
-    case SSPR_ACCT_SYSTEM: return "uid below min_uid";
-    case SSPR_ACCT_LOCKED: return "account locked";
-    case SSPR_ACCT_EXPIRED: return "account expired";
-    case SSPR_ACCT_NOLOGIN: return "shell not in /etc/shells";
-    case SSPR_ACCT_NOSHADOW: return "no readable shadow entry";
-    }
-    return "unknown";
-}

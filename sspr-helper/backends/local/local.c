@@ -1,196 +1,257 @@
 /*
- * The local backend: one record per UID,
- *   {"version":1, "uid":N, "user":"name",
- *    "totp":{"secret":"BASE32","last_step":-1,"enrolled":T},
- *    "recovery":{"key":hex,"hashes":[hex...],"enrolled":T}}
- * Verification reads, checks, consumes and writes back under the UID's
- * lock, so a code can be used once even by two connections at once.
+ * The local backend (the embedded default): accounts from passwd/shadow,
+ * state as one JSON record per key under state_dir (root, 0700), each
+ * written atomically under its own lock (backends/local/store.c), and the
+ * password written through pam_chauthtok on sspr-passwd. Updates read,
+ * edit and write under the record's lock, so a code is spent once even by
+ * two connections at once.
  */
 #include "autoconf.h"
 
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
-#include "backends/backend.h"
-#include "support/base32.h"
-#include "delivery/email.h"
-#include "delivery/sms.h"
-#include "proofs/questions.h"
-#include "proofs/recovery.h"
-#include "proofs/totp.h"
-#include "wipe.h"
+#include "backends/local/local.h"
 
-#define LOCK_TIMEOUT_MS 5000
+#define FACTS_RECORD "delivery-status"
 
-void sspr_local_user_key(unsigned long uid, char *key, size_t keylen)
+static int local_open(struct sspr_backend *be)
 {
-    snprintf(key, keylen, "user-%lu", uid);
-}
-
-static int local_methods(struct sspr_backend *be, const struct sspr_account *acct, unsigned *out)
-{
-    char key[64];
-    json_t *rec = NULL;
+    struct sspr_local *l = calloc(1, sizeof(*l));
     int rc;
 
-    *out = 0;
-    sspr_local_user_key(acct->uid, key, sizeof(key));
-    rc = sspr_store_read(be->store, key, &rec);
-    if (rc == SSPR_STORE_ENOENT)
-        return 0;
-    if (rc != SSPR_STORE_OK)
-        return -1;
-    if (json_is_object(json_object_get(rec, "totp")))
-        *out |= SSPR_M_TOTP;
-    if (sspr_recovery_remaining(json_object_get(rec, "recovery")) > 0)
-        *out |= SSPR_M_RECOVERY;
-    /* Addresses count whether the user or an admin's import set them; the
-     * code sent there proves control of the address either way. */
-    json_t *v = json_object_get(json_object_get(rec, "email"), "address");
-    if (json_is_string(v) && sspr_email_valid(json_string_value(v)))
-        *out |= SSPR_M_EMAIL;
-    v = json_object_get(json_object_get(rec, "phone"), "number");
-    if (json_is_string(v) && sspr_phone_valid(json_string_value(v)))
-        *out |= SSPR_M_SMS;
-    if (sspr_questions_count(rec) > 0)
-        *out |= SSPR_M_QUESTIONS;
-    json_decref(rec);
-    return 0;
-}
-
-/* 1 when the answer is exactly six ASCII digits. */
-static int looks_like_totp(const char *s)
-{
-    size_t n = 0;
-    for (; s[n] != '\0'; n++)
-        if (s[n] < '0' || s[n] > '9')
-            return 0;
-    return n == SSPR_TOTP_DIGITS;
-}
-
-static enum sspr_verify check_totp(json_t *totp, const char *answer)
-{
-    uint8_t secret[64];
-    json_t *sec = json_object_get(totp, "secret");
-    json_t *last = json_object_get(totp, "last_step");
-    int64_t matched = -1;
-    long n;
-    enum sspr_verify v = SSPR_VERIFY_BAD;
-
-    if (!json_is_string(sec) || !json_is_integer(last))
-        return SSPR_VERIFY_ERROR;
-    n = sspr_base32_decode(json_string_value(sec), secret, sizeof(secret));
-    if (n < SSPR_TOTP_SECRET_BYTES) { /* >= 160 bits (SECURITY.md 11), also for imports */
-        SSPR_WIPE_ARRAY(secret);
-        return SSPR_VERIFY_ERROR;
+    if (l == NULL)
+        return SSPR_ERR_NOMEM;
+    rc = sspr_store_open(&l->store, be->cfg->state_dir, (be->flags & SSPR_BACKEND_CREATE) != 0);
+    if (rc != SSPR_OK) {
+        free(l);
+        return rc;
     }
-    if (sspr_totp_verify(secret, (size_t)n, time(NULL), answer,
-                         (int64_t)json_integer_value(last), &matched) == 0) {
-        json_object_set_new(totp, "last_step", json_integer((json_int_t)matched));
-        v = SSPR_VERIFY_OK;
-    }
-    SSPR_WIPE_ARRAY(secret);
-    return v;
+    be->priv = l;
+    return SSPR_OK;
 }
 
-static enum sspr_verify local_verify(struct sspr_backend *be, const struct sspr_account *acct,
-                                     const char *answer, unsigned allowed, unsigned *used)
+static void local_close(struct sspr_backend *be)
+{
+    struct sspr_local *l = be->priv;
+
+    if (l != NULL) {
+        sspr_store_close(&l->store);
+        free(l);
+    }
+    be->priv = NULL;
+}
+
+static void user_key(const struct sspr_account *acct, char *key, size_t len)
+{
+    sspr_local_user_key((unsigned long)acct->uid, key, len);
+}
+
+static int local_load(struct sspr_backend *be, const struct sspr_account *acct,
+                      struct sspr_record *out)
 {
     char key[64];
-    json_t *rec = NULL, *part;
-    enum sspr_verify v = SSPR_VERIFY_BAD;
-    int lockfd, rc;
+    json_t *obj = NULL;
+    int rc;
 
-    *used = 0;
-    sspr_local_user_key(acct->uid, key, sizeof(key));
-    lockfd = sspr_store_lock(be->store, key, LOCK_TIMEOUT_MS);
-    if (lockfd < 0)
-        return SSPR_VERIFY_ERROR;
-    rc = sspr_store_read(be->store, key, &rec);
-    if (rc == SSPR_STORE_ENOENT) {
-        sspr_store_unlock(lockfd);
-        return SSPR_VERIFY_BAD;
+    sspr_record_init(out);
+    user_key(acct, key, sizeof(key));
+    rc = sspr_store_read(sspr_local_store(be), key, &obj);
+    if (rc == SSPR_ERR_NOENT)
+        return SSPR_OK;
+    if (rc != SSPR_OK) {
+        syslog(LOG_ERR, "record %s unreadable: %s", key, sspr_strerror(rc));
+        return rc;
     }
-    if (rc != SSPR_STORE_OK) {
-        syslog(LOG_ERR, "record %s unreadable: %s", key, sspr_store_strerror(rc));
-        sspr_store_unlock(lockfd);
-        return SSPR_VERIFY_ERROR;
-    }
-    if ((allowed & SSPR_M_TOTP) && looks_like_totp(answer) &&
-        json_is_object(part = json_object_get(rec, "totp"))) {
-        v = check_totp(part, answer);
-        *used = SSPR_M_TOTP;
-    } else if ((allowed & SSPR_M_RECOVERY) && sspr_recovery_looks_like(answer) &&
-               json_is_object(part = json_object_get(rec, "recovery"))) {
-        v = sspr_recovery_consume(part, answer) == 0 ? SSPR_VERIFY_OK : SSPR_VERIFY_BAD;
-        *used = SSPR_M_RECOVERY;
-    }
-    /* The proof is spent only if the record says so on disk. */
-    if (v == SSPR_VERIFY_OK && sspr_store_write(be->store, key, rec) != SSPR_STORE_OK) {
-        syslog(LOG_ERR, "record %s: could not store the used code", key);
-        v = SSPR_VERIFY_ERROR;
-    }
-    if (v != SSPR_VERIFY_OK)
-        *used = 0;
-    json_decref(rec);
-    sspr_store_unlock(lockfd);
-    return v;
+    rc = sspr_local_record_decode(obj, out);
+    json_decref(obj);
+    return rc;
 }
 
-int sspr_local_edit(struct sspr_store *st, unsigned long uid, const char *name,
-                    sspr_record_edit edit, void *ctx)
+/* Read (a missing record starts empty when allowed), edit, and write the
+ * parts the edit changed, all under the record's lock. */
+static int local_update(struct sspr_backend *be, const struct sspr_account *acct, unsigned flags,
+                        sspr_record_edit edit, void *ctx)
 {
+    struct sspr_store *st = sspr_local_store(be);
+    struct sspr_record before, after;
     char key[64];
-    json_t *rec = NULL;
+    json_t *obj = NULL;
     int lockfd, rc;
 
-    sspr_local_user_key(uid, key, sizeof(key));
-    lockfd = sspr_store_lock(st, key, LOCK_TIMEOUT_MS);
+    sspr_record_init(&before);
+    sspr_record_init(&after);
+    user_key(acct, key, sizeof(key));
+    lockfd = sspr_store_lock(st, key, SSPR_LOCAL_LOCK_MS);
     if (lockfd < 0)
         return lockfd;
-    rc = sspr_store_read(st, key, &rec);
-    if (rc == SSPR_STORE_ENOENT) {
-        rec = json_object();
-        rc = rec != NULL ? SSPR_STORE_OK : SSPR_STORE_EIO;
+    rc = sspr_store_read(st, key, &obj);
+    if (rc == SSPR_ERR_NOENT && (flags & SSPR_UPDATE_CREATE)) {
+        obj = json_object();
+        rc = obj != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
     }
-    if (rc == SSPR_STORE_OK) {
-        json_object_set_new(rec, "version", json_integer(1));
-        json_object_set_new(rec, "uid", json_integer((json_int_t)uid));
-        json_object_set_new(rec, "user", json_string(name));
-        rc = edit(rec, ctx) == 0 ? sspr_store_write(st, key, rec) : SSPR_LOCAL_EDIT_ABORTED;
+    if (rc == SSPR_OK)
+        rc = sspr_local_record_decode(obj, &before);
+    if (rc == SSPR_OK)
+        rc = sspr_record_copy(&after, &before);
+    if (rc == SSPR_OK)
+        rc = edit(&after, ctx);
+    if (rc == SSPR_OK)
+        rc = sspr_local_record_encode(obj, &before, &after);
+    if (rc == SSPR_OK) {
+        json_object_set_new(obj, "version", json_integer(1));
+        json_object_set_new(obj, "uid", json_integer((json_int_t)acct->uid));
+        json_object_set_new(obj, "user", json_string(acct->name));
+        rc = sspr_store_write(st, key, obj);
     }
-    json_decref(rec);
+    json_decref(obj);
+    sspr_store_unlock(lockfd);
+    sspr_record_clear(&before);
+    sspr_record_clear(&after);
+    return rc;
+}
+
+/* After the gates the flow writes its id into the record as "grant"; the
+ * commit runs under the record's lock and only while the record still
+ * holds that id. Of two resets racing for one account, the one that passed
+ * its gates last commits and the other is told so (SECURITY.md 20). */
+static int local_grant(struct sspr_backend *be, const struct sspr_account *acct,
+                       const char *flow_id)
+{
+    struct sspr_store *st = sspr_local_store(be);
+    char key[64];
+    json_t *obj = NULL;
+    int lockfd, rc;
+
+    user_key(acct, key, sizeof(key));
+    lockfd = sspr_store_lock(st, key, SSPR_LOCAL_LOCK_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = sspr_store_read(st, key, &obj);
+    if (rc == SSPR_OK) {
+        rc = json_object_set_new(obj, "grant", json_string(flow_id)) == 0
+                 ? sspr_store_write(st, key, obj)
+                 : SSPR_ERR_NOMEM;
+    }
+    json_decref(obj);
     sspr_store_unlock(lockfd);
     return rc;
 }
 
-int sspr_local_set_field(json_t *rec, void *vctx)
+static enum sspr_commit local_commit(struct sspr_backend *be, const struct sspr_account *acct,
+                                     const char *flow_id, const char *password, char *msg,
+                                     size_t msglen)
 {
-    const struct sspr_set_field *sf = vctx;
+    struct sspr_store *st = sspr_local_store(be);
+    struct sspr_account now;
+    enum sspr_commit c = SSPR_COMMIT_ERROR;
+    char key[64];
+    json_t *obj = NULL, *grant;
+    int lockfd;
 
-    if (sf->value == NULL) {
-        (void)json_object_del(rec, sf->field);
-        return 0;
+    msg[0] = '\0';
+    user_key(acct, key, sizeof(key));
+    lockfd = sspr_store_lock(st, key, SSPR_LOCAL_LOCK_MS);
+    if (lockfd < 0)
+        return SSPR_COMMIT_ERROR;
+    if (sspr_store_read(st, key, &obj) != SSPR_OK)
+        goto out;
+    grant = json_object_get(obj, "grant");
+    if (!json_is_string(grant) || strcmp(json_string_value(grant), flow_id) != 0) {
+        c = SSPR_COMMIT_LOST;
+        goto out;
     }
-    return json_object_set(rec, sf->field, sf->value);
+    /* Re-checked right before the write: an admin may have locked the
+     * account meanwhile. (The shadow lock cannot be held across the write:
+     * glibc refuses lckpwdf() twice in one process, and pam_unix takes it
+     * inside; a lock set in the milliseconds between remains a known race.) */
+    if (sspr_local_resolve(be, acct->name, &now) != SSPR_OK || now.why != SSPR_ACCT_OK ||
+        now.uid != acct->uid) {
+        c = SSPR_COMMIT_CHANGED;
+        goto out;
+    }
+    if (sspr_local_writeback(be->cfg, acct->name, password, msg, msglen) != 0) {
+        c = SSPR_COMMIT_REFUSED;
+        goto out;
+    }
+    c = SSPR_COMMIT_OK;
+    (void)json_object_del(obj, "grant");
+    (void)sspr_store_write(st, key, obj); /* a stale grant is harmless */
+out:
+    json_decref(obj);
+    sspr_store_unlock(lockfd);
+    return c;
 }
 
-int sspr_local_drop_methods(json_t *rec, void *ctx)
+/* Host facts: one small record of named numbers. */
+static int local_fact_get(struct sspr_backend *be, const char *name, long long *value)
 {
-    static const char *const fields[] = { "totp", "recovery", "email", "phone", "questions",
-                                          "registered" };
-    (void)ctx;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        (void)json_object_del(rec, fields[i]);
-    return 0;
+    json_t *obj = NULL, *v;
+    int rc = sspr_store_read(sspr_local_store(be), FACTS_RECORD, &obj);
+
+    if (rc != SSPR_OK)
+        return rc;
+    v = json_object_get(obj, name);
+    rc = json_is_integer(v) ? SSPR_OK : SSPR_ERR_NOENT;
+    if (rc == SSPR_OK)
+        *value = (long long)json_integer_value(v);
+    json_decref(obj);
+    return rc;
 }
 
-void sspr_backend_local(struct sspr_backend *be, struct sspr_store *store)
+static int local_fact_set(struct sspr_backend *be, const char *name, long long value, int remove)
 {
-    be->name = "local";
-    be->methods = local_methods;
-    be->verify = local_verify;
-    be->store = store;
+    struct sspr_store *st = sspr_local_store(be);
+    json_t *obj = NULL;
+    int lockfd = sspr_store_lock(st, FACTS_RECORD, 2000), rc;
+
+    if (lockfd < 0)
+        return lockfd;
+    rc = sspr_store_read(st, FACTS_RECORD, &obj);
+    if (rc == SSPR_ERR_NOENT || rc == SSPR_ERR_CORRUPT) {
+        json_decref(obj);
+        obj = json_object();
+        rc = obj != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
+    }
+    if (rc == SSPR_OK) {
+        json_t *cur = json_object_get(obj, name);
+        if (remove && cur == NULL) {
+            rc = SSPR_OK; /* nothing to forget: no write */
+        } else {
+            if (remove)
+                (void)json_object_del(obj, name);
+            else
+                json_object_set_new(obj, name, json_integer((json_int_t)value));
+            rc = sspr_store_write(st, FACTS_RECORD, obj);
+        }
+    }
+    json_decref(obj);
+    sspr_store_unlock(lockfd);
+    return rc;
 }
+
+static int local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
+{
+    return sspr_local_gc(be, now, removed);
+}
+
+const struct sspr_backend_ops sspr_backend_local = {
+    .name = "local",
+    .open = local_open,
+    .close = local_close,
+    .resolve = sspr_local_resolve,
+    .member_of = sspr_local_member_of,
+    .load = local_load,
+    .update = local_update,
+    .subject = sspr_local_subject,
+    .throttle_load = sspr_local_throttle_load,
+    .throttle_update = sspr_local_throttle_update,
+    .grant = local_grant,
+    .commit = local_commit,
+    .unlock = NULL,
+    .fact_get = local_fact_get,
+    .fact_set = local_fact_set,
+    .gc = local_gc,
+    .doctor = sspr_local_doctor,
+};

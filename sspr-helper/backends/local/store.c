@@ -56,36 +56,36 @@ int sspr_store_open(struct sspr_store *st, const char *dir, int create)
     int fd;
 
     if (st == NULL)
-        return SSPR_STORE_EINVAL;
+        return SSPR_ERR_INVAL;
     st->dirfd = -1;
     st->owner = geteuid();
     if (dir == NULL || dir[0] != '/')
-        return SSPR_STORE_EINVAL;
+        return SSPR_ERR_INVAL;
 
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create) {
         /* 0700 whatever the umask: umask can only take bits away. */
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return SSPR_STORE_EIO;
+            return SSPR_ERR_IO;
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (fd < 0) {
         if (errno == ENOENT)
-            return SSPR_STORE_ENOENT;
+            return SSPR_ERR_NOENT;
         if (errno == ELOOP || errno == ENOTDIR)
-            return SSPR_STORE_EUNSAFE; /* a symlink or not a directory */
-        return SSPR_STORE_EIO;
+            return SSPR_ERR_UNSAFE; /* a symlink or not a directory */
+        return SSPR_ERR_IO;
     }
     if (fstat(fd, &sb) != 0) {
         close(fd);
-        return SSPR_STORE_EIO;
+        return SSPR_ERR_IO;
     }
     if (!S_ISDIR(sb.st_mode) || sb.st_uid != st->owner || (sb.st_mode & 077) != 0) {
         close(fd);
-        return SSPR_STORE_EUNSAFE;
+        return SSPR_ERR_UNSAFE;
     }
     st->dirfd = fd;
-    return SSPR_STORE_OK;
+    return SSPR_OK;
 }
 
 void sspr_store_close(struct sspr_store *st)
@@ -113,20 +113,20 @@ int sspr_store_lock(struct sspr_store *st, const char *key, int timeout_ms)
     int fd;
 
     if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, ".lock"))
-        return SSPR_STORE_EINVAL;
+        return SSPR_ERR_INVAL;
     /* Lock files stay in place: unlinking one while another process waits
      * on it would let two holders in. */
     fd = openat(st->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
                 0600);
     if (fd < 0)
-        return errno == ELOOP ? SSPR_STORE_ECORRUPT : SSPR_STORE_EIO;
+        return errno == ELOOP ? SSPR_ERR_CORRUPT : SSPR_ERR_IO;
     if (fstat(fd, &sb) != 0) {
         close(fd);
-        return SSPR_STORE_EIO;
+        return SSPR_ERR_IO;
     }
     if (!S_ISREG(sb.st_mode) || sb.st_uid != st->owner) {
         close(fd);
-        return SSPR_STORE_ECORRUPT;
+        return SSPR_ERR_CORRUPT;
     }
     /* Poll rather than block: flock has no timeout, and we must not use
      * alarm() or any other process-wide signal state. The deadline is on
@@ -139,11 +139,11 @@ int sspr_store_lock(struct sspr_store *st, const char *key, int timeout_ms)
             return fd;
         if (errno != EWOULDBLOCK && errno != EINTR) {
             close(fd);
-            return SSPR_STORE_EIO;
+            return SSPR_ERR_IO;
         }
         if (ms_since(&t0) >= timeout_ms) {
             close(fd);
-            return SSPR_STORE_ELOCK;
+            return SSPR_ERR_LOCK;
         }
         ts.tv_sec = 0;
         ts.tv_nsec = pause_ns;
@@ -174,33 +174,33 @@ int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
         *out = NULL;
     if (st == NULL || st->dirfd < 0 || out == NULL || !key_ok(key) ||
         make_name(name, sizeof(name), key, ".json"))
-        return SSPR_STORE_EINVAL;
+        return SSPR_ERR_INVAL;
 
     /* Not a symlink, a regular file, ours, not writable by others, capped. */
     fd = sspr_open_safely(st->dirfd, name, st->owner, SSPR_STORE_MAX_RECORD);
     if (fd < 0) {
         switch (errno) {
         case ENOENT:
-            return SSPR_STORE_ENOENT;
+            return SSPR_ERR_NOENT;
         case ELOOP:
         case EPERM:
         case EFBIG:
         case EINVAL:
-            return SSPR_STORE_ECORRUPT;
+            return SSPR_ERR_CORRUPT;
         default:
-            return SSPR_STORE_EIO;
+            return SSPR_ERR_IO;
         }
     }
     if (sspr_read_all_fd(fd, SSPR_STORE_MAX_RECORD, &buf, &len) != 0) {
         int e = errno;
 
         close(fd);
-        return e == EFBIG ? SSPR_STORE_ECORRUPT : SSPR_STORE_EIO;
+        return e == EFBIG ? SSPR_ERR_CORRUPT : SSPR_ERR_IO;
     }
     close(fd);
     if (len == 0) {
         free(buf);
-        return SSPR_STORE_ECORRUPT;
+        return SSPR_ERR_CORRUPT;
     }
     /* Duplicate keys could hide a second value from a reviewer; NUL inside
      * strings stays refused (no JSON_ALLOW_NUL). */
@@ -208,13 +208,13 @@ int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
     sspr_wipe(buf, len); /* records hold secrets (TOTP keys) */
     free(buf);
     if (obj == NULL)
-        return SSPR_STORE_ECORRUPT;
+        return SSPR_ERR_CORRUPT;
     if (!json_is_object(obj)) {
         json_decref(obj);
-        return SSPR_STORE_ECORRUPT;
+        return SSPR_ERR_CORRUPT;
     }
     *out = obj;
-    return SSPR_STORE_OK;
+    return SSPR_OK;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -267,14 +267,14 @@ int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj)
     char name[NAME_MAX_LEN], tmp[NAME_MAX_LEN];
     char *text;
     size_t len;
-    int fd, rc = SSPR_STORE_EIO;
+    int fd, rc = SSPR_ERR_IO;
 
     if (st == NULL || st->dirfd < 0 || !key_ok(key) || !json_is_object(obj) ||
         make_name(name, sizeof(name), key, ".json"))
-        return SSPR_STORE_EINVAL;
+        return SSPR_ERR_INVAL;
     text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
     if (text == NULL)
-        return SSPR_STORE_EIO;
+        return SSPR_ERR_IO;
     len = strlen(text);
     /* Never write what we would refuse to read back. */
     if (len == 0 || len > SSPR_STORE_MAX_RECORD)
@@ -294,7 +294,7 @@ int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj)
     /* The rename is durable only once the directory is. If this fails the
      * new record is already in place; report it so the caller knows the
      * state may not survive a crash. */
-    rc = fsync(st->dirfd) == 0 ? SSPR_STORE_OK : SSPR_STORE_EIO;
+    rc = fsync(st->dirfd) == 0 ? SSPR_OK : SSPR_ERR_IO;
     goto out;
 
 unlink_tmp:
@@ -310,33 +310,12 @@ int sspr_store_remove(struct sspr_store *st, const char *key)
     char name[NAME_MAX_LEN];
 
     if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, ".json"))
-        return SSPR_STORE_EINVAL;
+        return SSPR_ERR_INVAL;
     if (unlinkat(st->dirfd, name, 0) != 0) {
         if (errno == ENOENT)
-            return SSPR_STORE_OK;
-        return errno == EISDIR ? SSPR_STORE_ECORRUPT : SSPR_STORE_EIO;
+            return SSPR_OK;
+        return errno == EISDIR ? SSPR_ERR_CORRUPT : SSPR_ERR_IO;
     }
-    return fsync(st->dirfd) == 0 ? SSPR_STORE_OK : SSPR_STORE_EIO;
+    return fsync(st->dirfd) == 0 ? SSPR_OK : SSPR_ERR_IO;
 }
 
-const char *sspr_store_strerror(int err)
-{
-    switch (err) {
-    case SSPR_STORE_OK:
-        return "ok";
-    case SSPR_STORE_ENOENT:
-        return "no record";
-    case SSPR_STORE_ECORRUPT:
-        return "record corrupt or unsafe";
-    case SSPR_STORE_EIO:
-        return "state I/O error";
-    case SSPR_STORE_EINVAL:
-        return "invalid store key or argument";
-    case SSPR_STORE_EUNSAFE:
-        return "state directory unsafe (owner, mode or symlink)";
-    case SSPR_STORE_ELOCK:
-        return "state lock not acquired in time";
-    default:
-        return "unknown store error";
-    }
-}

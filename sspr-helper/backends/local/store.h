@@ -9,15 +9,8 @@
 #include <jansson.h>
 #include <sys/types.h>
 
-enum sspr_store_err {
-    SSPR_STORE_OK = 0,
-    SSPR_STORE_ENOENT = -1,   /* no record */
-    SSPR_STORE_ECORRUPT = -2, /* empty, unparsable, not an object, symlink, bad owner */
-    SSPR_STORE_EIO = -3,      /* read/write/fsync/rename failure (ENOSPC, EROFS...) */
-    SSPR_STORE_EINVAL = -4,   /* bad key */
-    SSPR_STORE_EUNSAFE = -5,  /* state dir not ours / wrong mode / a symlink */
-    SSPR_STORE_ELOCK = -6,    /* lock not taken in time */
-};
+#include "support/err.h"
+
 
 #define SSPR_STORE_MAX_RECORD (256 * 1024)
 
@@ -46,6 +39,5 @@ int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj);
 /* Remove "<key>.json" (ENOENT is fine). */
 int sspr_store_remove(struct sspr_store *st, const char *key);
 
-const char *sspr_store_strerror(int err);
 
 #endif

@@ -11,7 +11,7 @@
 #include <syslog.h>
 
 #include "wipe.h"
-#include "backends/local/writeback.h"
+#include "backends/local/local.h"
 
 #define MAX_PROMPTS 6   /* pwquality asks twice per try; anything more is a loop */
 
@@ -66,7 +66,7 @@ fail:
     return PAM_CONV_ERR;
 }
 
-int sspr_writeback(const struct sspr_config *cfg, const char *user, const char *newpw,
+int sspr_local_writeback(const struct sspr_config *cfg, const char *user, const char *newpw,
                    char *msg, size_t msglen)
 {
     struct wb_conv c = { .pw = newpw, .msg = msg, .msglen = msglen, .prompts = 0 };

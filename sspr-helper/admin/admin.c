@@ -1,0 +1,113 @@
+/* The admin commands' shared pieces: the backend, the target, edits. */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin/admin.h"
+
+int sspr_admin_open(struct sspr_admin *ad, const struct sspr_config *cfg)
+{
+    int rc;
+
+    memset(ad, 0, sizeof(*ad));
+    ad->cfg = cfg;
+    rc = sspr_backend_open(&ad->be, cfg, SSPR_BACKEND_CREATE);
+    if (rc != SSPR_OK) {
+        fprintf(stderr, "sspr-helper: the %s backend (state directory %s): %s\n", cfg->backend,
+                cfg->state_dir, sspr_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+void sspr_admin_close(struct sspr_admin *ad)
+{
+    sspr_backend_close(&ad->be);
+}
+
+int sspr_admin_find_user(struct sspr_admin *ad, const char *name)
+{
+    if (sspr_be_resolve(&ad->be, name, &ad->acct) != SSPR_OK || !ad->acct.known) {
+        fprintf(stderr, "sspr-helper: no such user: %s\n",
+                sspr_username_ok(name) ? name : "(malformed)");
+        return 1;
+    }
+    return 0;
+}
+
+int sspr_admin_edit(struct sspr_admin *ad, sspr_record_edit edit, void *ctx)
+{
+    int rc = sspr_be_update(&ad->be, &ad->acct, SSPR_UPDATE_CREATE, edit, ctx);
+
+    if (rc < 0) {
+        fprintf(stderr, "sspr-helper: record for %s: %s (nothing was changed)\n", ad->acct.name,
+                sspr_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+struct save_ctx {
+    const struct sspr_gate *g;
+    const struct sspr_material *m;
+};
+
+static int edit_save(struct sspr_record *rec, void *vctx)
+{
+    struct save_ctx *c = vctx;
+    struct sspr_material *dst = sspr_gate_material(rec, c->g);
+
+    if (dst == NULL)
+        return SSPR_ERR_INVAL;
+    if (c->m == NULL) {
+        sspr_material_clear(dst);
+        return SSPR_OK;
+    }
+    return sspr_material_copy(dst, c->m);
+}
+
+int sspr_admin_save(struct sspr_admin *ad, const struct sspr_gate *g,
+                    const struct sspr_material *m)
+{
+    struct save_ctx c = { g, m };
+
+    return sspr_admin_edit(ad, edit_save, &c);
+}
+
+int sspr_admin_read_line(const char *prompt, int secret, char *buf, size_t len)
+{
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO), off = 0;
+
+    if (tty) {
+        fputs(prompt, stderr);
+        if (secret && tcgetattr(STDIN_FILENO, &old) == 0) {
+            quiet = old;
+            quiet.c_lflag &= (tcflag_t)~ECHO;
+            off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+        }
+    }
+    char *got = fgets(buf, (int)len, stdin);
+    if (off) {
+        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (got == NULL)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+void sspr_admin_time(long long when, char *buf, size_t len)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+
+    snprintf(buf, len, "unknown");
+    if (when > 0 && gmtime_r(&t, &tm) != NULL)
+        strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+}

@@ -1,0 +1,130 @@
+/* Doctor: one user, through the backend, by the same policy as the reset. */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "admin/doctor/checks.h"
+#include "gates/gate.h"
+#include "policy/policy.h"
+#include "state/throttle.h"
+#include "support/errors.h"
+
+static void check_registration(struct sspr_report *r, const struct sspr_config *cfg,
+                               struct sspr_backend *be, const struct sspr_account *acct,
+                               int admin, int gates)
+{
+    struct sspr_record rec;
+    char have_w[128], usable_w[128];
+    unsigned have, usable;
+
+    if (sspr_be_load(be, acct, &rec) != SSPR_OK) {
+        sspr_fail(r, SSPR_E_RECORD_CORRUPT, "user %s: the record of registered methods (uid "
+                                            "%lu, %s backend) is unreadable or corrupt",
+                  acct->name, (unsigned long)acct->uid, cfg->backend);
+        return;
+    }
+    have = sspr_gates_usable(&rec);
+    sspr_record_clear(&rec);
+    sspr_methods_words(have, have_w, sizeof(have_w));
+    if (have == 0) {
+        sspr_fail(r, SSPR_E_NO_METHODS, "user %s: no methods registered", acct->name);
+        return;
+    }
+    usable = sspr_policy_usable(cfg, have, admin);
+    sspr_methods_words(usable, usable_w, sizeof(usable_w));
+    switch (sspr_policy_unsatisfied(usable, gates, admin)) {
+    case SSPR_SATISFIED:
+        sspr_pass(r, "user %s: registered %s; usable %s covers %d gate%s", acct->name, have_w,
+                  usable_w, gates, gates == 1 ? "" : "s");
+        break;
+    case SSPR_UNSAT_TOO_FEW:
+        sspr_fail(r, SSPR_E_TOO_FEW_METHODS, "user %s: registered %s, usable here %s: %d "
+                                             "different method%s needed",
+                  acct->name, have_w, usable_w, gates, gates == 1 ? "" : "s");
+        break;
+    case SSPR_UNSAT_ADMIN_DELIVERY:
+        sspr_fail(r, SSPR_E_TOO_FEW_METHODS, "user %s: an administrator's gates cannot all be "
+                                             "email or SMS (registered %s)",
+                  acct->name, have_w);
+        break;
+    case SSPR_UNSAT_WEAK_ONLY:
+        sspr_fail(r, SSPR_E_TOO_FEW_METHODS, "user %s: security questions are never the only "
+                                             "gate (registered %s)",
+                  acct->name, have_w);
+        break;
+    }
+}
+
+static void check_throttle(struct sspr_report *r, struct sspr_backend *be,
+                           const struct sspr_account *acct)
+{
+    struct sspr_subject subj;
+    struct sspr_throttle_state ts;
+    time_t now = time(NULL);
+
+    if (sspr_be_subject(be, acct, acct->name, &subj) != SSPR_OK ||
+        sspr_throttle_get(be, &subj, now, &ts) != SSPR_OK) {
+        sspr_fail(r, SSPR_E_THROTTLED, "user %s: throttle record unreadable (counts as locked out)",
+                  acct->name);
+    } else if (sspr_throttle_locked(&ts, now)) {
+        if (ts.locked_until == SSPR_THROTTLE_FOREVER) {
+            sspr_fail(r, SSPR_E_THROTTLED, "user %s: locked out until an administrator unlocks",
+                      acct->name);
+        } else {
+            char when[64] = "?";
+            struct tm tm;
+
+            if (gmtime_r(&ts.locked_until, &tm) != NULL)
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+            sspr_fail(r, SSPR_E_THROTTLED, "user %s: locked out of resets until %s", acct->name,
+                      when);
+        }
+    } else {
+        sspr_pass(r, "user %s: not locked out (%d recent failed attempt%s)", acct->name,
+                  ts.failures, ts.failures == 1 ? "" : "s");
+    }
+}
+
+void sspr_doctor_check_user(struct sspr_report *r, const struct sspr_config *cfg,
+                            struct sspr_backend *be, const char *name)
+{
+    struct sspr_account acct;
+    char shown[SSPR_USER_MAX + 1], allowed_w[128];
+    int admin, gates, code;
+
+    snprintf(shown, sizeof(shown), "%s", sspr_username_ok(name) ? name : "(malformed name)");
+    if (sspr_be_resolve(be, name, &acct) != SSPR_OK || !acct.known) {
+        sspr_fail(r, SSPR_E_UNKNOWN_USER, "user %s: %s", shown, sspr_account_why(acct.why));
+        return;
+    }
+    if ((code = sspr_account_error(acct.why)) != 0) {
+        sspr_fail(r, code, "user %s (uid %lu): %s", acct.name, (unsigned long)acct.uid,
+                  sspr_account_why(acct.why));
+        return;
+    }
+    sspr_pass(r, "user %s (uid %lu): eligible (uid >= %ld, not locked or expired, login shell)",
+              acct.name, (unsigned long)acct.uid, cfg->min_uid);
+    if (!sspr_policy_enabled(cfg, be, &acct)) {
+        if (cfg->enabled == SSPR_ENABLED_GROUP)
+            sspr_fail(r, SSPR_E_NOT_ENABLED, "user %s: not a member of group %s (enabled = "
+                                             "group:%s)",
+                      acct.name, cfg->enabled_group, cfg->enabled_group);
+        else
+            sspr_fail(r, SSPR_E_NOT_ENABLED, "user %s: resets are off for everyone (enabled = "
+                                             "none)",
+                      acct.name);
+        return;
+    }
+    sspr_pass(r, "user %s: enabled by policy%s%s%s", acct.name,
+              cfg->services[0] != '\0' ? " (only on PAM services: " : "", cfg->services,
+              cfg->services[0] != '\0' ? ")" : "");
+    admin = sspr_policy_is_admin(cfg, be, &acct);
+    gates = sspr_policy_gates(cfg, admin);
+    sspr_methods_words(sspr_policy_methods(cfg, admin), allowed_w, sizeof(allowed_w));
+    sspr_pass(r, "user %s: %s, needs %d gate%s from: %s", acct.name,
+              admin ? "administrator (member of an admin_groups group)" : "regular user", gates,
+              gates == 1 ? "" : "s", allowed_w);
+    check_registration(r, cfg, be, &acct, admin, gates);
+    check_throttle(r, be, &acct);
+}

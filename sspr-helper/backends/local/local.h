@@ -1,0 +1,63 @@
+/* Inside the local backend: the pieces its files share. Nothing outside
+ * backends/local/ includes this. */
+#ifndef SSPR_LOCAL_H
+#define SSPR_LOCAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "backends/backend.h"
+#include "backends/local/store.h"
+
+/* The ops table (registered as "local"). */
+extern const struct sspr_backend_ops sspr_backend_local;
+
+struct sspr_local {
+    struct sspr_store store;
+};
+
+/* How long a record update waits for the record's lock. */
+#define SSPR_LOCAL_LOCK_MS 5000
+
+static inline struct sspr_store *sspr_local_store(struct sspr_backend *be)
+{
+    return &((struct sspr_local *)be->priv)->store;
+}
+
+/* ---- accounts (account.c): passwd and shadow ---- */
+int sspr_local_resolve(struct sspr_backend *be, const char *typed, struct sspr_account *out);
+int sspr_local_member_of(struct sspr_backend *be, const struct sspr_account *acct,
+                         const char *group);
+
+/* ---- the account record (record_json.c) ---- */
+/* Store key of an account's record: "user-<uid>". */
+void sspr_local_user_key(unsigned long uid, char *key, size_t keylen);
+/* JSON record -> sspr_record. SSPR_ERR_CORRUPT for a record that is not an
+ * object or whose parts cannot be read at all. */
+int sspr_local_record_decode(const json_t *obj, struct sspr_record *out);
+/* Write into obj every part of `after` that differs from `before` (and the
+ * registration stamp), leaving everything else in obj as it was. */
+int sspr_local_record_encode(json_t *obj, const struct sspr_record *before,
+                             const struct sspr_record *after);
+
+/* ---- throttle records and subjects (throttle_json.c) ---- */
+int sspr_local_subject(struct sspr_backend *be, const struct sspr_account *acct, const char *typed,
+                       struct sspr_subject *out);
+int sspr_local_throttle_load(struct sspr_backend *be, const struct sspr_subject *s,
+                             struct sspr_throttle_rec *out);
+int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subject *s,
+                               unsigned flags, sspr_throttle_edit edit, void *ctx,
+                               struct sspr_throttle_rec *after);
+int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed);
+int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r);
+json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r);
+
+/* ---- doctor (doctor.c): the state directory ---- */
+void sspr_local_doctor(struct sspr_backend *be, struct sspr_report *r);
+
+/* ---- the password (writeback.c): pam_chauthtok on sspr-passwd ---- */
+int sspr_local_writeback(const struct sspr_config *cfg, const char *user, const char *newpw,
+                         char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * The local backend's throttle state: one store record per subject,
+ * "throttle-u<uid>" for accounts and "throttle-n<hash>" for names that
+ * resolve to no account (a keyed BLAKE2b hash under a per-host key kept in
+ * the "throttle-key" record: a name typed at the prompt may be a password,
+ * so it is never written in clear). Every update is a read-modify-write
+ * under the subject's lock, so parallel sessions cannot lose increments
+ * (CVE-2015-5600 was a counter per connection).
+ *
+ *   {"failures":N,"since":T,"locked_until":T,"consecutive":N,
+ *    "methods":{"totp":N,...},"sends":[T,...]}
+ */
+#include "autoconf.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "backends/local/local.h"
+#include "state/throttle.h"
+#include "wipe.h"
+
+#define HOST_KEY_RECORD "throttle-key"
+#define HOST_KEY_BYTES 32
+#define NAME_HASH_BYTES 16 /* 128 bits: "throttle-n" + 32 hex stays under the 64-char key limit */
+#define UNKNOWN_PREFIX "throttle-n"
+
+/* ---- the record codec ---------------------------------------------------------- */
+
+static int methods_from_json(const json_t *o, struct sspr_throttle_rec *r)
+{
+    const char *name;
+    json_t *v;
+
+    if (!json_is_object(o) || json_object_size(o) > SSPR_THROTTLE_METHODS)
+        return -1;
+    json_object_foreach((json_t *)(uintptr_t)o, name, v) {
+        if (strlen(name) >= SSPR_THROTTLE_NAME || !json_is_integer(v))
+            return -1;
+        snprintf(r->methods[r->nmethods].name, SSPR_THROTTLE_NAME, "%s", name);
+        r->methods[r->nmethods].n = json_integer_value(v);
+        r->nmethods++;
+    }
+    return 0;
+}
+
+static int sends_from_json(const json_t *a, struct sspr_throttle_rec *r)
+{
+    if (!json_is_array(a) || json_array_size(a) > SSPR_THROTTLE_SENDS)
+        return -1;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *v = json_array_get(a, i);
+
+        if (!json_is_integer(v))
+            return -1;
+        r->sends[r->nsends++] = json_integer_value(v);
+    }
+    return 0;
+}
+
+/* Exactly the four integers we write, plus optionally "methods" and
+ * "sends" (records from before those existed stay valid); values are then
+ * checked by sspr_throttle_rec_valid. */
+int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r)
+{
+    static const char *const names[] = { "failures", "since", "locked_until", "consecutive" };
+    long long *fields[] = { &r->failures, &r->since, &r->locked_until, &r->consecutive };
+    const json_t *m, *sn;
+    size_t want = 4;
+
+    memset(r, 0, sizeof(*r));
+    if (!json_is_object(o))
+        return SSPR_ERR_CORRUPT;
+    for (size_t i = 0; i < 4; i++) {
+        const json_t *v = json_object_get(o, names[i]);
+
+        if (!json_is_integer(v))
+            return SSPR_ERR_CORRUPT;
+        *fields[i] = json_integer_value(v);
+    }
+    if ((m = json_object_get(o, "methods")) != NULL) {
+        want++;
+        if (methods_from_json(m, r) != 0)
+            return SSPR_ERR_CORRUPT;
+    }
+    if ((sn = json_object_get(o, "sends")) != NULL) {
+        want++;
+        if (sends_from_json(sn, r) != 0)
+            return SSPR_ERR_CORRUPT;
+    }
+    if (json_object_size(o) != want || !sspr_throttle_rec_valid(r))
+        return SSPR_ERR_CORRUPT;
+    return SSPR_OK;
+}
+
+json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r)
+{
+    json_t *o = json_pack("{sI sI sI sI}", "failures", (json_int_t)r->failures, "since",
+                          (json_int_t)r->since, "locked_until", (json_int_t)r->locked_until,
+                          "consecutive", (json_int_t)r->consecutive);
+
+    if (o == NULL)
+        return NULL;
+    if (r->nmethods > 0) {
+        json_t *m = json_object();
+
+        if (m == NULL || json_object_set_new(o, "methods", m) != 0)
+            goto fail;
+        for (size_t i = 0; i < r->nmethods; i++)
+            if (json_object_set_new(m, r->methods[i].name,
+                                    json_integer((json_int_t)r->methods[i].n)) != 0)
+                goto fail;
+    }
+    if (r->nsends > 0) {
+        json_t *a = json_array();
+
+        if (a == NULL || json_object_set_new(o, "sends", a) != 0)
+            goto fail;
+        for (size_t i = 0; i < r->nsends; i++)
+            if (json_array_append_new(a, json_integer((json_int_t)r->sends[i])) != 0)
+                goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+/* ---- subjects --------------------------------------------------------------------- */
+
+static int host_key_parse(const json_t *o, uint8_t key[HOST_KEY_BYTES])
+{
+    const json_t *v = json_object_get(o, "key");
+    size_t got = 0;
+
+    if (!json_is_string(v) || json_string_length(v) != 2 * HOST_KEY_BYTES)
+        return -1;
+    if (sodium_hex2bin(key, HOST_KEY_BYTES, json_string_value(v), 2 * HOST_KEY_BYTES, NULL, &got,
+                       NULL) != 0 ||
+        got != HOST_KEY_BYTES)
+        return -1;
+    return 0;
+}
+
+/* The per-host key for hashing unknown names, made on first use. */
+static int host_key(struct sspr_store *st, uint8_t key[HOST_KEY_BYTES])
+{
+    json_t *o = NULL;
+    int rc, lockfd;
+
+    rc = sspr_store_read(st, HOST_KEY_RECORD, &o);
+    if (rc == SSPR_OK) {
+        rc = host_key_parse(o, key) == 0 ? SSPR_OK : SSPR_ERR_CORRUPT;
+        json_decref(o);
+        return rc;
+    }
+    if (rc != SSPR_ERR_NOENT)
+        return rc;
+    /* Two first uses at once must agree on one key: look again under the
+     * lock before making it. */
+    lockfd = sspr_store_lock(st, HOST_KEY_RECORD, SSPR_LOCAL_LOCK_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = sspr_store_read(st, HOST_KEY_RECORD, &o);
+    if (rc == SSPR_OK) {
+        rc = host_key_parse(o, key) == 0 ? SSPR_OK : SSPR_ERR_CORRUPT;
+    } else if (rc == SSPR_ERR_NOENT) {
+        char hex[2 * HOST_KEY_BYTES + 1];
+
+        randombytes_buf(key, HOST_KEY_BYTES);
+        sodium_bin2hex(hex, sizeof(hex), key, HOST_KEY_BYTES);
+        o = json_pack("{ss}", "key", hex);
+        SSPR_WIPE_ARRAY(hex);
+        rc = o != NULL ? sspr_store_write(st, HOST_KEY_RECORD, o) : SSPR_ERR_IO;
+    }
+    json_decref(o);
+    sspr_store_unlock(lockfd);
+    if (rc != SSPR_OK)
+        sspr_wipe(key, HOST_KEY_BYTES);
+    return rc;
+}
+
+int sspr_local_subject(struct sspr_backend *be, const struct sspr_account *acct, const char *typed,
+                       struct sspr_subject *out)
+{
+    uint8_t hk[HOST_KEY_BYTES], h[NAME_HASH_BYTES];
+    char hex[2 * NAME_HASH_BYTES + 1];
+    int rc;
+
+    out->key[0] = '\0';
+    if (acct != NULL && acct->known) {
+        snprintf(out->key, sizeof(out->key), "throttle-u%lu", (unsigned long)acct->uid);
+        return SSPR_OK;
+    }
+    if (typed == NULL)
+        return SSPR_ERR_INVAL;
+    rc = host_key(sspr_local_store(be), hk);
+    if (rc != SSPR_OK)
+        return rc;
+    crypto_generichash(h, sizeof(h), (const unsigned char *)typed, strlen(typed), hk, sizeof(hk));
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    snprintf(out->key, sizeof(out->key), UNKNOWN_PREFIX "%s", hex);
+    SSPR_WIPE_ARRAY(hk);
+    SSPR_WIPE_ARRAY(h);
+    SSPR_WIPE_ARRAY(hex);
+    return SSPR_OK;
+}
+
+/* ---- load and update ---------------------------------------------------------------- */
+
+/* Read the record: SSPR_OK (zeros when absent), SSPR_ERR_CORRUPT, or a store error. */
+static int load(struct sspr_store *st, const char *key, struct sspr_throttle_rec *r)
+{
+    json_t *o = NULL;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    rc = sspr_store_read(st, key, &o);
+    if (rc == SSPR_ERR_NOENT)
+        return SSPR_OK;
+    if (rc != SSPR_OK)
+        return rc;
+    rc = sspr_local_throttle_decode(o, r);
+    json_decref(o);
+    if (rc != SSPR_OK)
+        memset(r, 0, sizeof(*r));
+    return rc;
+}
+
+int sspr_local_throttle_load(struct sspr_backend *be, const struct sspr_subject *s,
+                             struct sspr_throttle_rec *out)
+{
+    return load(sspr_local_store(be), s->key, out);
+}
+
+int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subject *s,
+                               unsigned flags, sspr_throttle_edit edit, void *ctx,
+                               struct sspr_throttle_rec *after)
+{
+    struct sspr_store *st = sspr_local_store(be);
+    struct sspr_throttle_rec r;
+    int lockfd, rc;
+
+    lockfd = sspr_store_lock(st, s->key, SSPR_LOCAL_LOCK_MS);
+    if (lockfd < 0)
+        return lockfd;
+    rc = load(st, s->key, &r);
+    /* a corrupt record is left as it is for an admin to see: writing a fresh
+     * count over it would turn "corrupt" into "unlocked" */
+    if (rc == SSPR_ERR_CORRUPT && (flags & SSPR_THROTTLE_RESET_CORRUPT))
+        rc = SSPR_OK;
+    if (rc == SSPR_OK)
+        rc = edit(&r, ctx);
+    if (rc == SSPR_OK) {
+        if (sspr_throttle_rec_empty(&r)) {
+            rc = sspr_store_remove(st, s->key);
+        } else {
+            json_t *o = sspr_local_throttle_encode(&r);
+            rc = o != NULL ? sspr_store_write(st, s->key, o) : SSPR_ERR_NOMEM;
+            json_decref(o);
+        }
+    }
+    sspr_store_unlock(lockfd);
+    if (rc == SSPR_OK && after != NULL)
+        *after = r;
+    return rc;
+}
+
+/* ---- garbage collection --------------------------------------------------------------- */
+
+/* 1 when name is UNKNOWN_PREFIX + 32 hex + ".json"; key gets the part before ".json". */
+static int unknown_name_record(const char *name, char *key, size_t keylen)
+{
+    size_t pl = strlen(UNKNOWN_PREFIX), n = strlen(name);
+
+    if (n != pl + 2 * NAME_HASH_BYTES + 5 || strncmp(name, UNKNOWN_PREFIX, pl) != 0 ||
+        strcmp(name + n - 5, ".json") != 0 || n - 5 >= keylen)
+        return 0;
+    for (size_t i = pl; i < n - 5; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    memcpy(key, name, n - 5);
+    key[n - 5] = '\0';
+    return 1;
+}
+
+int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
+{
+    struct sspr_store *st = sspr_local_store(be);
+    int dfd;
+    DIR *d;
+    struct dirent *e;
+
+    if (removed != NULL)
+        *removed = 0;
+    if (st->dirfd < 0 || (dfd = dup(st->dirfd)) < 0)
+        return SSPR_ERR_INVAL;
+    if ((d = fdopendir(dfd)) == NULL) {
+        close(dfd);
+        return SSPR_ERR_IO;
+    }
+    rewinddir(d); /* a dup shares the read offset of earlier scans */
+    while ((e = readdir(d)) != NULL) {
+        char key[64], lock[96];
+        struct sspr_throttle_rec r;
+        int lockfd;
+
+        if (!unknown_name_record(e->d_name, key, sizeof(key)))
+            continue;
+        lockfd = sspr_store_lock(st, key, 0);
+        if (lockfd < 0)
+            continue; /* in use right now */
+        /* only records that say nothing any more (a corrupt one is left for
+         * an admin to see) */
+        if (load(st, key, &r) == SSPR_OK && sspr_throttle_rec_expired(&r, now, be->cfg) &&
+            sspr_store_remove(st, key) == SSPR_OK) {
+            /* Lock files are otherwise never removed (a waiter on an
+             * unlinked one could share the lock with a newcomer); for a name
+             * that matches no account and says nothing any more, that rare
+             * race costs nothing, and the directory stays bounded. */
+            snprintf(lock, sizeof(lock), "%s.lock", key);
+            (void)unlinkat(st->dirfd, lock, 0);
+            /* left by versions that took a second lock per subject */
+            snprintf(lock, sizeof(lock), "gate-%s.lock", key);
+            (void)unlinkat(st->dirfd, lock, 0);
+            if (removed != NULL)
+                (*removed)++;
+        }
+        sspr_store_unlock(lockfd);
+    }
+    closedir(d);
+    return SSPR_OK;
+}

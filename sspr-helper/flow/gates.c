@@ -1,0 +1,223 @@
+/*
+ * One gate of a reset: the method menu (when more than the code prompt is
+ * set up) and the chosen gate's ask, with every answer judged under the
+ * throttle. What is shown depends only on the system's configuration and
+ * on what the user typed, never on the account: an unknown, ineligible or
+ * unregistered account walks the same menu and prompts, gets the same
+ * messages, is throttled the same way, and simply never passes
+ * (SECURITY.md 14).
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flow/flow.h"
+#include "policy/policy.h"
+#include "state/throttle.h"
+#include "wipe.h"
+
+#define TRIES 3
+#define MENU_ROUNDS 4
+
+const char SSPR_MSG_LOCKED[] = "Too many failed attempts. Try again later.";
+const char SSPR_MSG_METHOD_LOCKED[] = "Too many failed attempts with this method. "
+                                      "Choose another way.";
+const char SSPR_MSG_BAD_CODE[] = "That code is not valid.";
+const char SSPR_MSG_SEND_CAP[] = "Too many codes were sent recently. Try again later.";
+
+static const char MSG_MENU_HEAD[] = "How do you want to confirm it is you?";
+static const char MSG_CHOICE[] = "Choice [1]: ";
+static const char MSG_BAD_CHOICE[] = "Choose one of the numbers shown.";
+
+int sspr_gate_menu_on(const struct sspr_config *cfg)
+{
+    unsigned more = sspr_policy_system_methods(cfg) & ~sspr_gates_flagged(SSPR_GATE_CODE);
+
+    return more != 0;
+}
+
+/* ---- throttling ------------------------------------------------------------------ */
+
+int sspr_flow_locked_out(struct sspr_flow *f, const char *method, int *method_locked)
+{
+    struct sspr_throttle_state ts;
+    int mf = 0;
+    time_t now = time(NULL);
+
+    *method_locked = 0;
+    if (sspr_throttle_get_method(f->be, &f->subject, now, method, &ts, &mf) != SSPR_OK)
+        return 1;
+    if (sspr_throttle_locked(&ts, now))
+        return 1;
+    *method_locked = sspr_throttle_method_locked(&ts, mf, now, f->cfg);
+    return 0;
+}
+
+int sspr_flow_gate_open(struct sspr_flow *f, const struct sspr_gate *g, int *step)
+{
+    int mlocked = 0;
+
+    if (sspr_flow_locked_out(f, g->name, &mlocked)) {
+        sspr_chan_error(&f->ch, SSPR_MSG_LOCKED);
+        *step = SSPR_STEP_END;
+        return 0;
+    }
+    if (mlocked) {
+        sspr_chan_error(&f->ch, SSPR_MSG_METHOD_LOCKED);
+        *step = SSPR_STEP_MENU;
+        return 0;
+    }
+    return 1;
+}
+
+enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_answer_check check,
+                                 void *ctx)
+{
+    struct sspr_throttle_state ts = { 0, 0 };
+    char detail[96];
+    int mf = 0, rc;
+
+    rc = sspr_throttle_charge(f->be, &f->subject, time(NULL), method, &ts, &mf);
+    if (rc == SSPR_CHARGE_METHOD_LOCKED)
+        return SSPR_J_METHOD_LOCKED;
+    if (rc == SSPR_CHARGE_LOCKED)
+        return SSPR_J_LOCKED;
+    if (rc != SSPR_CHARGED) {
+        /* an answer whose failure cannot be recorded is never judged */
+        sspr_audit(&f->audit, "gate-fail", "reason=\"failure could not be recorded\"");
+        return SSPR_J_LOCKED;
+    }
+    if (check(f, ctx)) {
+        (void)sspr_throttle_refund_method(f->be, &f->subject, time(NULL), method);
+        return SSPR_J_PASS;
+    }
+    snprintf(detail, sizeof(detail), "method=%s failures=%d", method, ts.failures);
+    sspr_audit(&f->audit, "gate-fail", detail);
+    if (sspr_throttle_locked(&ts, time(NULL))) {
+        sspr_audit(&f->audit, "lockout", detail);
+        return SSPR_J_LOCKED;
+    }
+    unsigned delay = sspr_throttle_delay(f->cfg, ts.failures);
+    if (delay > 0)
+        sleep(delay);
+    return SSPR_J_FAIL;
+}
+
+int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const char *bad)
+{
+    int menu_on = sspr_gate_menu_on(f->cfg);
+
+    switch (j) {
+    case SSPR_J_FAIL:
+        sspr_chan_error(&f->ch, bad);
+        return 1;
+    case SSPR_J_METHOD_LOCKED:
+        /* without a menu there is no other way to choose: say it plainly */
+        sspr_chan_error(&f->ch, menu_on ? SSPR_MSG_METHOD_LOCKED : SSPR_MSG_LOCKED);
+        return menu_on ? SSPR_STEP_MENU : SSPR_STEP_END;
+    case SSPR_J_LOCKED:
+    case SSPR_J_PASS:
+        break;
+    }
+    sspr_chan_error(&f->ch, SSPR_MSG_LOCKED);
+    return SSPR_STEP_END;
+}
+
+void sspr_flow_passed(struct sspr_flow *f, const struct sspr_gate *g, int index)
+{
+    char detail[64];
+
+    snprintf(detail, sizeof(detail), "method=%s gate=%d", g->name, index + 1);
+    sspr_audit(&f->audit, "gate-pass", detail);
+}
+
+/* ---- the menu ----------------------------------------------------------------------- */
+
+/* The methods of menu entry g: its own and those of the gates after it
+ * that share its entry (no label of their own). */
+static unsigned entry_methods(size_t at)
+{
+    const struct sspr_gate *g = sspr_gate_at(at);
+    unsigned set = sspr_gate_bit(g);
+
+    for (size_t i = at + 1; (g = sspr_gate_at(i)) != NULL && g->menu_label == NULL; i++)
+        set |= sspr_gate_bit(g);
+    return set;
+}
+
+/* Show the entries offered; *chosen gets the gate whose ask runs.
+ * 1 chosen, 0 end, -1 broken. */
+static int menu(struct sspr_flow *f, unsigned offered, const struct sspr_gate **chosen,
+                unsigned *chosen_set)
+{
+    char text[512], answer[SSPR_ANSWER_MAX + 1];
+    const struct sspr_gate *list[SSPR_GATES_MAX], *g;
+    unsigned sets[SSPR_GATES_MAX];
+    size_t o, n = 0;
+
+    o = (size_t)snprintf(text, sizeof(text), "%s", MSG_MENU_HEAD);
+    SSPR_GATE_FOREACH(i, g) {
+        if (g->menu_label == NULL || (entry_methods(i) & offered) == 0)
+            continue;
+        list[n] = g;
+        sets[n] = entry_methods(i);
+        n++;
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %zu) %s", n, g->menu_label);
+    }
+    if (n == 0)
+        return 0;
+    sspr_chan_info(&f->ch, text);
+    for (int t = 0; t < TRIES; t++) {
+        if (sspr_chan_prompt(&f->ch, 1, MSG_CHOICE, answer) != 0)
+            return -1;
+        size_t pick = answer[0] == '\0' ? 1
+                      : answer[1] == '\0' && answer[0] >= '1' && answer[0] <= '9'
+                          ? (size_t)(answer[0] - '0')
+                          : 0;
+        if (pick >= 1 && pick <= n) {
+            *chosen = list[pick - 1];
+            *chosen_set = sets[pick - 1];
+            return 1;
+        }
+        sspr_chan_error(&f->ch, MSG_BAD_CHOICE);
+    }
+    return 0;
+}
+
+/* The first gate that asks for the methods in `offered` (no menu). */
+static const struct sspr_gate *first_asking(unsigned offered)
+{
+    const struct sspr_gate *g;
+
+    SSPR_GATE_FOREACH(i, g)
+        if (g->menu_label != NULL && (entry_methods(i) & offered) != 0)
+            return g;
+    return sspr_gate_at(0);
+}
+
+int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used)
+{
+    unsigned offered = sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), used,
+                                              f->is_admin);
+
+    if (!sspr_gate_menu_on(f->cfg)) {
+        const struct sspr_gate *g = first_asking(offered);
+        int rc = g->ask(f, g, index, allowed);
+        return rc == SSPR_STEP_MENU ? SSPR_STEP_END : rc;
+    }
+    for (int round = 0; round < MENU_ROUNDS; round++) {
+        const struct sspr_gate *g = NULL;
+        unsigned set = 0;
+        int rc = menu(f, offered, &g, &set);
+        if (rc <= 0)
+            return rc < 0 ? SSPR_STEP_BROKEN : SSPR_STEP_END;
+        rc = g->ask(f, g, index, allowed);
+        if (rc != SSPR_STEP_MENU)
+            return rc;
+        offered &= ~set; /* that way is down or used up: offer the others */
+    }
+    return SSPR_STEP_END;
+}
