@@ -162,8 +162,8 @@ int sspr_reset_run(struct sspr_flow *f)
         return 0;
     }
     int rc = set_password(f);
-    if (rc == -2 && f->ch.broken)
-        return -1;
+    if (rc == -2 && (f->ch.broken || f->ch.cancelled))
+        return -1; /* no more messages: run.c sends the RESULT a cancel allows */
     if (rc != 0) {
         sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "password-not-set");

@@ -100,9 +100,10 @@ int sspr_policy_gates_needed(unsigned used, int base, int is_admin)
     unsigned delivery = sspr_gates_flagged(SSPR_GATE_DELIVERY);
     int n = base;
 
-    if (used != 0 && (used & ~weak) == 0 && n < 2)
+    /* a weak gate, or an administrator's delivery channel, needs one more */
+    if ((used & weak) != 0 && n < 2)
         n = 2;
-    if (is_admin && used != 0 && (used & ~(delivery | weak)) == 0 && n < 2)
+    if (is_admin && (used & delivery) != 0 && n < 2)
         n = 2;
     return n;
 }

@@ -39,9 +39,9 @@ unsigned sspr_policy_methods(const struct sspr_config *cfg, int is_admin);
  * methods key), whatever the account. */
 unsigned sspr_policy_system_methods(const struct sspr_config *cfg);
 
-/* Gates needed once `used` have passed: `base`, raised to two when the
- * only one used is weak, or when an administrator's are all delivery
- * channels (or weak). */
+/* Gates needed once `used` have passed: `base`, raised to two when a weak
+ * one was used (never alone), or for an administrator a delivery channel
+ * (never through on it alone; the next offer has no second channel). */
 int sspr_policy_gates_needed(unsigned used, int base, int is_admin);
 
 /* What the menu may offer for the next gate, given the system's methods

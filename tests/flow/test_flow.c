@@ -1,0 +1,499 @@
+/*
+ * The whole reset and registration state machine, without root: flows run
+ * over a socketpair against the in-memory backend (tests/flow/mem_backend.c,
+ * the same interface as the local one). Covers the code prompt and the
+ * menu, two gates, the administrator rules, lockout, racing resets, a
+ * cancelled conversation, the dummy path's transcript, and a backend error
+ * at every call of a successful reset (never a success without the
+ * password really set, never a password set when a call before the commit
+ * failed).
+ */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "driver.h"
+#include "gates/gate.h"
+#include "mem_backend.h"
+#include "proofs/questions.h"
+
+static const char SECRET[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"; /* 160 bits */
+static const char CODE[] = "Verification code (authenticator app or recovery code): ";
+static const char CODE2[] = "Second verification code (a different method): ";
+static const char NEWPW[] = "New password: ";
+static const char RETYPE[] = "Retype new password: ";
+static const char GOOD_PW[] = "Correct-Horse-Battery-42";
+
+static struct sspr_config cfg;
+
+static int setup(void **state)
+{
+    (void)state;
+    mem_reset();
+    drive_config(&cfg);
+    return 0;
+}
+
+static struct mem_account *alice(void)
+{
+    struct mem_account *a = mem_add("alice", 1000, "");
+
+    mem_enroll_totp(a, SECRET);
+    return a;
+}
+
+/* A code prompt, the right code, then the new password twice. */
+static void pass_and_set(struct drive *d, const char *pw)
+{
+    char code[8];
+
+    drive_expect_prompt(d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(d, code);
+    drive_expect_prompt(d, NEWPW);
+    drive_answer(d, pw);
+    drive_expect_prompt(d, RETYPE);
+    drive_answer(d, pw);
+}
+
+static void test_reset_with_app_code(void **state)
+{
+    struct drive d;
+    struct mem_account *a;
+
+    (void)state;
+    a = alice();
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    pass_and_set(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    assert_int_equal(drive_end(&d), 0);
+    assert_int_equal(a->commits, 1);
+    assert_string_equal(a->password, GOOD_PW);
+    assert_true(drive_saw(&d, "To reset your password, first confirm it is you."));
+    /* the code is spent: its step is stored */
+    assert_true(sspr_gate_material(&a->rec, sspr_gate_by_name("totp"))->counter >= 0);
+    assert_true(mem_failures("alice") <= 0); /* a completed reset clears the count */
+}
+
+static void test_wrong_then_right_and_replay(void **state)
+{
+    struct drive d;
+    char code[8];
+    struct mem_account *a;
+
+    (void)state;
+    a = alice();
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_answer(&d, "000000");
+    drive_expect_prompt(&d, CODE);
+    assert_true(drive_saw(&d, "That code is not valid."));
+    assert_int_equal(mem_failures("alice"), 1);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, NEWPW);
+    drive_cancel(&d);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_DENIED);
+    drive_end(&d);
+    assert_int_equal(a->commits, 0);
+    /* the right answer was refunded: only the wrong one counts */
+    assert_int_equal(mem_failures("alice"), 1);
+
+    /* the same code again, in a new flow: refused (replay) */
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, CODE);
+    assert_true(drive_saw(&d, "That code is not valid."));
+    drive_cancel(&d);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+    assert_int_equal(a->commits, 0);
+}
+
+/* The transcript of three wrong codes, for comparing names. */
+static void three_wrong(const char *user, char *out, size_t len)
+{
+    struct drive d;
+
+    drive_start(&d, &cfg, user, "offer", "sshd");
+    for (int i = 0; i < 3; i++) {
+        drive_expect_prompt(&d, CODE);
+        drive_answer(&d, "123456");
+    }
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_DENIED);
+    drive_end(&d);
+    drive_transcript(&d, out, len);
+}
+
+static void test_dummy_path_reads_the_same(void **state)
+{
+    char known[8192], other[8192];
+    struct mem_account *locked, *corrupt;
+
+    (void)state;
+    cfg.max_failures = 50;
+    cfg.max_failures_per_method = 20;
+    alice();
+    three_wrong("alice", known, sizeof(known));
+    /* no such name, no methods, locked, corrupt record, a malformed name */
+    mem_add("nomethods", 1001, "");
+    locked = mem_add("locked", 1002, "");
+    mem_enroll_totp(locked, SECRET);
+    locked->why = SSPR_ACCT_LOCKED;
+    corrupt = mem_add("corrupt", 1003, "");
+    corrupt->corrupt = 1;
+    const char *names[] = { "nosuchuser", "nomethods", "locked", "corrupt", "-oFoo" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        three_wrong(names[i], other, sizeof(other));
+        if (strcmp(known, other) != 0)
+            fail_msg("%s reads differently:\n%s\nvs\n%s", names[i], other, known);
+    }
+    /* and a right code does nothing for a locked account */
+    struct drive d;
+    char code[8];
+    drive_start(&d, &cfg, "locked", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, CODE);
+    drive_cancel(&d);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+    assert_int_equal(locked->commits, 0);
+}
+
+static void test_lockout(void **state)
+{
+    struct drive d;
+    char code[8];
+    struct mem_account *a;
+
+    (void)state;
+    cfg.max_failures = 3;
+    a = alice();
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    for (int i = 0; i < 3; i++) {
+        drive_expect_prompt(&d, CODE);
+        drive_answer(&d, "111111");
+    }
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_true(drive_saw(&d, "Too many failed attempts. Try again later."));
+    drive_end(&d);
+    assert_int_equal(mem_failures("alice"), 3);
+    /* locked out: even the right code is not judged, nor counted */
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_DENIED);
+    assert_true(drive_saw(&d, "Too many failed attempts. Try again later."));
+    drive_end(&d);
+    assert_int_equal(mem_failures("alice"), 3);
+    assert_int_equal(sspr_gate_material(&a->rec, sspr_gate_by_name("totp"))->counter, -1);
+    assert_int_equal(a->commits, 0);
+}
+
+static void test_admin_needs_two_different_gates(void **state)
+{
+    struct drive d;
+    char code[8], codes[10][20];
+    struct mem_account *a;
+
+    (void)state;
+    a = mem_add("root2", 1005, "sudo");
+    mem_enroll_totp(a, SECRET);
+    mem_enroll_recovery(a, codes);
+    drive_start(&d, &cfg, "root2", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    /* the second gate: another app code is not a different method */
+    drive_expect_prompt(&d, CODE2);
+    drive_totp(SECRET, 1, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, CODE2);
+    assert_true(drive_saw(&d, "That code is not valid."));
+    drive_answer(&d, codes[3]);
+    drive_expect_prompt(&d, NEWPW);
+    drive_answer(&d, GOOD_PW);
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    drive_end(&d);
+    assert_int_equal(a->commits, 1);
+    /* the recovery code is spent */
+    assert_int_equal(sspr_gate_material(&a->rec, sspr_gate_by_name("recovery"))->nvalues, 9);
+}
+
+/* Questions on: the menu; questions are never the only gate. */
+static void test_menu_and_questions_never_alone(void **state)
+{
+    struct drive d;
+    char code[8], h[crypto_pwhash_STRBYTES];
+    struct mem_account *a;
+    struct sspr_material *q;
+    const char *answers[] = { "blue", "fluffy", "paris" };
+
+    (void)state;
+    cfg.questions_enabled = 1;
+    cfg.user_methods |= SSPR_M_QUESTIONS;
+    cfg.questions_asked = 3;
+    a = alice();
+    q = sspr_gate_material(&a->rec, sspr_gate_by_name("questions"));
+    q->present = 1;
+    for (int i = 0; i < 3; i++) {
+        char text[64];
+        snprintf(text, sizeof(text), "Question %d?", i);
+        assert_int_equal(sspr_questions_hash(answers[i], h), 0);
+        assert_int_equal(sspr_material_add(q, h, text), SSPR_OK);
+    }
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, "Choice [1]: ");
+    assert_true(drive_saw(&d, "1) Authenticator app or recovery code"));
+    assert_true(drive_saw(&d, "2) Security questions"));
+    drive_answer(&d, "9");
+    drive_expect_prompt(&d, "Choice [1]: ");
+    assert_true(drive_saw(&d, "Choose one of the numbers shown."));
+    drive_answer(&d, "2");
+    for (int i = 0; i < 3; i++) {
+        int t = drive_next(&d);
+        assert_int_equal(t, SSPR_F_PROMPT_ECHO_OFF);
+        int k = drive_last(&d)[9] - '0'; /* "Question N?: " */
+        drive_answer(&d, answers[k]);
+    }
+    /* passed, but questions alone are not enough: the menu again, without them */
+    drive_expect_prompt(&d, "Choice [1]: ");
+    assert_false(strstr(d.text[d.n - 2], "Security questions") != NULL);
+    drive_answer(&d, "");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, NEWPW);
+    drive_answer(&d, GOOD_PW);
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    drive_end(&d);
+    assert_int_equal(a->commits, 1);
+}
+
+/* Two resets of one account at once: the one that passed its gates last
+ * commits, the other is told; one commit in all. */
+static void test_grant_race(void **state)
+{
+    struct drive d1, d2;
+    char code[8], codes[10][20];
+    struct mem_account *a;
+
+    (void)state;
+    a = alice();
+    mem_enroll_recovery(a, codes);
+    drive_start(&d1, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d1, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d1, code);
+    drive_expect_prompt(&d1, NEWPW);
+    drive_start(&d2, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d2, CODE);
+    drive_answer(&d2, codes[0]);
+    drive_expect_prompt(&d2, NEWPW);
+    drive_answer(&d1, GOOD_PW);
+    drive_expect_prompt(&d1, RETYPE);
+    drive_answer(&d1, GOOD_PW);
+    assert_int_equal(drive_next(&d1), SSPR_F_RESULT);
+    assert_string_equal(d1.result, SSPR_RESULT_DENIED);
+    assert_true(drive_saw(&d1, "Another password reset for this account was started after this one."));
+    drive_end(&d1);
+    drive_answer(&d2, "Another-Good-Passw0rd");
+    drive_expect_prompt(&d2, RETYPE);
+    drive_answer(&d2, "Another-Good-Passw0rd");
+    assert_int_equal(drive_next(&d2), SSPR_F_RESULT);
+    assert_string_equal(d2.result, SSPR_RESULT_RESET_DONE);
+    drive_end(&d2);
+    assert_int_equal(a->commits, 1);
+    assert_string_equal(a->password, "Another-Good-Passw0rd");
+}
+
+static void test_refused_password_then_accepted(void **state)
+{
+    struct drive d;
+    char code[8];
+    struct mem_account *a;
+
+    (void)state;
+    a = alice();
+    mem.refuse = "Refuse";
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, NEWPW);
+    drive_answer(&d, "Refuse-This-One-99");
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, "Refuse-This-One-99");
+    drive_expect_prompt(&d, NEWPW);
+    assert_true(drive_saw(&d, "The directory refused that password."));
+    drive_answer(&d, "short");
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, "short");
+    drive_expect_prompt(&d, NEWPW);
+    drive_answer(&d, GOOD_PW);
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    drive_end(&d);
+    assert_int_equal(a->commits, 1);
+    assert_string_equal(a->password, GOOD_PW);
+}
+
+static void test_service_not_enabled(void **state)
+{
+    struct drive d;
+
+    (void)state;
+    alice();
+    snprintf(cfg.services, sizeof(cfg.services), "login");
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_UNAVAILABLE);
+    assert_true(drive_saw(&d, "Password reset is not offered here."));
+    drive_end(&d);
+}
+
+/* The successful reset, answered by prompt; the result word. */
+static void scripted_reset(char *result, size_t len)
+{
+    struct drive d;
+    char code[8];
+    int t;
+
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    while ((t = drive_next(&d)) == SSPR_F_PROMPT_ECHO_OFF || t == SSPR_F_PROMPT_ECHO_ON) {
+        if (strcmp(drive_last(&d), CODE) == 0) {
+            drive_totp(SECRET, 0, code);
+            drive_answer(&d, code);
+        } else if (strcmp(drive_last(&d), NEWPW) == 0 || strcmp(drive_last(&d), RETYPE) == 0) {
+            drive_answer(&d, GOOD_PW);
+        } else {
+            drive_cancel(&d);
+        }
+    }
+    snprintf(result, len, "%s", d.result);
+    drive_end(&d);
+}
+
+/* Every call of a successful reset failing in turn. */
+static void test_backend_failure_at_each_call(void **state)
+{
+    int calls[MEM_OPS];
+    char result[SSPR_WIRE_MAX_PAYLOAD + 1];
+
+    (void)state;
+    alice();
+    scripted_reset(result, sizeof(result));
+    assert_string_equal(result, SSPR_RESULT_RESET_DONE);
+    memcpy(calls, mem.calls, sizeof(calls));
+    for (int op = 0; op < MEM_OPS; op++) {
+        for (int at = 1; at <= calls[op]; at++) {
+            struct mem_account *a;
+            int before_commit;
+
+            mem_reset();
+            a = alice();
+            mem_fail((enum mem_op)op, at);
+            scripted_reset(result, sizeof(result));
+            assert_true(mem.failed);
+            before_commit = !mem.commit_call_seen || op == MEM_COMMIT;
+            if (strcmp(result, SSPR_RESULT_RESET_DONE) == 0 && a->commits != 1)
+                fail_msg("op %d call %d: success without the password set", op, at);
+            if (a->commits != 0 && strcmp(result, SSPR_RESULT_RESET_DONE) != 0)
+                fail_msg("op %d call %d: password set but %s reported", op, at, result);
+            if (before_commit && a->commits != 0 && op != MEM_COMMIT)
+                fail_msg("op %d call %d failed before the commit, yet the password was set", op,
+                         at);
+            if (op == MEM_COMMIT && a->commits != 0)
+                fail_msg("the commit failed, yet the password was set");
+        }
+    }
+}
+
+static void test_cancel_ends_denied(void **state)
+{
+    struct drive d;
+
+    (void)state;
+    alice();
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_cancel(&d);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_DENIED);
+    assert_int_equal(drive_end(&d), 0);
+}
+
+static void test_register_recovery_codes(void **state)
+{
+    struct drive d;
+    struct mem_account *b;
+
+    (void)state;
+    b = mem_add("bob", 1010, "");
+    cfg.register_at_login = SSPR_REG_OFFER;
+    drive_start(&d, &cfg, "bob", "register", "sshd");
+    int t = drive_next(&d);
+    assert_int_equal(t, SSPR_F_PROMPT_ECHO_ON);
+    assert_non_null(strstr(drive_last(&d), "Set it up now? [Y/n] "));
+    drive_answer(&d, "y");
+    drive_expect_prompt(&d, "Number (Enter to stop): ");
+    assert_true(drive_saw(&d, "1) authenticator app"));
+    assert_true(drive_saw(&d, "2) recovery codes"));
+    drive_answer(&d, "2");
+    drive_expect_prompt(&d, "Type \"saved\" once you have stored them: ");
+    drive_answer(&d, "saved");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_REGISTERED);
+    assert_true(drive_saw(&d, "Recovery codes registered."));
+    drive_end(&d);
+    const struct sspr_material *m = sspr_gate_material(&b->rec, sspr_gate_by_name("recovery"));
+    assert_true(m->present);
+    assert_int_equal(m->nvalues, 10);
+    assert_true(b->rec.registered > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_reset_with_app_code, setup),
+        cmocka_unit_test_setup(test_wrong_then_right_and_replay, setup),
+        cmocka_unit_test_setup(test_dummy_path_reads_the_same, setup),
+        cmocka_unit_test_setup(test_lockout, setup),
+        cmocka_unit_test_setup(test_admin_needs_two_different_gates, setup),
+        cmocka_unit_test_setup(test_menu_and_questions_never_alone, setup),
+        cmocka_unit_test_setup(test_grant_race, setup),
+        cmocka_unit_test_setup(test_refused_password_then_accepted, setup),
+        cmocka_unit_test_setup(test_service_not_enabled, setup),
+        cmocka_unit_test_setup(test_cancel_ends_denied, setup),
+        cmocka_unit_test_setup(test_register_recovery_codes, setup),
+        cmocka_unit_test_setup(test_backend_failure_at_each_call, setup),
+    };
+
+    if (sodium_init() < 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
