@@ -116,7 +116,8 @@ def _wait(cond, what, timeout=TIMEOUT, interval=0.05, detail=lambda: ""):
         if v:
             return v
         if time.monotonic() > end:
-            raise h.HarnessError("timed out after %.0fs waiting for %s%s" % (timeout, what, detail()))
+            raise h.HarnessError("timed out after %.0fs waiting for %s%s"
+                                 % (timeout, what, detail()))
         time.sleep(interval)
 
 
@@ -185,7 +186,8 @@ def install_files():
     session = h._test_bin("greeter-session",
                           "#!/bin/sh\n"
                           "# the user's session: proves it ran, as whom, on which display\n"
-                          "echo \"user=$(id -un) uid=$(id -u) pid=$$ display=$DISPLAY\" >> %s/\"$(id -un)\"\n"
+                          "echo \"user=$(id -un) uid=$(id -u) pid=$$ display=$DISPLAY\" \\\n"
+                          "    >> %s/\"$(id -un)\"\n"
                           "exec sleep %d\n" % (SESSION_DIR, int(TIMEOUT * 4)))
     wrapper = h._test_bin("greeter-session-wrapper", "#!/bin/sh\nexec \"$@\"\n")
     h.write_file("/usr/share/xgreeters/%s.desktop" % GREETER_NAME,
@@ -194,6 +196,15 @@ def install_files():
     h.write_file("/usr/share/xsessions/%s.desktop" % SESSION_NAME,
                  "[Desktop Entry]\nName=sspr test session\nType=Application\nExec=%s\n" % session)
     return wrapper
+
+
+def session_line(user):
+    """What the test session of user wrote, or None if it did not run."""
+    try:
+        with open(os.path.join(SESSION_DIR, user)) as f:
+            return f.read().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def lightdm_conf(greeter=GREETER_NAME, session_wrapper=None):
@@ -364,22 +375,16 @@ class LightDMRun:
 
     def wait_session(self, user, timeout=None):
         """The test session of user ran (it wrote its file); returns its line."""
-        path = os.path.join(SESSION_DIR, user)
-
         def look():
             self.check_sane()
-            try:
-                with open(path) as f:
-                    return f.read().strip() or None
-            except FileNotFoundError:
-                return None
+            return session_line(user)
         try:
             return _wait(look, "the session of %s to start" % user, timeout or self.timeout)
         except h.HarnessError as e:
             self.fail(str(e))
 
     def session_started(self, user):
-        return os.path.exists(os.path.join(SESSION_DIR, user))
+        return session_line(user) is not None
 
     def pids(self):
         """The greeter's and the sessions' pids (from the transcript and the session files)."""
@@ -427,5 +432,5 @@ class GreeterTest(e2e.E2ETest):
         super().tearDown()
 
 
-def main():
-    e2e.main(tools=TOOLS)
+def main(extra_tools=()):
+    e2e.main(tools=TOOLS + tuple(extra_tools))

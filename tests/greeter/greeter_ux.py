@@ -74,7 +74,8 @@ def check(shown):
                                    "characters) in a one-line entry placeholder that ellipsizes "
                                    "after about %d" % (hint, len(hint), PROMPT_MAX)))
             if "\n" in text:
-                out.append(Problem(True, item, "multi-line prompt: an entry placeholder is one line"))
+                out.append(Problem(True, item,
+                                   "multi-line prompt: an entry placeholder is one line"))
             if re.search(r"\[[yY]/[nN]\]", text):
                 out.append(Problem(False, item, "console default marker: a greeter has no "
                                    "'press Enter for No'; the user must type y, and an empty "

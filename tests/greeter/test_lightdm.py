@@ -143,5 +143,18 @@ class LightDMReset(g.GreeterTest):
         self.assertEqual(h.helper_pids(), [])
 
 
+class ScriptedGreeterIsStrict(g.GreeterTest):
+
+    def test_unexpected_prompt_fails_the_run(self):
+        """The scripted greeter is no rubber stamp: a prompt other than the
+        script's stops it with an error that the harness reports."""
+        user, old, _, _ = e2e.new_user("gs")
+        run = g.LightDMRun([g.authenticate(user), g.secret("Passwort: ", old), g.complete(True)])
+        with self.assertRaises(h.HarnessError) as cm:
+            run.wait_done(timeout=10)
+        self.assertIn("the scripted greeter stopped: expected prompt secret 'Passwort: ', "
+                      "LightDM showed prompt secret 'Password: '", str(cm.exception))
+
+
 if __name__ == "__main__":
     g.main()
