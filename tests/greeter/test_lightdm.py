@@ -24,10 +24,11 @@ from greeter import e2e, h  # noqa: E402
 
 
 # Prompts of the current wording that gnome-shell cannot show whole (its
-# entry placeholder ellipsizes after about 32 characters; greeter_ux.py).
+# entry placeholder ellipsizes after about 36 characters; greeter_ux.py).
 # Known and reported for issue 14; the test fails when the set changes, so
 # a rewording that fixes them must empty it.
 KNOWN_TOO_LONG = {h.OFFER, h.CODE_PROMPT}
+TOO_SHORT = "The password must be at least 12 characters long."
 
 
 def reset_steps(code, new_password):
@@ -97,6 +98,32 @@ class LightDMReset(g.GreeterTest):
                          "the texts over gnome-shell's limits changed (update KNOWN_TOO_LONG "
                          "when the wording is fixed):\n"
                          + "\n".join(str(p) for p in problems if p.hard))
+
+    def test_unhappy_path_messages(self):
+        """A wrong code, a too short password, then passwords that differ:
+        every message in order, checked like the good path."""
+        user, _, secret, _ = e2e.new_user("gu")
+        before = h.shadow_entry(user)
+        new = h.strong_password("New")
+        too_short = "Short-1"
+        h.wait_step_margin(8)
+        script = [g.authenticate(user),
+                  g.secret(h.PASSWORD_PROMPT, ""), g.question(h.OFFER, "y"), g.info(h.INTRO),
+                  g.secret(h.CODE_PROMPT, h.wrong_code(secret)), g.error(h.BAD_CODE),
+                  g.secret(h.CODE_PROMPT, h.fresh_totp(secret)),
+                  g.secret(h.NEW_PW, too_short), g.secret(h.RETYPE_PW, too_short),
+                  g.error(TOO_SHORT),
+                  g.secret(h.NEW_PW, new), g.secret(h.RETYPE_PW, "x" + new),
+                  g.error(h.MISMATCH),
+                  g.secret(h.NEW_PW, new), g.secret(h.RETYPE_PW, new + "x"),
+                  g.error(h.MISMATCH), g.error(h.NOT_CHANGED),
+                  g.complete(False)]
+        run = g.LightDMRun(script)
+        run.wait_done()
+        self.assertEqual(h.shadow_entry(user), before)
+        problems = ux.check(run.shown())
+        ux.save_transcript(run, "unhappy", problems)
+        self.assertEqual(sorted({p.item[2] for p in problems if p.hard}), sorted(KNOWN_TOO_LONG))
 
     def test_user_name_asked_by_pam(self):
         """authenticate(None): PAM asks "login:", then the same reset."""
