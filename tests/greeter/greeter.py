@@ -433,4 +433,10 @@ class GreeterTest(e2e.E2ETest):
 
 
 def main(extra_tools=()):
+    if h.in_sandbox() and e2e._sanitizer_preload():
+        # seen with lightdm 1.26: started with the ASan/UBSan runtimes in
+        # LD_PRELOAD (which its session child needs to dlopen an instrumented
+        # pam_sspr.so) the daemon hangs before its first log line
+        h.skip_exit("sanitizer build: lightdm does not start with the ASan runtime preloaded; "
+                    "the greeter tests run in the plain build")
     e2e.main(tools=TOOLS + tuple(extra_tools))
