@@ -132,13 +132,13 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
     if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS)
         tok = item;
     /* No token at all means the password prompt itself failed (a broken
-     * conversation): that is not a request for help (SECURITY.md 3). */
+     * conversation): that is not a request for help (docs/security.md 3). */
     if (tok == NULL)
         return PAM_IGNORE;
     if (tok[0] != '\0') {
         if (args->trigger != NULL && ct_streq(tok, args->trigger)) {
             /* no name: before the helper has looked it up, a name typed at
-             * login: may be a password typed one prompt early (SECURITY.md 5) */
+             * login: may be a password typed one prompt early (docs/security.md 5) */
             SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset");
             if (user == NULL || user[0] == '\0') {
                 SSPR_ERR(pamh, "password reset: PAM_USER is not set");

@@ -21,9 +21,9 @@ struct sspr_flow {
     struct sspr_hello hello;
     struct sspr_account acct;
     struct sspr_audit audit;
-    struct sspr_subject subject;  /* throttled as; an empty key fails closed */
-    struct sspr_record rec;       /* the account's registration (empty on the dummy path) */
-    int can_pass;                 /* 0: the dummy path, which never succeeds */
+    struct sspr_subject subject; /* throttled as; an empty key fails closed */
+    struct sspr_record rec;      /* the account's registration (empty on the dummy path) */
+    int can_pass;                /* 0: the dummy path, which never succeeds */
     int is_admin;
     /* How far the user got: which SSPR codes may be shown (support/errors.h).
      * Only sspr_flow_say_code shows a code, and it checks this. */
@@ -36,8 +36,7 @@ struct sspr_flow {
 int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok);
 
 /* The same over a given backend implementation (tests: an in-memory one). */
-int sspr_flow_run_with(int fd, const struct sspr_config *cfg,
-                       const struct sspr_backend_ops *ops);
+int sspr_flow_run_with(int fd, const struct sspr_config *cfg, const struct sspr_backend_ops *ops);
 
 /* The reset (flow/reset.c) and registration (flow/register.c). 0, or -1 when
  * the channel broke. Both end with a RESULT unless the channel broke. */
@@ -51,7 +50,7 @@ void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why);
  * (SSPR-E301). Choose another way or ask your administrator."; with NULL,
  * the error table's own wording. A code the user may not see at f->stage is logged with the flow
  * id and replaced by the generic text with that reference: no code that
- * describes an account ever reaches the reset path (SECURITY.md 14). */
+ * describes an account ever reaches the reset path (docs/security.md 14). */
 void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead);
 
 /* ---- gates (flow/gates.c) ---- */

@@ -5,7 +5,7 @@
  * on what the user typed, never on the account: an unknown, ineligible or
  * unregistered account walks the same menu and prompts, gets the same
  * messages, is throttled the same way, and simply never passes
- * (SECURITY.md 14).
+ * (docs/security.md 14).
  */
 #include "autoconf.h"
 
@@ -200,8 +200,8 @@ static const struct sspr_gate *first_asking(unsigned offered)
 
 int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used)
 {
-    unsigned offered = sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), used,
-                                              f->is_admin);
+    unsigned offered =
+        sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), used, f->is_admin);
 
     if (!sspr_gate_menu_on(f->cfg)) {
         const struct sspr_gate *g = first_asking(offered);

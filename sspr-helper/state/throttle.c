@@ -178,9 +178,9 @@ struct ctx {
     time_t now;
     const struct sspr_config *cfg;
     const char *method;
-    int guarded;      /* charge: refuse when locked or the method is blocked */
-    int outcome;      /* charge: what happened (set on every run) */
-    size_t cap;       /* send: the cap */
+    int guarded; /* charge: refuse when locked or the method is blocked */
+    int outcome; /* charge: what happened (set on every run) */
+    size_t cap;  /* send: the cap */
 };
 
 static int edit_fail(struct sspr_throttle_rec *r, void *vctx)
@@ -266,8 +266,7 @@ int sspr_throttle_fail_method(struct sspr_backend *be, const struct sspr_subject
 }
 
 int sspr_throttle_charge(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
-                         const char *method, struct sspr_throttle_state *out,
-                         int *method_failures)
+                         const char *method, struct sspr_throttle_state *out, int *method_failures)
 {
     if (method == NULL) {
         set_locked(out, method_failures, be != NULL ? be->cfg : NULL);
@@ -298,8 +297,8 @@ static int edit_refund(struct sspr_throttle_rec *r, void *vctx)
     return 0;
 }
 
-int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s,
-                                time_t now, const char *method)
+int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                                const char *method)
 {
     struct ctx c = { now, NULL, method, 0, 0, 0 };
 
@@ -318,7 +317,7 @@ static int edit_send(struct sspr_throttle_rec *r, void *vctx)
     if (r->nsends >= c->cap)
         return 1;
     /* Only the send list changes: a new code never resets a failure
-     * count (SECURITY.md 10). */
+     * count (docs/security.md 10). */
     r->sends[r->nsends++] = (long long)c->now;
     return 0;
 }

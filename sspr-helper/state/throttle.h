@@ -72,13 +72,12 @@ enum sspr_charge {
  * state after the charge. Returns an enum sspr_charge, or an error (the
  * answer must not be judged). */
 int sspr_throttle_charge(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
-                         const char *method, struct sspr_throttle_state *out,
-                         int *method_failures);
+                         const char *method, struct sspr_throttle_state *out, int *method_failures);
 
 /* Take back one charged failure of method (and a lockout that it started):
  * the answer was right. */
-int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s,
-                                time_t now, const char *method);
+int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                                const char *method);
 
 /* Forget failures, per-method counts and lockout (a completed reset, or
  * `unlock`), also over a corrupt record. Send times of the last hour are
@@ -88,7 +87,7 @@ int sspr_throttle_clear(struct sspr_backend *be, const struct sspr_subject *s);
 /* Ask to send one code now: 0 allowed (and counted), 1 capped
  * (max_sends_per_hour reached in the last hour), or an error (do not
  * send). Never changes failure counts or lockouts: a new code does not
- * reset anything (SECURITY.md 10). Does not look at the lockout either. */
+ * reset anything (docs/security.md 10). Does not look at the lockout either. */
 int sspr_throttle_send(struct sspr_backend *be, const struct sspr_subject *s, time_t now);
 
 /* Sends in the last hour into *count (for show / doctor); on an error

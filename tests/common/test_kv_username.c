@@ -1,6 +1,6 @@
 /*
  * Unit tests for common/kv.c (HELLO payload) and common/username.c
- * (SECURITY.md 5: what a typed user name may look like).
+ * (docs/security.md 5: what a typed user name may look like).
  */
 #include "autoconf.h"
 

@@ -317,7 +317,8 @@ static void test_grant_race(void **state)
     drive_answer(&d1, GOOD_PW);
     assert_int_equal(drive_next(&d1), SSPR_F_RESULT);
     assert_string_equal(d1.result, SSPR_RESULT_DENIED);
-    assert_true(drive_saw(&d1, "Another password reset for this account was started after this one."));
+    assert_true(
+        drive_saw(&d1, "Another password reset for this account was started after this one."));
     drive_end(&d1);
     drive_answer(&d2, "Another-Good-Passw0rd");
     drive_expect_prompt(&d2, RETYPE);

@@ -149,7 +149,7 @@ static void test_empty_offer_no(void **state)
 }
 
 /* No PAM_AUTHTOK at all: the password prompt itself failed. That is not a
- * request for help: ignore at once, no offer, no helper (SECURITY.md 3). */
+ * request for help: ignore at once, no offer, no helper (docs/security.md 3). */
 static void test_unset_authtok_ignored(void **state)
 {
     struct fixture *fx = *state;

@@ -4,7 +4,7 @@ SMS gateway on loopback (tests/delivery/sms_gateway.py) receives the
 request, the test reads the code from it and finishes the reset. Body
 templates (json, form, GET), wrong codes, codes bound to their flow, and a
 gateway that errs, hangs, answers endlessly, redirects or is down
-(SECURITY.md 8, 9, 14, 22)."""
+(docs/security.md 8, 9, 14, 22)."""
 import json
 import os
 import sys

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Uniform responses with the method menu (issue 3, SECURITY.md 14): with
+"""Uniform responses with the method menu (issue 3, docs/security.md 14): with
 email and SMS configured, the exact transcripts (every message and prompt up
 to and including the failure) of an unknown user, a user with no methods, a
 locked account (usermod -L), root, and a registered user or admin typing a

@@ -57,8 +57,8 @@ static void test_reads_every_part(void **state)
     assert_string_equal(mat(&r, "sms")->source, "import");
     assert_false(mat(&r, "questions")->present);
     assert_int_equal(r.registered, 20);
-    assert_int_equal(sspr_gates_usable(&r), SSPR_M_TOTP | SSPR_M_RECOVERY | SSPR_M_EMAIL |
-                                                SSPR_M_SMS);
+    assert_int_equal(sspr_gates_usable(&r),
+                     SSPR_M_TOTP | SSPR_M_RECOVERY | SSPR_M_EMAIL | SSPR_M_SMS);
     sspr_record_clear(&r);
     json_decref(o);
 }

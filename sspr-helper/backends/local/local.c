@@ -115,7 +115,7 @@ static int local_update(struct sspr_backend *be, const struct sspr_account *acct
 /* After the gates the flow writes its id into the record as "grant"; the
  * commit runs under the record's lock and only while the record still
  * holds that id. Of two resets racing for one account, the one that passed
- * its gates last commits and the other is told so (SECURITY.md 20). */
+ * its gates last commits and the other is told so (docs/security.md 20). */
 static int local_grant(struct sspr_backend *be, const struct sspr_account *acct,
                        const char *flow_id)
 {
