@@ -267,6 +267,7 @@ class Slapd:
         self.conf = os.path.join(self.dir, "slapd.conf")
         self.log_path = os.path.join(self.dir, "slapd.log")
         self.proc = None
+        self.configured = False
         self.uid, self.gid = service_user()
 
     # -- configuration -----------------------------------------------------------
@@ -404,9 +405,14 @@ class Slapd:
 
     # -- running ------------------------------------------------------------------
     def start(self, timeout=t.TIMEOUT):
-        """Write the config, load the data, start slapd unprivileged and wait
+        """Write the config, load the data (the first time only: a start
+        after stop() keeps the database), start slapd unprivileged and wait
         (bounded) until it answers a search on ldapi://."""
-        self._write_config()
+        if self.proc is not None:
+            raise t.HarnessError("slapd %s is already running" % self.name)
+        if not self.configured:
+            self._write_config()
+            self.configured = True
         urls = " ".join([self.uri + "/", self.ldaps_uri + "/", self.ldapi_uri + "/"])
         argv = ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.gid, "--clear-groups",
                 "--inh-caps=-all", SLAPD, "-d", self.debug, "-f", self.conf, "-h", urls]
