@@ -38,9 +38,11 @@ fi
 # own sandbox (tests/sandbox/sandbox.sh), never on the host, so here:
 #   - a /usr/sbin/policy-rc.d that exits 101 keeps invoke-rc.d from starting
 #     anything (a policy-rc.d that was already there is put back afterwards);
-#   - libnss-sss's `sss` entries in /etc/nsswitch.conf, libpam-sss's
-#     pam-auth-update profile, and /etc/krb5.conf and /etc/samba/smb.conf
-#     written by krb5-config and samba-common are undone;
+#   - /etc/nsswitch.conf (libnss-sss and libnss-winbind add entries) and
+#     /etc/pam.d/common-* (libpam-sss and libpam-winbind enable their profiles)
+#     are put back, and those profiles marked disabled for pam-auth-update;
+#     /etc/krb5.conf and /etc/samba/smb.conf written by krb5-config and
+#     samba-common are removed when they were not there before;
 #   - every service unit or SysV rc link the packages enabled is removed.
 # The host keeps the installed files and nothing else. Only a run that
 # installs something does this; a run with everything present changes nothing.
@@ -88,11 +90,6 @@ if [ "${#dir_missing[@]}" -gt 0 ]; then
     restore_policy
     trap - EXIT
 
-    # libpam-sss: take its profile out through pam-auth-update, so that later
-    # runs of pam-auth-update (by other packages) do not put it back.
-    if [ -e /usr/share/pam-configs/sss ]; then
-        pam-auth-update --package --remove sss
-    fi
     # Files the packages wrote or edited: back to what they were (absent ones removed).
     for f in "${host_files[@]}"; do
         if [ -e "$snap$f" ]; then
@@ -105,6 +102,30 @@ if [ "${#dir_missing[@]}" -gt 0 ]; then
             rm -f "$f"
         fi
     done
+    # PAM profiles these packages brought (libpam-sss's sss, libpam-winbind's
+    # winbind): their postinst enabled them with pam-auth-update. The files are
+    # back as they were; now tell pam-auth-update they are DISABLED, so its
+    # state (/var/lib/pam) matches the files and a later `pam-auth-update
+    # --package` (any package's postinst, or the tests' own) leaves them off.
+    # (`--remove` would forget the profile instead, and the next --package run
+    # would enable it again as a new default.)
+    profiles=()
+    for p in "${dir_new[@]}"; do
+        while read -r f; do
+            profiles+=("${f##*/}")
+        done < <(dpkg -L "$p" 2>/dev/null | grep -E '^/usr/share/pam-configs/[^/]+$' || true)
+    done
+    if [ "${#profiles[@]}" -gt 0 ]; then
+        echo "install-deps: pam-auth-update --disable ${profiles[*]}"
+        pam-auth-update --disable "${profiles[@]}"
+        for f in /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-password \
+            /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive; do
+            if [ -e "$snap$f" ] && ! cmp -s "$snap$f" "$f"; then
+                echo "install-deps: restoring $f after pam-auth-update"
+                cp -a "$snap$f" "$f"
+            fi
+        done
+    fi
     # Services these packages enabled: the new symlinks (systemd wants/alias
     # links, SysV rc links) that name a unit or init script shipped by a
     # package this run installed. Links made meanwhile by someone else's
