@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "admin/doctor/pam_stack.h"
 #include "support/errors.h"
 #include "unit_util.h"
@@ -365,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_stack),
         cmocka_unit_test(test_substack),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

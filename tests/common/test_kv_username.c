@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "kv.h"
 #include "username.h"
 #include "wire.h"
@@ -281,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_username_negative_list),
         cmocka_unit_test(test_username_good),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests_name("kv_username", tests, NULL, NULL);
 }

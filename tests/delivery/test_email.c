@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -554,6 +556,7 @@ int main(void)
     alarm(240);
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return 1;
+    sspr_test_filter();
     rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
     test_server_stop(&srv);
     curl_global_cleanup();

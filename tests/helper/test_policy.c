@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "gates/gate.h"
 #include "policy/policy.h"
 
@@ -160,6 +162,8 @@ int main(void)
         cmocka_unit_test(test_registration_goal), cmocka_unit_test(test_system_and_registrable),
         cmocka_unit_test(test_services),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

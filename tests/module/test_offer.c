@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "args.h"
 #include "fixture.h"
 #include "offer.h"
@@ -281,5 +283,6 @@ int main(void)
         T(test_kiosk_other_user_ignored), T(test_kiosk_flow), T(test_kiosk_failures),
         T(test_wrong_password_execs_nothing),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "args.h"
 #include "fixture.h"
 #include "offer.h"
@@ -553,5 +555,6 @@ int main(void)
         T(test_sigchld_ignored_by_host), T(test_std_fds_closed_in_host),
         T(test_kiosk_never_passes),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

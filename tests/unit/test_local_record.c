@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <jansson.h>
 
 #include "backends/local/local.h"
@@ -142,6 +144,8 @@ int main(void)
         cmocka_unit_test(test_edit_keeps_the_rest),
         cmocka_unit_test(test_damaged_parts_fail_closed),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
