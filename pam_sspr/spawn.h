@@ -14,12 +14,6 @@ struct sspr_child {
     struct sigaction old_sigchld;
 };
 
-/* 0 when path is absolute, without . or .. components, and it and every
- * parent directory are real (not symlinks), root-owned and not writable by
- * group or others, and path is a regular file executable by its owner.
- * Otherwise logs why and returns -1. */
-int sspr_helper_path_ok(pam_handle_t *pamh, const char *path);
-
 /* Check path, then start `sspr-helper pam [--config=CONFIG]` on a
  * socketpair. Returns 0 and fills c, or -1 (logged; c->pid == -1). */
 int sspr_spawn(pam_handle_t *pamh, const char *path, const char *config,

@@ -19,7 +19,8 @@
 
 #include "args.h"
 #include "fixture.h"
-#include "offer.h"
+#include "helper_path.h"
+#include "auth_stage.h"
 #include "relay.h"
 #include "spawn.h"
 #include "wire.h"

@@ -1,5 +1,7 @@
-/* The decision on the normal path. A wrong password costs one pam_get_item
- * and at most one hint line: no exec, no file access, no network. */
+/* The auth stage (pam_sm_authenticate): the decision on the normal path,
+ * the reset offer, the trigger word and the kiosk line. A wrong password
+ * costs one pam_get_item and at most one hint line: no exec, no file
+ * access, no network. */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -8,8 +10,8 @@
 
 #include <security/pam_appl.h>
 
+#include "auth_stage.h"
 #include "module_log.h"
-#include "offer.h"
 #include "relay.h"
 #include "spawn.h"
 #include "wipe.h"

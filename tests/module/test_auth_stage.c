@@ -16,7 +16,7 @@
 
 #include "args.h"
 #include "fixture.h"
-#include "offer.h"
+#include "auth_stage.h"
 #include "relay.h"
 
 #define NOHELPER "helper=/nonexistent/sspr-helper"
