@@ -10,6 +10,7 @@
 struct sspr_child {
     pid_t pid;                /* -1: none */
     int fd;                   /* our end of the socketpair, -1: closed */
+    int pidfd;                /* pidfd_open(pid), -1: none (reap via the channel) */
     bool sigchld_changed;     /* we set SIGCHLD to SIG_DFL: restore old */
     struct sigaction old_sigchld;
 };
@@ -19,9 +20,13 @@ struct sspr_child {
 int sspr_spawn(pam_handle_t *pamh, const char *path, const char *config,
                bool debug, struct sspr_child *c);
 
-/* Close our end and reap the child: wait up to grace_ms for it to exit,
- * then SIGKILL (grace_ms 0: kill at once). Restores SIGCHLD. Returns the
- * waitpid status, or -1 when it could not be collected. Idempotent. */
+/* Close our end (the helper sees EOF) and reap the child: wait up to
+ * grace_ms for it to exit, then SIGKILL (grace_ms 0: kill at once unless it
+ * has exited already). The wait ends when the child does: poll on its pidfd,
+ * or where there is none (ENOSYS), EOF on the channel and then a short
+ * back-off; never fixed sleeps. Reaps exactly c->pid, never another child.
+ * Restores SIGCHLD. Returns the waitpid status, or -1 when it could not be
+ * collected. Idempotent. */
 int sspr_child_finish(pam_handle_t *pamh, struct sspr_child *c, int grace_ms,
                       bool debug);
 
