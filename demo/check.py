@@ -5,12 +5,14 @@ Runs inside the demo sandbox after demo/inside.sh set it up: `demo-code`
 gives a code, `ssh demo@localhost` resets the password (Enter, y, code, new
 password twice) and signs in with it at the next prompt, `login demo` gets a
 shell with it, and kiosk mode (`login`, then `reset`) resets it again with a
-recovery code. Exit 0 when all of that works, 1 otherwise.
+recovery code; and Ctrl-C works in the demo's shell. Exit 0 when all of
+that works, 1 otherwise.
 """
 import os
 import re
 import subprocess
 import sys
+import time
 
 import pexpect
 
@@ -58,7 +60,33 @@ def shell_is_demo(c):
     c.expect(pexpect.EOF)
 
 
+def demo_shell_ctrl_c():
+    """The demo's interactive shell: SIGINT and SIGQUIT are not ignored for
+    what runs in it, and Ctrl-C ends a program (issue 9 item 6)."""
+    c = spawn("bash", "--rcfile", os.path.join(DIR, "bashrc"), "-i")
+    prompt = re.escape("[sspr-demo]") + r"\S* root# "
+    c.expect(prompt)
+    c.sendline("grep '^SigIgn' /proc/self/status")
+    c.expect(r"SigIgn:\s+([0-9a-f]+)")
+    mask = int(c.match.group(1), 16)
+    assert mask & 0x6 == 0, "programs in the demo shell ignore SIGINT/SIGQUIT (SigIgn %x)" % mask
+    c.expect(prompt)
+    c.sendline("sleep 60")
+    time.sleep(0.5)
+    c.sendintr()                      # Ctrl-C
+    c.expect(prompt, timeout=5)
+    c.sendline("echo ctrl-c-status=$?")
+    c.expect(r"ctrl-c-status=(\d+)")
+    assert c.match.group(1) == "130", "sleep was not ended by Ctrl-C: %s" % c.match.group(1)
+    c.expect(prompt)
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
+
+
 def main():
+    demo_shell_ctrl_c()
+    print("ok: Ctrl-C ends a program in the demo shell (SIGINT, SIGQUIT not ignored)")
+
     banner = subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                           "banner.sh")], capture_output=True, text=True,
                             env=dict(ENV, SSPR_DEMO_DIR=DIR)).stdout

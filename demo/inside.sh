@@ -105,11 +105,8 @@ Host localhost 127.0.0.1 ::1
 EOF
 
 export SSPR_DEMO_DIR=$demo_dir
-if [ $check = 1 ]; then
-    exec /usr/bin/python3 -B "$here/check.py"
-fi
 
-# ---- the shell the user gets ----
+# ---- the shell the user gets (--check opens it too: Ctrl-C must work there) ----
 cat >"$demo_dir/bashrc" <<EOF
 [ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
 help() { "$here/banner.sh"; }
@@ -117,6 +114,9 @@ PS1='\[\e[1;36m\][sspr-demo]\[\e[0m\] root# '
 PROMPT_COMMAND='history -a'
 "$here/banner.sh"
 EOF
+if [ $check = 1 ]; then
+    exec /usr/bin/python3 -B "$here/check.py"
+fi
 cd /root
 # the shell's own status (the last command typed) says nothing about the demo
 TERM=${TERM:-xterm} HOME=/root bash --rcfile "$demo_dir/bashrc" -i || true
