@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "support/errbuf.h"
+#include "errbuf.h"
 #include "support/secbuf.h"
 #include "delivery/template.h"
 #include "support/safe_open.h"

@@ -16,7 +16,7 @@
 
 #include <ini.h>
 
-#include "support/errbuf.h"
+#include "errbuf.h"
 #include "support/url.h"
 #include "support/config.h"
 #include "backends/backend.h"

@@ -60,6 +60,7 @@ class Uniform(h.SandboxTest):
         s.expect("ECHO_OFF", h.PASSWORD_PROMPT)
         s.answer("")
         rc, _ = s.until_result(answers=["y", option] + [WRONG[option]] * 3)
+        h.wait_background()  # the code is sent in the background
         h.helper_cmd("unlock", user, check=False)
         self.assertEqual(rc, "PAM_AUTH_ERR", s.format_transcript())
         new_mail = [m for m in self.sink.mails()[mails:]]
