@@ -53,11 +53,11 @@ directory_packages=(
     krb5-user
 )
 
-not_installed() { # package names -> the ones dpkg does not have
-    local p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
-    done
+not_installed() { # package names -> the ones dpkg does not have (one dpkg-query)
+    local have
+    have=$(dpkg-query -W -f='${Status} ${Package}\n' "$@" 2>/dev/null |
+        awk '$1 == "install" && $3 == "installed" {print $4}')
+    printf '%s\n' "$@" | grep -vxF -e "$have" -e '' || true
 }
 mapfile -t missing < <(not_installed "${packages[@]}")
 mapfile -t missing_greeter < <(not_installed "${greeter_packages[@]}")
@@ -92,18 +92,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-# What the packages' maintainer scripts may change on this machine, as it is now.
-host_files=(/etc/nsswitch.conf /etc/krb5.conf /etc/samba/smb.conf
-    /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-password
-    /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive)
-for f in "${host_files[@]}"; do
-    if [ -e "$f" ]; then
-        mkdir -p "$work/files${f%/*}" && cp -a "$f" "$work/files$f"
-    fi
-done
-installed >"$work/before"
-service_links >"$work/links-before"
-
 printf '%s' "$policy_text" >"$tmp_policy"
 chmod 0755 "$tmp_policy"
 # ln refuses to replace an existing file: another policy stays in charge
@@ -123,6 +111,18 @@ else
             "what starts is stopped again below" >&2
     fi
 fi
+
+# What the packages' maintainer scripts may change on this machine, as it is now.
+host_files=(/etc/nsswitch.conf /etc/krb5.conf /etc/samba/smb.conf
+    /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-password
+    /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive)
+for f in "${host_files[@]}"; do
+    if [ -e "$f" ]; then
+        mkdir -p "$work/files${f%/*}" && cp -a "$f" "$work/files$f"
+    fi
+done
+installed >"$work/before"
+service_links >"$work/links-before"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 update -qq ||
@@ -231,7 +231,10 @@ printf '%s\n' "${units[@]}" "${scripts[@]}" >"$work/names"
 service_links >"$work/links-after"
 comm -13 "$work/links-before" "$work/links-after" | while read -r l; do
     base=${l##*/}
-    case "$l" in /etc/rc?.d/*) base=${base#[SK][0-9][0-9]} ;; esac
+    case "$l" in
+    /etc/rc?.d/K*) continue ;; # "do not start" links (update-rc.d disable) stay
+    /etc/rc?.d/*) base=${base#S[0-9][0-9]} ;;
+    esac
     target=$(readlink "$l")
     if grep -qxF -e "$base" -e "${target##*/}" "$work/names"; then
         rm -f "$l"

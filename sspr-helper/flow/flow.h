@@ -28,6 +28,11 @@ struct sspr_flow {
     /* How far the user got: which SSPR codes may be shown (support/errors.h).
      * Only sspr_flow_say_code shows a code, and it checks this. */
     enum sspr_error_audience stage;
+    /* Right answers whose charge is not taken back yet: the refund is
+     * written with the next charge, or before the next gate, or when the
+     * flow ends (a completed reset clears everything instead). */
+    const char *refunds[SSPR_GATES_MAX];
+    size_t nrefunds;
 };
 
 /* Run one flow on fd (the socket on stdin/stdout). cfg_ok == 0 means the
@@ -87,6 +92,10 @@ int sspr_flow_locked_out(struct sspr_flow *f, const char *method, int *method_lo
 /* Before a gate that sends or asks: 1 when it may go on, else the user was
  * told and *step is what to do (locked out: END; method blocked: MENU). */
 int sspr_flow_gate_open(struct sspr_flow *f, const struct sspr_gate *g, int *step);
+
+/* Write the pending refunds now (lazily: a lost one only counts a right
+ * answer as wrong). */
+void sspr_flow_settle(struct sspr_flow *f);
 
 /* Audit a passed gate. */
 void sspr_flow_passed(struct sspr_flow *f, const struct sspr_gate *g, int index);

@@ -170,7 +170,8 @@ int sspr_reset_run(struct sspr_flow *f)
         return 0;
     }
     sspr_audit(&f->audit, "writeback", "result=ok");
-    (void)sspr_throttle_clear(f->be, &f->subject);
+    if (sspr_throttle_clear(f->be, &f->subject) == SSPR_OK)
+        f->nrefunds = 0; /* cleared with everything else */
     sspr_notify_reset(f);
     sspr_flow_finish(f, SSPR_RESULT_RESET_DONE, "ok");
     return 0;

@@ -11,8 +11,6 @@
 #include <syslog.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "flow/flow.h"
 #include "policy/policy.h"
 
@@ -113,11 +111,7 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
     } else if (rc < 0) {
         sspr_audit(&f.audit, "outcome", "result=aborted reason=channel-closed");
     }
-    /* Made-up names leave throttle records behind: now and then, sweep the
-     * ones that say nothing any more (after the RESULT: the user waits for
-     * nothing). */
-    if (!f.acct.known && randombytes_uniform(32) == 0)
-        (void)sspr_be_gc(&be, time(NULL), NULL);
+    sspr_flow_settle(&f);
     sspr_record_clear(&f.rec);
     sspr_backend_close(&be);
     return rc < 0 ? 1 : 0;

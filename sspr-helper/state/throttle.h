@@ -74,6 +74,20 @@ enum sspr_charge {
 int sspr_throttle_charge(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
                          const char *method, struct sspr_throttle_state *out, int *method_failures);
 
+/* The same, and in the same write first take back the charges of earlier
+ * right answers (refunds[0..nrefunds-1], method names) that were left
+ * pending: one write instead of two. The refunds land whatever the
+ * charge's outcome. */
+int sspr_throttle_charge_settling(struct sspr_backend *be, const struct sspr_subject *s,
+                                  time_t now, const char *method, const char *const *refunds,
+                                  size_t nrefunds, struct sspr_throttle_state *out,
+                                  int *method_failures);
+
+/* Take back pending charges of right answers in one write that may be lost
+ * in a crash (a lost refund only counts a right answer as wrong). */
+int sspr_throttle_settle(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                         const char *const *refunds, size_t nrefunds);
+
 /* Take back one charged failure of method (and a lockout that it started):
  * the answer was right. */
 int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s, time_t now,

@@ -33,6 +33,9 @@ typedef int (*sspr_throttle_edit)(struct sspr_throttle_rec *r, void *ctx);
 /* throttle_update flag: edit a corrupt record as if it were empty (an
  * administrator's unlock) instead of failing. */
 #define SSPR_THROTTLE_RESET_CORRUPT 1u
+/* throttle_update flag: this change may be lost in a crash (it only ever
+ * takes failures back): the backend need not make it durable at once. */
+#define SSPR_THROTTLE_LAZY 2u
 
 /* 1 when r says nothing (no failures, lockout, counts or sends): such a
  * record is not kept. */

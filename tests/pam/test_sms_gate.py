@@ -230,6 +230,7 @@ class SmsGate(h.SandboxTest):
             self.assertEqual(rc, "PAM_AUTH_ERR")
             runs[who] = s.received()
         self.assertEqual(runs["sm13"], runs["sm-nobody-13"])
+        h.wait_background()  # the message is sent in the background
         reqs = self.gw.requests()[n:]
         self.assertEqual([h.sms_fields(r)[0] for r in reqs], [PHONE],
                          "exactly one text message, to the registered number")
