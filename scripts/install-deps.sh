@@ -28,7 +28,7 @@ fi
 packages=(
     build-essential autoconf automake libtool pkg-config
     libpam0g-dev libcurl4-openssl-dev libjansson-dev libsodium-dev
-    liboath-dev libqrencode-dev libinih-dev libunistring-dev libldap-dev
+    liboath-dev libqrencode-dev libinih-dev libunistring-dev libldap-dev libpwquality-dev
     libcmocka-dev oathtool python3 python3-pexpect python3-aiosmtpd openssl
     libpam-pwquality cracklib-runtime libpam-modules libpam-runtime passwd login util-linux
     iproute2 openssh-server openssh-client expect tmux procps strace

@@ -33,7 +33,12 @@ struct sspr_flow {
      * flow ends (a completed reset clears everything instead). */
     const char *refunds[SSPR_GATES_MAX];
     size_t nrefunds;
+    unsigned slept;               /* seconds of throttle delays so far */
 };
+
+/* At most this many seconds of throttle delays in one flow (a console
+ * login gives up after LOGIN_TIMEOUT, 60 s by default). */
+#define SSPR_FLOW_MAX_SLEEP 20u
 
 /* Run one flow on fd (the socket on stdin/stdout). cfg_ok == 0 means the
  * configuration could not be loaded: the flow answers "unavailable".
@@ -63,13 +68,20 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead);
 /* Run gate `index` (0-based): the menu when more than codes are set up,
  * then the chosen gate's ask. allowed: the methods this account may still
  * use; used: those already passed. The bit that passed, 0 when the flow
- * must end (the user was told why), -1 when the channel broke. */
+ * must end (the user was told why), SSPR_STEP_CANCEL when the user typed
+ * nothing, -1 when the channel broke. */
 int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used);
 
 /* 1 when the reset shows a menu at all (more than the code prompt is set up). */
 int sspr_gate_menu_on(const struct sspr_config *cfg);
 
-enum sspr_judged { SSPR_J_PASS, SSPR_J_FAIL, SSPR_J_LOCKED, SSPR_J_METHOD_LOCKED };
+enum sspr_judged {
+    SSPR_J_PASS,
+    SSPR_J_FAIL,
+    SSPR_J_LOCKED,
+    SSPR_J_METHOD_LOCKED,
+    SSPR_J_ERROR, /* the failure could not be recorded: not judged */
+};
 
 /* Checks an answer; 1 when it is right (one-time proofs already spent). */
 typedef int (*sspr_answer_check)(struct sspr_flow *f, void *ctx);
@@ -81,13 +93,12 @@ typedef int (*sspr_answer_check)(struct sspr_flow *f, void *ctx);
 enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_answer_check check,
                                  void *ctx);
 
-/* Say what a refused answer means: 1 to let the user try again, else the
- * step to take (SSPR_STEP_MENU or SSPR_STEP_END). */
-int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const char *bad);
+/* Say what a refused answer of gate g means (wrong, g blocked for a while,
+ * locked out for how long): 1 to let the user try again, else the step to
+ * take (SSPR_STEP_MENU or SSPR_STEP_END). */
+int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const struct sspr_gate *g,
+                      const char *bad);
 
-/* 1 when the subject is locked out (told to the user: the step is END);
- * else 0, with *method_locked when only this method is blocked. */
-int sspr_flow_locked_out(struct sspr_flow *f, const char *method, int *method_locked);
 
 /* Before a gate that sends or asks: 1 when it may go on, else the user was
  * told and *step is what to do (locked out: END; method blocked: MENU). */
@@ -101,8 +112,6 @@ void sspr_flow_settle(struct sspr_flow *f);
 void sspr_flow_passed(struct sspr_flow *f, const struct sspr_gate *g, int index);
 
 /* The shared user-visible lines. */
-extern const char SSPR_MSG_LOCKED[];
-extern const char SSPR_MSG_METHOD_LOCKED[];
 extern const char SSPR_MSG_BAD_CODE[];
 extern const char SSPR_MSG_SEND_CAP[];
 

@@ -22,9 +22,6 @@
 #define TRIES 3
 #define MENU_ROUNDS 4
 
-const char SSPR_MSG_LOCKED[] = "Too many failed attempts. Try again later.";
-const char SSPR_MSG_METHOD_LOCKED[] = "Too many failed attempts with this method. "
-                                      "Choose another way.";
 const char SSPR_MSG_BAD_CODE[] = "That code is not valid.";
 const char SSPR_MSG_SEND_CAP[] = "Too many codes were sent recently. Try again later.";
 
@@ -41,33 +38,116 @@ int sspr_gate_menu_on(const struct sspr_config *cfg)
 
 /* ---- throttling ------------------------------------------------------------------ */
 
-int sspr_flow_locked_out(struct sspr_flow *f, const char *method, int *method_locked)
+/* Whole minutes until t (at least 1). */
+static long minutes_until(time_t t)
+{
+    time_t now = time(NULL);
+    long left = t > now ? (long)(t - now) : 0;
+
+    return left < 60 ? 1 : (left + 59) / 60;
+}
+
+/* "Too many failed attempts. Try again in 15 minutes." (or until an admin
+ * unlocks). Said the same way for every name: it reads only the subject's
+ * throttle record, which every name has. */
+static void say_locked(struct sspr_flow *f, const struct sspr_throttle_state *ts)
+{
+    char text[160];
+    long m;
+
+    if (ts->locked_until == SSPR_THROTTLE_FOREVER) {
+        sspr_chan_error(&f->ch, "Too many failed attempts. Password reset stays blocked until "
+                                "your administrator unlocks it.");
+        return;
+    }
+    m = minutes_until(ts->locked_until);
+    snprintf(text, sizeof(text), "Too many failed attempts. Try again in %ld minute%s.", m,
+             m == 1 ? "" : "s");
+    sspr_chan_error(&f->ch, text);
+}
+
+/* The subject's state, and this method's failures. 0, or -1 (then it
+ * counts as locked out, without end). */
+static int state_of(struct sspr_flow *f, const char *method, struct sspr_throttle_state *ts,
+                    int *mf)
+{
+    if (sspr_throttle_get_method(f->be, &f->subject, time(NULL), method, ts, mf) == SSPR_OK)
+        return 0;
+    ts->locked_until = SSPR_THROTTLE_FOREVER;
+    return -1;
+}
+
+static int blocked(struct sspr_flow *f, const struct sspr_gate *g)
 {
     struct sspr_throttle_state ts;
     int mf = 0;
-    time_t now = time(NULL);
 
-    *method_locked = 0;
-    if (sspr_throttle_get_method(f->be, &f->subject, now, method, &ts, &mf) != SSPR_OK)
+    return state_of(f, g->name, &ts, &mf) != 0 ||
+           sspr_throttle_method_locked(&ts, mf, time(NULL), f->cfg);
+}
+
+/* A code gate that still works at the shared code prompt, or NULL. */
+static const struct sspr_gate *other_code_gate(struct sspr_flow *f, const struct sspr_gate *g)
+{
+    unsigned system = sspr_policy_system_methods(f->cfg);
+    const struct sspr_gate *o;
+
+    SSPR_GATE_FOREACH(i, o)
+        if (o != g && (o->flags & SSPR_GATE_CODE) && (system & sspr_gate_bit(o)) && !blocked(f, o))
+            return o;
+    return NULL;
+}
+
+/* Say that g is blocked, for how long, and what still works. Returns 1 to
+ * go on at the same prompt (another code method works there), else the
+ * step to take. */
+static int say_method_blocked(struct sspr_flow *f, const struct sspr_gate *g)
+{
+    struct sspr_throttle_state ts;
+    const struct sspr_gate *other = NULL;
+    char text[256];
+    int mf = 0;
+    long m;
+
+    if (state_of(f, g->name, &ts, &mf) != 0 || sspr_throttle_locked(&ts, time(NULL))) {
+        say_locked(f, &ts);
+        return SSPR_STEP_END;
+    }
+    m = minutes_until(ts.window_ends);
+    if (sspr_gate_menu_on(f->cfg)) {
+        snprintf(text, sizeof(text), "%s are blocked for %ld minute%s after too many wrong "
+                                     "ones. Choose another way.",
+                 g->blocked_label, m, m == 1 ? "" : "s");
+        sspr_chan_error(&f->ch, text);
+        return SSPR_STEP_MENU;
+    }
+    if ((g->flags & SSPR_GATE_CODE) && (other = other_code_gate(f, g)) != NULL) {
+        snprintf(text, sizeof(text), "%s are blocked for %ld minute%s after too many wrong "
+                                     "ones. You can still use %s.",
+                 g->blocked_label, m, m == 1 ? "" : "s", other->use_label);
+        sspr_chan_error(&f->ch, text);
         return 1;
-    if (sspr_throttle_locked(&ts, now))
-        return 1;
-    *method_locked = sspr_throttle_method_locked(&ts, mf, now, f->cfg);
-    return 0;
+    }
+    snprintf(text, sizeof(text), "Too many failed attempts. Try again in %ld minute%s.", m,
+             m == 1 ? "" : "s");
+    sspr_chan_error(&f->ch, text);
+    return SSPR_STEP_END;
 }
 
 int sspr_flow_gate_open(struct sspr_flow *f, const struct sspr_gate *g, int *step)
 {
-    int mlocked = 0;
+    struct sspr_throttle_state ts;
+    int mf = 0;
 
-    if (sspr_flow_locked_out(f, g->name, &mlocked)) {
-        sspr_chan_error(&f->ch, SSPR_MSG_LOCKED);
+    if (state_of(f, g->name, &ts, &mf) != 0 || sspr_throttle_locked(&ts, time(NULL))) {
+        say_locked(f, &ts);
         *step = SSPR_STEP_END;
         return 0;
     }
-    if (mlocked) {
-        sspr_chan_error(&f->ch, SSPR_MSG_METHOD_LOCKED);
-        *step = SSPR_STEP_MENU;
+    if (sspr_throttle_method_locked(&ts, mf, time(NULL), f->cfg)) {
+        *step = say_method_blocked(f, g);
+        if (*step == 1)
+            *step = SSPR_STEP_MENU;
         return 0;
     }
     return 1;
@@ -76,7 +156,7 @@ int sspr_flow_gate_open(struct sspr_flow *f, const struct sspr_gate *g, int *ste
 enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_answer_check check,
                                  void *ctx)
 {
-    struct sspr_throttle_state ts = { 0, 0 };
+    struct sspr_throttle_state ts = { 0, 0, 0 };
     char detail[96];
     int mf = 0, rc;
 
@@ -92,7 +172,7 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
     if (rc != SSPR_CHARGED) {
         /* an answer whose failure cannot be recorded is never judged */
         sspr_audit(&f->audit, "gate-fail", "reason=\"failure could not be recorded\"");
-        return SSPR_J_LOCKED;
+        return SSPR_J_ERROR;
     }
     if (check(f, ctx)) {
         /* Taken back later, not now: one write fewer before the next
@@ -109,29 +189,40 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
         sspr_audit(&f->audit, "lockout", detail);
         return SSPR_J_LOCKED;
     }
+    /* growing delays, but never so long in all that a console login's
+     * LOGIN_TIMEOUT runs out in the middle of a reset */
     unsigned delay = sspr_throttle_delay(f->cfg, ts.failures);
-    if (delay > 0)
+    if (f->slept + delay > SSPR_FLOW_MAX_SLEEP)
+        delay = f->slept < SSPR_FLOW_MAX_SLEEP ? SSPR_FLOW_MAX_SLEEP - f->slept : 0;
+    if (delay > 0) {
         sleep(delay);
+        f->slept += delay;
+    }
     return SSPR_J_FAIL;
 }
 
-int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const char *bad)
+int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const struct sspr_gate *g,
+                      const char *bad)
 {
-    int menu_on = sspr_gate_menu_on(f->cfg);
+    struct sspr_throttle_state ts;
+    int mf = 0;
 
     switch (j) {
     case SSPR_J_FAIL:
         sspr_chan_error(&f->ch, bad);
         return 1;
     case SSPR_J_METHOD_LOCKED:
-        /* without a menu there is no other way to choose: say it plainly */
-        sspr_chan_error(&f->ch, menu_on ? SSPR_MSG_METHOD_LOCKED : SSPR_MSG_LOCKED);
-        return menu_on ? SSPR_STEP_MENU : SSPR_STEP_END;
+        return say_method_blocked(f, g);
+    case SSPR_J_ERROR:
+        sspr_chan_error(&f->ch, "Password reset is not available right now. "
+                                "Try again later or ask your administrator.");
+        return SSPR_STEP_END;
     case SSPR_J_LOCKED:
     case SSPR_J_PASS:
         break;
     }
-    sspr_chan_error(&f->ch, SSPR_MSG_LOCKED);
+    (void)state_of(f, g->name, &ts, &mf);
+    say_locked(f, &ts);
     return SSPR_STEP_END;
 }
 
@@ -225,6 +316,7 @@ int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned use
         int rc = g->ask(f, g, index, allowed);
         return rc == SSPR_STEP_MENU ? SSPR_STEP_END : rc;
     }
+    /* (an empty choice takes the first entry; an empty code cancels) */
     for (int round = 0; round < MENU_ROUNDS; round++) {
         const struct sspr_gate *g = NULL;
         unsigned set = 0;

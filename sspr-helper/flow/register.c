@@ -162,6 +162,15 @@ static int edit_drop(struct sspr_record *rec, void *ctx)
 
 static int end(struct sspr_flow *f, const char *word, const char *why)
 {
+    char a[SSPR_ANSWER_MAX + 1];
+
+    /* sshd (OpenSSH 9.2) prints the messages after the last prompt of a
+     * successful keyboard-interactive login twice: after a conversation,
+     * one last prompt takes them in. */
+    if (f->ch.answered > 0 && strcmp(f->hello.service, "sshd") == 0 &&
+        strcmp(word, SSPR_RESULT_SKIPPED) != 0)
+        (void)sspr_chan_prompt(&f->ch, 1, "Press Enter to continue.", a); /* then the result */
+    SSPR_WIPE_ARRAY(a);
     sspr_flow_finish(f, word, why);
     return 0;
 }

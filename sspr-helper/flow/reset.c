@@ -31,6 +31,11 @@ static const char MSG_UNAVAILABLE[] = "Password reset is not available right now
 static const char MSG_SUPERSEDED[] = "Another password reset for this account was started "
                                      "after this one.";
 static const char MSG_NOT_CHANGED[] = "Your password was not changed.";
+/* short enough to follow a refusal in one greeter message */
+static const char MSG_LAST_TRY[] = "Last try used: your password was not changed. "
+                                   "Start the reset again.";
+static const char MSG_CANCELLED[] = "Nothing was entered, so the password reset stops here.";
+static const char MSG_ASK_ADMIN[] = "If you cannot confirm it is you, ask your administrator.";
 
 /* Decide whether this flow can ever succeed; logs why not. */
 static void assess(struct sspr_flow *f)
@@ -72,57 +77,94 @@ static void assess(struct sspr_flow *f)
     sspr_audit(&f->audit, "request", detail);
 }
 
-/* Ask for the new password until it is set or tries run out. Returns 0
- * when set, -1 when not, -2 when the flow must end at once. */
+/* Why a new password is refused before it is typed again: our own rules,
+ * then the system's quality rules (policy/pwquality.c). NULL when fine. */
+static const char *precheck(struct sspr_flow *f, const char *pw, char *buf, size_t len)
+{
+    const char *why = sspr_pwcheck(f->cfg, f->acct.name, pw);
+
+    if (why == NULL && sspr_pwquality_precheck(f->cfg, f->acct.name, pw, buf, len) != 0)
+        why = buf;
+    return why;
+}
+
+/* Say why a try was refused; on the last try, with the end in the same
+ * message (a greeter shows only the last one). */
+static void refuse_try(struct sspr_flow *f, const char *why, int last)
+{
+    char text[1200];
+
+    if (!last) {
+        sspr_chan_error(&f->ch, why);
+        return;
+    }
+    snprintf(text, sizeof(text), "%s%s%s", why != NULL ? why : "", why != NULL ? " " : "",
+             MSG_LAST_TRY);
+    sspr_chan_error(&f->ch, text);
+}
+
+/* Ask for the new password until it is set or tries run out: checked after
+ * the first entry, then typed again. Returns 0 when set, -1 when not (the
+ * user was told), -2 when the flow must end at once. */
 static int set_password(struct sspr_flow *f)
 {
-    char pw[SSPR_ANSWER_MAX + 1], again[SSPR_ANSWER_MAX + 1], msg[1024];
+    char pw[SSPR_ANSWER_MAX + 1], again[SSPR_ANSWER_MAX + 1], msg[1024], why_buf[512];
     int rc = -1;
 
     for (int t = 0; t < f->cfg->max_tries && rc == -1; t++) {
-        if (sspr_chan_prompt(&f->ch, 0, MSG_NEW, pw) != 0 ||
-            sspr_chan_prompt(&f->ch, 0, MSG_RETYPE, again) != 0) {
+        int last = t + 1 == f->cfg->max_tries;
+        const char *why;
+
+        if (sspr_chan_prompt(&f->ch, 0, MSG_NEW, pw) != 0) {
             rc = -2;
             break;
         }
-        const char *why = NULL;
-        if (strlen(pw) != strlen(again) || sodium_memcmp(pw, again, strlen(pw)) != 0)
-            why = MSG_MISMATCH;
-        else
-            why = sspr_pwcheck(f->cfg, f->acct.name, pw);
-        if (why == NULL) {
-            switch (sspr_be_commit(f->be, &f->acct, f->audit.flow, pw, msg, sizeof(msg))) {
-            case SSPR_COMMIT_OK:
-                rc = 0;
-                break;
-            case SSPR_COMMIT_REFUSED:
-                /* the password policy says why; a refusal without words is E402 */
-                sspr_audit(&f->audit, "writeback-fail",
-                           msg[0] != '\0' ? "code=SSPR-E401 reason=refused-by-pam"
-                                          : "code=SSPR-E402 reason=refused-by-pam");
-                if (msg[0] == '\0')
-                    sspr_flow_say_code(f, SSPR_E_CHAUTHTOK, NULL);
-                why = msg[0] != '\0' ? msg : NULL;
-                break;
-            case SSPR_COMMIT_LOST:
-                sspr_audit(&f->audit, "writeback-fail", "reason=superseded");
-                sspr_chan_error(&f->ch, MSG_SUPERSEDED);
-                rc = -2;
-                break;
-            case SSPR_COMMIT_CHANGED:
-                sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E403 reason=account-changed");
-                sspr_flow_say_code(f, SSPR_E_ACCOUNT_CHANGED, NULL);
-                rc = -2;
-                break;
-            case SSPR_COMMIT_ERROR:
-                sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E103 reason=store");
-                sspr_flow_say_code(f, SSPR_E_STATE_DIR, NULL);
-                rc = -2;
-                break;
-            }
+        if ((why = precheck(f, pw, why_buf, sizeof(why_buf))) != NULL) {
+            refuse_try(f, why, last);
+            continue;
         }
-        if (rc == -1 && why != NULL)
-            sspr_chan_error(&f->ch, why);
+        if (sspr_chan_prompt(&f->ch, 0, MSG_RETYPE, again) != 0) {
+            rc = -2;
+            break;
+        }
+        if (strlen(pw) != strlen(again) || sodium_memcmp(pw, again, strlen(pw)) != 0) {
+            refuse_try(f, MSG_MISMATCH, last);
+            continue;
+        }
+        switch (sspr_be_commit(f->be, &f->acct, f->audit.flow, pw, msg, sizeof(msg))) {
+        case SSPR_COMMIT_OK:
+            rc = 0;
+            break;
+        case SSPR_COMMIT_REFUSED:
+            /* the password policy says why; a refusal without words is E402 */
+            sspr_audit(&f->audit, "writeback-fail",
+                       msg[0] != '\0' ? "code=SSPR-E401 reason=refused-by-pam"
+                                       : "code=SSPR-E402 reason=refused-by-pam");
+            if (msg[0] == '\0') {
+                sspr_flow_say_code(f, SSPR_E_CHAUTHTOK, NULL);
+                if (last)
+                    refuse_try(f, NULL, last);
+            } else {
+                sspr_pwquality_phrase(msg, why_buf, sizeof(why_buf));
+                refuse_try(f, strncmp(msg, "BAD PASSWORD: ", 14) == 0 ? why_buf : msg, last);
+            }
+            break;
+        case SSPR_COMMIT_LOST:
+            sspr_audit(&f->audit, "writeback-fail", "reason=superseded");
+            sspr_chan_error(&f->ch, MSG_SUPERSEDED);
+            rc = -2;
+            break;
+        case SSPR_COMMIT_CHANGED:
+            sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E403 reason=account-changed");
+            sspr_flow_say_code(f, SSPR_E_ACCOUNT_CHANGED, NULL);
+            rc = -2;
+            break;
+        case SSPR_COMMIT_ERROR:
+            sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E103 reason=store");
+            sspr_flow_say_code(f, SSPR_E_STATE_DIR, NULL);
+            rc = -2;
+            break;
+        }
     }
     SSPR_WIPE_ARRAY(pw);
     SSPR_WIPE_ARRAY(again);
@@ -143,9 +185,16 @@ int sspr_reset_run(struct sspr_flow *f)
     allowed = f->can_pass ? sspr_policy_methods(f->cfg, admin) : 0;
     for (int g = 0; g < sspr_policy_gates_needed(used, gates, admin); g++) {
         int m = sspr_gate_run(f, g, allowed & ~used, used);
+        if (m == SSPR_STEP_CANCEL) {
+            sspr_chan_info(&f->ch, MSG_CANCELLED);
+            sspr_flow_finish(f, SSPR_RESULT_DENIED, "cancelled");
+            return 0;
+        }
         if (m < 0)
             return -1;
         if (m == 0) {
+            /* the same last words for every name that gets no further */
+            sspr_chan_error(&f->ch, MSG_ASK_ADMIN);
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "gate-failed");
             return 0;
         }
@@ -165,7 +214,8 @@ int sspr_reset_run(struct sspr_flow *f)
     if (rc == -2 && (f->ch.broken || f->ch.cancelled))
         return -1; /* no more messages: run.c sends the RESULT a cancel allows */
     if (rc != 0) {
-        sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
+        if (rc == -2) /* superseded, account changed, store failure: said; now the end */
+            sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "password-not-set");
         return 0;
     }

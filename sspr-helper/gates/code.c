@@ -68,6 +68,8 @@ int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index
     for (int t = 0; t < TRIES_PER_GATE; t++) {
         if (sspr_chan_prompt(&f->ch, 0, prompt, answer) != 0)
             return SSPR_STEP_BROKEN;
+        if (answer[0] == '\0')
+            return SSPR_STEP_CANCEL; /* never judged, never counted */
         struct code_check c = { by_shape(answer), answer, allowed, 0 };
         enum sspr_judged j = sspr_flow_judge(f, c.g->name, check_code, &c);
         SSPR_WIPE_ARRAY(answer);
@@ -75,7 +77,7 @@ int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index
             sspr_flow_passed(f, c.g, index);
             return (int)sspr_gate_bit(c.g);
         }
-        int next = sspr_flow_refused(f, j, SSPR_MSG_BAD_CODE);
+        int next = sspr_flow_refused(f, j, c.g, SSPR_MSG_BAD_CODE);
         if (next != 1)
             return next;
     }

@@ -89,11 +89,13 @@ static int channel_failing(struct sspr_flow *f, const struct sspr_gate *g)
     return at <= (long long)now && (long long)now - at < CHANNEL_COOLDOWN_S;
 }
 
-/* Send the code from a child process and go on at once. The child owns the
- * outcome: it audits it and marks a failing gateway (a refused recipient
- * is about this account, and an unreachable server was caught by the probe
- * for everyone). It never touches the channel. Returns 0 when the child
- * was started. */
+/* Send the code from a child process and go on at once; for a name with
+ * no registered address (to NULL) the child sends nothing, so that every
+ * name costs the parent the same fork (docs/security.md 14). The child owns
+ * the outcome: it audits it and marks a failing gateway (a refused
+ * recipient is about this account, and an unreachable server was caught
+ * by the probe for everyone). It never touches the channel. Returns 0 when
+ * the child was started. */
 static int send_in_background(struct sspr_flow *f, const struct sspr_gate *g, const char *to,
                               struct sspr_otc *otc, int minutes)
 {
@@ -107,6 +109,10 @@ static int send_in_background(struct sspr_flow *f, const struct sspr_gate *g, co
     close(f->ch.fd);
     if (f->ch.fd != STDOUT_FILENO)
         close(STDOUT_FILENO);
+    if (to == NULL) {
+        sspr_otc_wipe(otc);
+        _exit(0);
+    }
     int rc = sspr_delivery_send_code(f, g, to, sspr_otc_code(otc), minutes, 0);
     sspr_otc_wipe(otc);
     if (rc == SSPR_OK) {
@@ -184,13 +190,15 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
      * which names have an address. */
     if (f->can_pass && (allowed & sspr_gate_bit(g)))
         to = sspr_delivery_address(g, &f->rec);
-    if (to != NULL && sspr_otc_new(&otc, (unsigned)p.digits, p.lifetime) == 0) {
-        sent = send_in_background(f, g, to, &otc, p.lifetime / 60) == 0;
-        if (!sent)
-            sspr_otc_wipe(&otc);
-        if (sent && f->cfg->show_hints)
+    /* the same work for every name: a code made, a child started */
+    if (sspr_otc_new(&otc, (unsigned)p.digits, p.lifetime) == 0 &&
+        send_in_background(f, g, to, &otc, p.lifetime / 60) == 0 && to != NULL) {
+        sent = 1;
+        if (f->cfg->show_hints)
             (void)d->mask(to, hint, sizeof(hint));
     }
+    if (!sent)
+        sspr_otc_wipe(&otc); /* no code to check: every answer is wrong */
     if (hint[0] != '\0')
         snprintf(info, sizeof(info), "A code has been sent to %s. It is valid for %d minutes.",
                  hint, p.lifetime / 60);
@@ -204,6 +212,10 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
             sspr_otc_wipe(&otc);
             return SSPR_STEP_BROKEN;
         }
+        if (answer[0] == '\0') {
+            sspr_otc_wipe(&otc);
+            return SSPR_STEP_CANCEL; /* never judged, never counted */
+        }
         struct otc_check c = { &otc, answer, sent };
         enum sspr_judged j = sspr_flow_judge(f, g->name, check_otc, &c);
         SSPR_WIPE_ARRAY(answer);
@@ -212,7 +224,7 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
             sspr_flow_passed(f, g, index);
             return (int)sspr_gate_bit(g);
         }
-        int next = sspr_flow_refused(f, j, SSPR_MSG_BAD_CODE);
+        int next = sspr_flow_refused(f, j, g, SSPR_MSG_BAD_CODE);
         if (next != 1) {
             sspr_otc_wipe(&otc);
             return next;
@@ -255,7 +267,7 @@ int sspr_delivery_enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g
     snprintf(line, sizeof(line), "A confirmation code has been sent to %s.", hint);
     sspr_flow_show(f, line);
     for (int t = 0; t < TRIES && !ok; t++) {
-        if (sspr_chan_prompt(&f->ch, 1, "Confirmation code: ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, "Confirmation code: ", a) != 0) {
             ok = -1;
             break;
         }

@@ -46,6 +46,8 @@ enum sspr_step {
     SSPR_STEP_END = 0,     /* the flow ends here (the user was told why) */
     SSPR_STEP_BROKEN = -1, /* the channel broke or the user cancelled */
     SSPR_STEP_MENU = -2,   /* back to the menu: this way is down or used up */
+    SSPR_STEP_CANCEL = -3, /* nothing was typed (Ctrl-C at ssh's hidden prompt): the
+                              reset stops, and no try is counted */
 };
 
 struct sspr_flow;
@@ -56,6 +58,8 @@ struct sspr_gate {
     const char *name;       /* "totp": sspr.conf words, audit, throttle, `unenroll` */
     const char *menu_label; /* the reset menu; NULL: shares the entry of the gate before it */
     const char *reg_label;  /* registration at sign-in, `show`, notices */
+    const char *blocked_label; /* "Authenticator app codes" (... are blocked for N minutes) */
+    const char *use_label;     /* "an authenticator app code" (You can still use ...) */
     unsigned flags;
 
     /* 1 when this system offers the method at all (a mail server is set ...). */

@@ -111,6 +111,10 @@ static int ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsign
             SSPR_WIPE_ARRAY(answers);
             return SSPR_STEP_BROKEN;
         }
+        if (answers[i][0] == '\0') {
+            SSPR_WIPE_ARRAY(answers);
+            return SSPR_STEP_CANCEL; /* never judged, never counted */
+        }
     }
     struct questions_check c = { m, idx, answers, n };
     enum sspr_judged j = sspr_flow_judge(f, g->name, check_questions, &c);
@@ -119,7 +123,7 @@ static int ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsign
         sspr_flow_passed(f, g, index);
         return (int)sspr_gate_bit(g);
     }
-    step = sspr_flow_refused(f, j, MSG_BAD_ANSWERS);
+    step = sspr_flow_refused(f, j, g, MSG_BAD_ANSWERS);
     return step == 1 ? SSPR_STEP_END : step;
 }
 
@@ -292,6 +296,8 @@ const struct sspr_gate sspr_gate_questions = {
     .name = "questions",
     .menu_label = "Security questions",
     .reg_label = "security questions",
+    .blocked_label = "Security questions",
+    .use_label = "security questions",
     .flags = SSPR_GATE_WEAK,
     .available = available,
     .usable = usable,

@@ -154,7 +154,7 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
     sspr_flow_show(f, line);
     for (int t = 0; t < TRIES && !ok; t++) {
         int64_t step = -1;
-        if (sspr_chan_prompt(&f->ch, 1, "Code shown in the app: ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, "Code shown in the app: ", a) != 0) {
             ok = -1;
             break;
         }
@@ -230,6 +230,8 @@ const struct sspr_gate sspr_gate_totp = {
     .name = "totp",
     .menu_label = "Authenticator app or recovery code",
     .reg_label = "authenticator app",
+    .blocked_label = "Authenticator app codes",
+    .use_label = "an authenticator app code",
     .flags = SSPR_GATE_CODE,
     .available = available,
     .usable = usable,

@@ -107,19 +107,21 @@ static void set_locked(struct sspr_throttle_state *out, int *mf, const struct ss
     if (out != NULL) {
         out->failures = cfg != NULL ? cfg->max_failures : 0;
         out->locked_until = SSPR_THROTTLE_FOREVER;
+        out->window_ends = SSPR_THROTTLE_FOREVER;
     }
     if (mf != NULL)
         *mf = cfg != NULL ? cfg->max_failures_per_method : INT32_MAX;
 }
 
 static void rec_to_state(struct sspr_throttle_rec *r, const char *method,
-                         struct sspr_throttle_state *out, int *mf)
+                         struct sspr_throttle_state *out, int *mf, const struct sspr_config *cfg)
 {
     long long *m = method != NULL ? method_slot(r, method, 0) : NULL;
 
     if (out != NULL) {
         out->failures = (int)r->failures;
         out->locked_until = (time_t)r->locked_until;
+        out->window_ends = r->failures > 0 ? (time_t)(r->since + cfg->failure_window) : 0;
     }
     if (mf != NULL)
         *mf = m != NULL ? (int)*m : 0;
@@ -149,7 +151,7 @@ int sspr_throttle_get_method(struct sspr_backend *be, const struct sspr_subject 
         return SSPR_ERR_INVAL;
     if ((rc = load_aged(be, s, now, &r)) != SSPR_OK)
         return rc;
-    rec_to_state(&r, method, out, method_failures);
+    rec_to_state(&r, method, out, method_failures, be->cfg);
     return SSPR_OK;
 }
 
@@ -271,7 +273,7 @@ static int fail(struct sspr_backend *be, const struct sspr_subject *s, time_t no
     if (rc != SSPR_OK)
         return rc;
     if (c.outcome == SSPR_CHARGED)
-        rec_to_state(&r, method, out, mf);
+        rec_to_state(&r, method, out, mf, be->cfg);
     return c.outcome;
 }
 

@@ -24,6 +24,7 @@
 struct sspr_throttle_state {
     int failures;        /* failures inside the current window (all methods) */
     time_t locked_until; /* 0 when not locked out; SSPR_THROTTLE_FOREVER */
+    time_t window_ends;  /* when the window's counts (per method too) end; 0: no window */
 };
 
 /* Current state (a missing record is all zeros). Returns SSPR_OK, or an

@@ -193,7 +193,8 @@ static void test_lockout(void **state)
         drive_answer(&d, "111111");
     }
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
-    assert_true(drive_saw(&d, "Too many failed attempts. Try again later."));
+    assert_true(drive_saw(&d, "Too many failed attempts. Try again in 15 minutes."));
+    assert_true(drive_saw(&d, "If you cannot confirm it is you, ask your administrator."));
     drive_end(&d);
     assert_int_equal(mem_failures("alice"), 3);
     /* locked out: even the right code is not judged, nor counted */
@@ -203,7 +204,7 @@ static void test_lockout(void **state)
     drive_answer(&d, code);
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_DENIED);
-    assert_true(drive_saw(&d, "Too many failed attempts. Try again later."));
+    assert_true(drive_saw(&d, "Too many failed attempts. Try again in 15 minutes."));
     drive_end(&d);
     assert_int_equal(mem_failures("alice"), 3);
     assert_int_equal(sspr_gate_material(&a->rec, sspr_gate_by_name("totp"))->counter, -1);
@@ -353,10 +354,10 @@ static void test_refused_password_then_accepted(void **state)
     drive_answer(&d, "Refuse-This-One-99");
     drive_expect_prompt(&d, NEWPW);
     assert_true(drive_saw(&d, "The directory refused that password."));
-    drive_answer(&d, "short");
-    drive_expect_prompt(&d, RETYPE);
+    /* our own rules are checked before it is typed again */
     drive_answer(&d, "short");
     drive_expect_prompt(&d, NEWPW);
+    assert_true(drive_saw(&d, "The password must be at least 12 characters long."));
     drive_answer(&d, GOOD_PW);
     drive_expect_prompt(&d, RETYPE);
     drive_answer(&d, GOOD_PW);
@@ -452,6 +453,69 @@ static void test_cancel_ends_denied(void **state)
     assert_int_equal(drive_end(&d), 0);
 }
 
+/* Nothing typed (Ctrl-C at ssh's hidden prompt sends an empty answer):
+ * the reset stops and no try is counted, for every name alike. */
+static void test_empty_code_cancels_uncounted(void **state)
+{
+    struct drive d;
+    char a[8192], b[8192];
+
+    (void)state;
+    alice();
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_answer(&d, "");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_DENIED);
+    assert_true(drive_saw(&d, "Nothing was entered, so the password reset stops here."));
+    drive_end(&d);
+    drive_transcript(&d, a, sizeof(a));
+    assert_true(mem_failures("alice") <= 0);
+    drive_start(&d, &cfg, "nosuchuser", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_answer(&d, "");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+    drive_transcript(&d, b, sizeof(b));
+    assert_string_equal(a, b);
+}
+
+/* Three wrong app codes block the app's codes, not the recovery codes that
+ * are asked at the same prompt: the user is told which, for how long, and
+ * may go on. */
+static void test_method_block_says_what_still_works(void **state)
+{
+    struct drive d;
+    char codes[10][20];
+    struct mem_account *a;
+
+    (void)state;
+    cfg.max_failures = 10;
+    cfg.max_failures_per_method = 3;
+    a = alice();
+    mem_enroll_recovery(a, codes);
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    for (int i = 0; i < 3; i++) {
+        drive_expect_prompt(&d, CODE);
+        drive_answer(&d, "123123");
+    }
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+    /* the next app code is not judged: blocked, said so, and the prompt stays */
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_answer(&d, "123123");
+    drive_expect_prompt(&d, CODE);
+    assert_true(drive_saw(&d, "Authenticator app codes are blocked for 15 minutes after too "
+                              "many wrong ones. You can still use a recovery code."));
+    assert_int_equal(mem_failures("alice"), 3);
+    drive_answer(&d, codes[1]);
+    drive_expect_prompt(&d, NEWPW);
+    drive_cancel(&d);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+}
+
 static void test_register_recovery_codes(void **state)
 {
     struct drive d;
@@ -471,6 +535,9 @@ static void test_register_recovery_codes(void **state)
     drive_answer(&d, "2");
     drive_expect_prompt(&d, "Type \"saved\" once you have stored them: ");
     drive_answer(&d, "saved");
+    /* over sshd, the last messages go with one more prompt (sshd repeats them otherwise) */
+    drive_expect_prompt(&d, "Press Enter to continue.");
+    drive_answer(&d, "");
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_REGISTERED);
     assert_true(drive_saw(&d, "Recovery codes registered."));
@@ -495,6 +562,8 @@ int main(void)
         cmocka_unit_test_setup(test_service_not_enabled, setup),
         cmocka_unit_test_setup(test_cancel_ends_denied, setup),
         cmocka_unit_test_setup(test_register_recovery_codes, setup),
+        cmocka_unit_test_setup(test_empty_code_cancels_uncounted, setup),
+        cmocka_unit_test_setup(test_method_block_says_what_still_works, setup),
         cmocka_unit_test_setup(test_backend_failure_at_each_call, setup),
     };
 

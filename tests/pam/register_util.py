@@ -49,6 +49,7 @@ TOTP_INTRO = ("Add this account to your authenticator app: scan the QR code, or 
               "by hand (time-based, 6 digits).")
 # One INFO: the key in groups of 4, then the otpauth:// URI as text.
 KEY_RE = re.compile(r"Key: ((?:[A-Z2-7]{1,4} )*[A-Z2-7]{1,4})\nOr as a link: (otpauth://totp/\S+)")
+# asked without echo, like reset codes (issue 9 item 12)
 TOTP_PROMPT = "Code shown in the app: "
 TOTP_BAD = ("That code does not match. Check the app's clock and the key, then try the code "
             "it shows now.")
@@ -336,7 +337,7 @@ def register_totp(s, code_for=None):
     code_for(secret) gives the code (default: the current step's code, after
     making sure the step has >= 8 s left). Returns (secret, code, messages).
     """
-    msgs = s.step_to("ECHO_ON", TOTP_PROMPT)
+    msgs = s.step_to("ECHO_OFF", TOTP_PROMPT)
     if ("INFO", TOTP_INTRO) not in msgs:
         s._fail("no TOTP intro before the code prompt")
     secret = key_from(msgs)

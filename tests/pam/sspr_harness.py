@@ -48,11 +48,22 @@ INTRO = "To reset your password, first confirm it is you."
 CODE_PROMPT = "Verification code (authenticator app or recovery code): "
 CODE_PROMPT2 = "Second verification code (a different method): "
 BAD_CODE = "That code is not valid."
-LOCKED = "Too many failed attempts. Try again later."
+# the default lockout (900 s), said right after it started
+LOCKED = "Too many failed attempts. Try again in 15 minutes."
+# a lockout that only an administrator ends (max_consecutive)
+LOCKED_FOREVER = ("Too many failed attempts. Password reset stays blocked until your "
+                  "administrator unlocks it.")
+# after the last gate failed, for every name alike (issue 9 item 14)
+ASK_ADMIN = "If you cannot confirm it is you, ask your administrator."
+# an empty code: the reset stops, no try counted (issue 9 item 6)
+CANCELLED = "Nothing was entered, so the password reset stops here."
 CONFIG_INVALID = ("Password reset is not available right now (SSPR-E101). "
                   "Your administrator can look this code up.")
-# One method used up in the window (max_failures_per_method); others still work.
-METHOD_LOCKED = "Too many failed attempts with this method. Choose another way."
+# One method used up in the window (max_failures_per_method); others still work:
+# at the shared code prompt (no menu), and (METHOD_LOCKED_MENU % label) with a menu.
+METHOD_LOCKED = ("Authenticator app codes are blocked for 15 minutes after too many wrong "
+                 "ones. You can still use a recovery code.")
+METHOD_LOCKED_MENU = "%s are blocked for 15 minutes after too many wrong ones. Choose another way."
 NEW_PW = "New password: "
 RETYPE_PW = "Retype new password: "
 MISMATCH = "The passwords do not match."
@@ -60,6 +71,8 @@ DONE = "Your password has been changed. Sign in again with your new password."
 UNAVAILABLE = ("Password reset is not available right now. "
                "Try again later or ask your administrator.")
 NOT_CHANGED = "Your password was not changed."
+# the end of the new-password tries, after the last refusal's reason
+LAST_TRY = "Last try used: your password was not changed. Start the reset again."
 IGNORE_MARK = "SSPR-RETURNED-IGNORE"
 
 HELPER = "/usr/sbin/sspr-helper"

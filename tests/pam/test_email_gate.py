@@ -92,6 +92,7 @@ class EmailGate(h.SandboxTest):
             s.expect("ERROR", h.BAD_CODE)
             if i < 2:
                 s.expect("ECHO_OFF", h.EMAIL_PROMPT)
+        s.expect("ERROR", h.ASK_ADMIN)
         rc = s.result()
         self.assertEqual(rc, "PAM_AUTH_ERR", s.format_transcript())
         self.assertEqual(h.shadow_entry("em3"), shadow)

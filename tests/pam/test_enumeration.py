@@ -45,7 +45,14 @@ class Enumeration(h.SandboxTest):
         h.add_user("ensystem", h.strong_password(), uid=500)
         h.add_user("ennomethods", h.strong_password())
         h.add_user("ennopw", None)  # useradd's "!" hash: no password at all
-        for u in ("enlocked", "enexpired", "ennologin", "enfalse", "ensystem", "ennopw"):
+        # disabled by password inactivity, as pam_unix's account stage sees it
+        h.add_user("eninactive", h.strong_password())
+        h.run(["chage", "-d", "2020-01-01", "-M", "30", "-I", "5", "eninactive"])
+        # expiry date 0 (1970-01-01): expired for pam_unix
+        h.add_user("enexpire0", h.strong_password())
+        h.run(["chage", "-E", "0", "enexpire0"])
+        for u in ("enlocked", "enexpired", "ennologin", "enfalse", "ensystem", "ennopw",
+                  "eninactive", "enexpire0"):
             # registered too: only eligibility may stop them
             cls.secrets[u] = h.enroll_totp(u)
             h.enroll_recovery(u)
@@ -99,6 +106,12 @@ class Enumeration(h.SandboxTest):
     def test_expired(self):
         self.assert_same("enexpired")
 
+    def test_disabled_by_inactivity(self):
+        self.assert_same("eninactive")
+
+    def test_expiry_date_zero(self):
+        self.assert_same("enexpire0")
+
     def test_nologin_shell(self):
         self.assert_same("ennologin")
 
@@ -123,7 +136,8 @@ class Enumeration(h.SandboxTest):
         # a correct code does not help an ineligible account, and does not
         # even change what it sees
         ref = self.reference()
-        for u in ("enlocked", "enexpired", "ennologin", "ensystem", "ennopw"):
+        for u in ("enlocked", "enexpired", "ennologin", "ensystem", "ennopw", "eninactive",
+                  "enexpire0"):
             code = h.fresh_totp(self.secrets[u])
             shadow = h.shadow_entry(u)
             rc, s = refusal_transcript(u, answers=[code, WRONG, WRONG])

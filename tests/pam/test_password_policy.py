@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """The new password (docs/security.md 16): asked twice, the project's own checks
-(length, banned list, not the user name, no control characters), the
-system's pam_pwquality really enforced for the root-run helper, at most
-max_tries attempts, nothing changed when all fail, no silent truncation."""
+(length, banned list, not the user name, no control characters) and the
+system's quality rules said after the first entry, before it is typed again
+(as passwd does: issue 9 item 11), pwquality's words in the project's,
+pam_pwquality really enforced for the root-run helper at the commit, at most
+max_tries attempts, the last refusal saying the tries are over, nothing
+changed when all fail, no silent truncation."""
 import os
 import re
 import sys
@@ -36,8 +39,14 @@ class PasswordPolicy(h.SandboxTest):
         return s, old, h.shadow_entry(user)
 
     def refused(self, s, pw, reason=ANY_REASON, retype=None):
-        """Enter pw (twice) and expect an ERROR with a reason; returns it."""
-        h.set_new_password(s, pw, retype)
+        """Enter pw and expect it refused: a rule says why after the first
+        entry, a mismatch after the second. Returns the reason."""
+        s.expect("ECHO_OFF", h.NEW_PW)
+        s.answer(pw)
+        if retype is None:
+            return s.expect("ERROR", reason)
+        s.expect("ECHO_OFF", h.RETYPE_PW)
+        s.answer(retype)
         return s.expect("ERROR", reason)
 
     def finish_ok(self, s, user, pw):
@@ -78,18 +87,33 @@ class PasswordPolicy(h.SandboxTest):
         self.refused(s, "Xy7-" + user.upper() + "-Qz")
         self.finish_ok(s, user, h.strong_password())
 
-    def test_pwquality_enforced_for_root_helper(self):
+    def test_pwquality_said_before_retype_in_our_words(self):
         s, _, _ = self.start("pp5")
         why = self.refused(s, PWQUALITY_REJECTS)
-        self.assertIn("BAD PASSWORD", why, "expected pam_pwquality's message relayed")
+        self.assertTrue(why.startswith("That password is not accepted: "), why)
+        self.assertNotIn("BAD PASSWORD", why, "pwquality's raw words relayed")
         self.finish_ok(s, "pp5", h.strong_password())
+
+    def test_pwquality_arguments_of_the_stack_count(self):
+        # pam_pwquality's own arguments in sspr-passwd (minlen=40) are the
+        # rules: said early, and the commit would refuse the same
+        stack = "/etc/pam.d/sspr-passwd"
+        with open(stack) as f:
+            orig = f.read()
+        h.write_file(stack, orig.replace("enforce_for_root", "enforce_for_root minlen=40"))
+        try:
+            s, _, _ = self.start("pp5b")
+            why = self.refused(s, "Correct-Horse-Battery-Staple-42")  # 31 < 40
+            self.assertTrue(why.startswith("That password is not accepted: "), why)
+            self.finish_ok(s, "pp5b", "Correct-Horse-Battery-Staple-Forty-Two-Forty")
+        finally:
+            h.write_file(stack, orig)
 
     def test_control_characters(self):
         s, _, _ = self.start("pp6")
         bad = "Aq7-" + os.urandom(4).hex() + "\x01" + "-Zk9"
         hexed = "!HEX " + bad.encode().hex()
-        h.set_new_password(s, hexed, hexed)
-        s.expect("ERROR", ANY_REASON)
+        self.refused(s, hexed)  # said before it is typed again
         self.finish_ok(s, "pp6", h.strong_password())
 
     def test_three_failures_change_nothing(self):
@@ -97,8 +121,9 @@ class PasswordPolicy(h.SandboxTest):
         new = h.strong_password()
         self.refused(s, new, h.MISMATCH, retype=new + "1")
         self.refused(s, "short1!A")
-        self.refused(s, PWQUALITY_REJECTS)
-        s.expect("ERROR", h.NOT_CHANGED)
+        last = self.refused(s, PWQUALITY_REJECTS, re.compile(r".{8,}"))
+        self.assertTrue(last.startswith("That password is not accepted: "), last)
+        self.assertTrue(last.endswith(h.LAST_TRY), "the last refusal says the tries are over")
         self.assertEqual(s.result(), "PAM_AUTH_ERR")
         self.assertEqual(h.shadow_entry("pp7"), shadow)
         self.assertEqual(h.pam_auth("pp7", old), "PAM_SUCCESS")
@@ -123,8 +148,12 @@ class PasswordPolicy(h.SandboxTest):
     def test_512_bytes_all_or_nothing(self):
         s, old, shadow = self.start("pp9")
         pw = ("Aq7-" + os.urandom(300).hex())[:512]
-        h.set_new_password(s, pw)
+        s.expect("ECHO_OFF", h.NEW_PW)
+        s.answer(pw)
         k, t = s.read()
+        if (k, t) == ("ECHO_OFF", h.RETYPE_PW):
+            s.answer(pw)
+            k, t = s.read()
         if (k, t) == ("INFO", h.DONE):
             self.assertEqual(s.result(), "PAM_AUTH_ERR")
             self.assertEqual(h.pam_auth("pp9", pw), "PAM_SUCCESS")
@@ -149,8 +178,9 @@ class PasswordPolicy(h.SandboxTest):
         # recorded, not required: reusing the forgotten password is allowed
         # by some policies; it must at least not break anything
         s, old, _ = self.start("ppb")
-        h.set_new_password(s, old)
-        rc, seen = s.until_result(answers=[h.strong_password()] * 2)
+        s.expect("ECHO_OFF", h.NEW_PW)
+        s.answer(old)
+        rc, seen = s.until_result(answers=[h.strong_password()] * 3)
         self.assertNeverSuccess(rc, s)
 
 

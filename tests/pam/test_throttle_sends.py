@@ -54,6 +54,7 @@ class ThrottleSends(h.SandboxTest):
         s = h.start_menu(user, MENU)
         s.answer(option)
         s.expect("ERROR", h.SEND_CAP)
+        s.expect("ERROR", h.ASK_ADMIN)
         self.assertEqual(s.result(), "PAM_AUTH_ERR", s.format_transcript())
         return s
 
@@ -133,6 +134,7 @@ class ThrottleSends(h.SandboxTest):
         s.expect("ECHO_OFF", h.CODE_PROMPT)
         s.answer(wrong)
         s.expect("ERROR", h.LOCKED)    # 5
+        s.expect("ERROR", h.ASK_ADMIN)
         self.assertEqual(s.result(), "PAM_AUTH_ERR")
         # locked: even the right app code, and a fresh email code, are refused
         s = h.start_menu("ts5", MENU)
@@ -140,6 +142,7 @@ class ThrottleSends(h.SandboxTest):
         s.expect("ECHO_OFF", h.CODE_PROMPT)
         s.answer(h.fresh_totp(secret))
         s.expect("ERROR", h.LOCKED)
+        s.expect("ERROR", h.ASK_ADMIN)
         self.assertNeverSuccess(s.result(), s)
         s = h.start_menu("ts5", MENU)
         s.answer("2")
@@ -171,6 +174,7 @@ class ThrottleSends(h.SandboxTest):
         s.expect("ECHO_OFF", h.CODE_PROMPT)
         s.answer(wrong)
         s.expect("ERROR", h.LOCKED)
+        s.expect("ERROR", h.ASK_ADMIN)
         self.assertEqual(s.result(), "PAM_AUTH_ERR")
         self.assertIn("lock", h.helper_cmd("show", "ts6").stdout.lower())
 
@@ -246,6 +250,7 @@ class ThrottleSends(h.SandboxTest):
         s.expect("ECHO_OFF", h.CODE_PROMPT)
         s.answer(h.fresh_totp(secret))
         s.expect("ERROR", h.LOCKED)
+        s.expect("ERROR", h.ASK_ADMIN)
         self.assertNeverSuccess(s.result(), s)
         h.unlock("ts7")
         s = h.start_menu("ts7", MENU)

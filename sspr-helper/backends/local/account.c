@@ -44,8 +44,18 @@ static enum sspr_ineligible shadow_state(const char *name)
         return SSPR_ACCT_NOSHADOW;
     if (sp->sp_pwdp == NULL || sp->sp_pwdp[0] == '!' || sp->sp_pwdp[0] == '*')
         return SSPR_ACCT_LOCKED;
-    if (sp->sp_expire > 0 && sp->sp_expire <= today)
+    /* pam_unix's rules (account stage), so that a reset never revives an
+     * account the login would refuse: an expiry date on or before today
+     * (0 included: `chage -E 0`), or a password that expired more than
+     * sp_inact days ago (the account is disabled by inactivity). */
+    if (sp->sp_expire != -1 && today >= sp->sp_expire)
         return SSPR_ACCT_EXPIRED;
+    if (sp->sp_lstchg > 0 && sp->sp_max != -1 && sp->sp_inact != -1) {
+        long since = today - sp->sp_lstchg;
+
+        if (since > sp->sp_max && since > sp->sp_inact && since > sp->sp_max + sp->sp_inact)
+            return SSPR_ACCT_EXPIRED;
+    }
     return SSPR_ACCT_OK;
 }
 

@@ -163,19 +163,25 @@ static enum sspr_commit local_commit(struct sspr_backend *be, const struct sspr_
         c = SSPR_COMMIT_LOST;
         goto out;
     }
-    /* Re-checked right before the write: an admin may have locked the
-     * account meanwhile. (The shadow lock cannot be held across the write:
-     * glibc refuses lckpwdf() twice in one process, and pam_unix takes it
-     * inside; a lock set in the milliseconds between remains a known race.) */
+    /* Re-checked right before the write, under the shadow lock held until
+     * pam_unix has written (shadow_lock.c): an admin's lock set meanwhile
+     * either refuses the reset here or waits and then locks the new hash. */
+    if (sspr_local_shadow_lock() != SSPR_OK) {
+        syslog(LOG_ERR, "commit: the shadow lock (/etc/.pwd.lock) was not taken in time");
+        goto out;
+    }
     if (sspr_local_resolve(be, acct->name, &now) != SSPR_OK || now.why != SSPR_ACCT_OK ||
         now.uid != acct->uid) {
+        sspr_local_shadow_unlock();
         c = SSPR_COMMIT_CHANGED;
         goto out;
     }
     if (sspr_local_writeback(be->cfg, acct->name, password, msg, msglen) != 0) {
+        sspr_local_shadow_unlock();
         c = SSPR_COMMIT_REFUSED;
         goto out;
     }
+    sspr_local_shadow_unlock();
     c = SSPR_COMMIT_OK;
     (void)json_object_del(obj, "grant");
     (void)sspr_store_write_flags(st, key, obj, SSPR_STORE_LAZY); /* a stale grant is harmless */

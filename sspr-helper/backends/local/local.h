@@ -59,6 +59,10 @@ json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r);
 /* ---- doctor (doctor.c): the state directory ---- */
 void sspr_local_doctor(struct sspr_backend *be, struct sspr_report *r);
 
+/* ---- the shadow lock across check and write (shadow_lock.c) ---- */
+int sspr_local_shadow_lock(void);
+void sspr_local_shadow_unlock(void);
+
 /* ---- the password (writeback.c): pam_chauthtok on sspr-passwd ---- */
 int sspr_local_writeback(const struct sspr_config *cfg, const char *user, const char *newpw,
                          char *msg, size_t msglen);

@@ -1,0 +1,135 @@
+/*
+ * The system's password quality rules, asked before the password is typed
+ * a second time (as passwd(1) does): libpwquality, with
+ * /etc/security/pwquality.conf and the arguments of the pam_pwquality line
+ * in the writeback stack (sspr-passwd), so the verdict is the one
+ * pam_pwquality will give at the commit. That commit stays the authority;
+ * this only lets the user hear "no" one prompt earlier.
+ *
+ * libpwquality is loaded only here (dlopen): the helper does not map it
+ * for resets that never get this far.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <dlfcn.h>
+#include <pwquality.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/password.h"
+
+#define LINE_MAX_STACK 1024
+
+struct api {
+    pwquality_settings_t *(*defaults)(void);
+    void (*free_settings)(pwquality_settings_t *);
+    int (*read_config)(pwquality_settings_t *, const char *, void **);
+    int (*set_option)(pwquality_settings_t *, const char *);
+    int (*check)(pwquality_settings_t *, const char *, const char *, const char *, void **);
+    const char *(*strerror)(char *, size_t, int, void *);
+};
+
+static int load(struct api *a)
+{
+    void *h = dlopen("libpwquality.so.1", RTLD_NOW | RTLD_LOCAL);
+
+    if (h == NULL)
+        return -1;
+    *(void **)&a->defaults = dlsym(h, "pwquality_default_settings");
+    *(void **)&a->free_settings = dlsym(h, "pwquality_free_settings");
+    *(void **)&a->read_config = dlsym(h, "pwquality_read_config");
+    *(void **)&a->set_option = dlsym(h, "pwquality_set_option");
+    *(void **)&a->check = dlsym(h, "pwquality_check");
+    *(void **)&a->strerror = dlsym(h, "pwquality_strerror");
+    /* stays loaded: pam_pwquality will use it again at the commit */
+    return a->defaults && a->free_settings && a->read_config && a->set_option && a->check &&
+                   a->strerror
+               ? 0
+               : -1;
+}
+
+/* Apply the options of the pam_pwquality "password" line of the stack file
+ * (includes are not followed: the shipped stack has none). Options that are
+ * the module's own (retry, enforce_for_root, ...) are refused by
+ * set_option and skipped. */
+static void apply_stack_args(const struct api *a, pwquality_settings_t *pwq,
+                             const struct sspr_config *cfg)
+{
+    char path[PATH_MAX + SSPR_CFG_STR + 2], line[LINE_MAX_STACK];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", cfg->pam_confdir[0] ? cfg->pam_confdir : "/etc/pam.d",
+             cfg->pam_service);
+    if ((f = fopen(path, "re")) == NULL)
+        return;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *save = NULL, *type, *tok;
+
+        line[strcspn(line, "#\r\n")] = '\0';
+        type = strtok_r(line, " \t", &save);
+        if (type == NULL || strcmp(type[0] == '-' ? type + 1 : type, "password") != 0)
+            continue;
+        tok = strtok_r(NULL, " \t", &save);
+        if (tok != NULL && tok[0] == '[') /* [value=action ...] may hold blanks */
+            while (tok != NULL && strchr(tok, ']') == NULL)
+                tok = strtok_r(NULL, " \t", &save);
+        tok = strtok_r(NULL, " \t", &save);
+        if (tok == NULL || strstr(tok, "pam_pwquality.so") == NULL)
+            continue;
+        while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
+            if (strchr(tok, '=') != NULL)
+                (void)a->set_option(pwq, tok);
+        break;
+    }
+    fclose(f);
+}
+
+int sspr_pwquality_precheck(const struct sspr_config *cfg, const char *user, const char *pw,
+                            char *why, size_t whylen)
+{
+    static struct api a;
+    static int loaded = 0;
+    pwquality_settings_t *pwq;
+    void *aux = NULL;
+    char buf[256];
+    int rc;
+
+    why[0] = '\0';
+    if (loaded == 0)
+        loaded = load(&a) == 0 ? 1 : -1;
+    if (loaded < 0 || (pwq = a.defaults()) == NULL)
+        return 0; /* cannot tell: the commit decides */
+    (void)a.read_config(pwq, NULL, NULL);
+    apply_stack_args(&a, pwq, cfg);
+    rc = a.check(pwq, pw, NULL, user, &aux);
+    if (rc < 0) {
+        const char *text = a.strerror(buf, sizeof(buf), rc, aux);
+
+        sspr_pwquality_phrase(text, why, whylen);
+    }
+    a.free_settings(pwq);
+    return rc < 0 ? -1 : 0;
+}
+
+void sspr_pwquality_phrase(const char *text, char *out, size_t outlen)
+{
+    static const char prefix[] = "BAD PASSWORD: ";
+    char first[2] = "";
+
+    if (text == NULL || text[0] == '\0') {
+        snprintf(out, outlen, "That password is not accepted by the system's rules.");
+        return;
+    }
+    if (strncmp(text, prefix, sizeof(prefix) - 1) == 0)
+        text += sizeof(prefix) - 1;
+    if (text[0] == '\0') {
+        snprintf(out, outlen, "That password is not accepted by the system's rules.");
+        return;
+    }
+    /* "The password is a palindrome" -> "...: the password is a palindrome." */
+    first[0] = (char)tolower((unsigned char)text[0]);
+    snprintf(out, outlen, "That password is not accepted: %s%s%s", first, text + 1,
+             text[strlen(text) - 1] == '.' ? "" : ".");
+}
