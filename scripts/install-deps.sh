@@ -16,6 +16,8 @@ packages=(
     libpam-pwquality cracklib-runtime libpam-modules libpam-runtime passwd login util-linux
     iproute2 openssh-server openssh-client expect tmux procps strace
     binutils groff-base man-db
+    # fuzzing (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
