@@ -12,8 +12,8 @@
  * The reader follows includes wherever they point, absolute paths and ".."
  * too, as libpam does. So that the target reads nothing of this machine
  * (and never /dev/zero or a FIFO), fopen() is wrapped while the parser
- * runs: only a plain name inside the private directory opens; anything
- * else fails with ENOENT, the way a missing include does.
+ * runs: a read opens only a plain name inside the private directory;
+ * anything else fails with ENOENT, the way a missing include does.
  *
  * Invariants checked with abort():
  *   - for "auth" and "password": 0 <= n <= PAM_MAX_ENTRIES, the service is
@@ -64,7 +64,9 @@ FILE *fopen(const char *path, const char *mode)
         real = (FILE * (*)(const char *, const char *)) dlsym(RTLD_NEXT, "fopen");
         FAIL_IF(real == NULL);
     }
-    if (guard) {
+    /* Only reads: libFuzzer writes a crash or timeout artifact with fopen
+     * "wb", possibly from a signal handler while the parser runs. */
+    if (guard && mode[0] == 'r') {
         const char *rest = path + dirlen + 1;
 
         if (strncmp(path, dir, dirlen) != 0 || path[dirlen] != '/' || strchr(rest, '/') != NULL ||

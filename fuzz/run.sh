@@ -102,7 +102,7 @@ for t in "${targets[@]}"; do
         */timeout-* | */slow-unit-*) result=TIMEOUT ;;
         */oom-*) result=OOM ;;
         */crash-*) result=CRASH ;;
-        *) result="ERROR($rc)" ;;
+        *) [ "$rc" = 70 ] && result=TIMEOUT || result="ERROR($rc)" ;;
         esac
         fail=$((fail + 1))
         failed+=("$name")
