@@ -1,4 +1,4 @@
 #!/bin/sh
 # Try pam_sspr: a sandbox with a user who "forgot" their password.
-#   sudo ./demo.sh          (see demo/demo.sh --help)
+#   as root: ./demo.sh (or sudo ./demo.sh)   (see demo/demo.sh --help)
 exec "$(dirname "$0")/demo/demo.sh" "$@"

@@ -11,6 +11,7 @@ shown=$d
 # shellcheck disable=SC2088 # shown to the user, not expanded
 case $d in /root/*) shown="~/${d#/root/}" ;; esac
 codes=$(head -2 "$d/recovery-codes" 2>/dev/null | tr '\n' ' ')
+newbie_pw=$(cat "$d/newbie-password" 2>/dev/null)
 cat <<EOF
 
 ${b}pam_sspr demo: "Forgot your password?" at the Linux login prompt${n}
@@ -31,6 +32,12 @@ ${b}Or at the console${n}   ${c}login demo${n} (the same steps), or ${c}login${n
   "login:" (kiosk mode: it asks which account to reset and never lets "reset" in).
   login keeps asking until you sign in; Ctrl-D at its prompt a few times gives up.
   A wrong password says how to reset; ${c}sspr-helper show demo${n} shows the registration.
+
+${b}Register at sign-in${n}   the user ${b}newbie${n} knows their password (${y}${newbie_pw}${n}) but has
+  registered nothing yet. ${c}ssh newbie@localhost${n}, type that password, answer ${b}y${n} to
+  "Set it up now?" and choose the authenticator app. Scan the QR code with a phone app, or
+  press ${b}Ctrl-Z${n}, run ${c}app-code KEY${n} with the key shown, ${c}fg${n}, and type the code it prints.
+  Then ${c}exit${n}, and reset newbie's password as above with the app's next code.
 
 ${c}help${n} shows this again.  ${c}exit${n} leaves the sandbox and removes everything.
 EOF

@@ -5,12 +5,16 @@ Runs inside the demo sandbox after demo/inside.sh set it up: `demo-code`
 gives a code, `ssh demo@localhost` resets the password (Enter, y, code, new
 password twice) and signs in with it at the next prompt, `login demo` gets a
 shell with it, and kiosk mode (`login`, then `reset`) resets it again with a
-recovery code. Exit 0 when all of that works, 1 otherwise.
+recovery code; newbie (not registered) signs in over ssh, registers an
+authenticator app when asked, and later resets with it at the console;
+and Ctrl-C works in the demo's shell. Exit 0 when all of
+that works, 1 otherwise.
 """
 import os
 import re
 import subprocess
 import sys
+import time
 
 import pexpect
 
@@ -50,15 +54,144 @@ def code_now():
     return m.group(1)
 
 
-def shell_is_demo(c):
+def shell_is(c, user):
     c.expect(r"[$#] $")
     c.sendline("echo CHECK-$(id -un)-OK; exit")
     c.expect(r"CHECK-(\w+)-OK")
-    assert c.match.group(1) == "demo", c.match.group(1)
+    assert c.match.group(1) == user, c.match.group(1)
+    c.expect(pexpect.EOF)
+
+
+def shell_is_demo(c):
+    shell_is(c, "demo")
+
+
+def app_code(key, at=None):
+    """What the app shows for key: now through the demo's `app-code`, or at
+    another time (a code works once: a reset right after registering needs
+    the next step's code)."""
+    if at is None:
+        out = subprocess.run(["app-code", key], env=ENV, capture_output=True, text=True,
+                             check=True).stdout
+    else:
+        out = subprocess.run(["oathtool", "--totp", "-b", "-N", "@%d" % int(at), key],
+                             env=ENV, capture_output=True, text=True, check=True).stdout
+    m = re.fullmatch(r"(\d{6})\n", out)
+    assert m, "app-code printed %r" % out
+    return m.group(1)
+
+
+SET_UP = "Password reset is set up."
+
+
+DEMO_PROMPT = re.escape("[sspr-demo]") + r"\S* root# "
+
+
+def demo_shell():
+    c = spawn("bash", "--rcfile", os.path.join(DIR, "bashrc"), "-i")
+    c.expect(DEMO_PROMPT)
+    return c
+
+
+def register_newbie(banner):
+    """As the banner says, in the demo's shell: newbie signs in over ssh with
+    the password shown, is offered registration (the account line), chooses
+    the authenticator app, presses Ctrl-Z, runs `app-code KEY`, `fg`, types
+    the code and gets a shell. Returns the key and when its code was typed."""
+    pw = open(os.path.join(DIR, "newbie-password")).read().strip()
+    assert pw in banner and "newbie" in banner, "banner lacks newbie's password"
+    c = demo_shell()
+    c.sendline("ssh newbie@localhost")
+    c.expect(r"\(newbie@localhost\) Password: ")
+    c.sendline(pw)
+    c.expect(re.escape("Set it up now? [Y/n] "))
+    c.sendline("y")
+    c.expect(r"(\d)\) authenticator app")
+    choice = c.match.group(1)
+    c.expect(re.escape("Number (Enter to stop): "))
+    c.sendline(choice)
+    c.expect(r"Key: ((?:[A-Z2-7]{1,4} )*[A-Z2-7]{1,4})\r?\n")
+    key = c.match.group(1)
+    c.expect(re.escape("Code shown in the app: "))
+    c.sendcontrol("z")
+    c.expect(DEMO_PROMPT)
+    c.sendline("app-code " + key)
+    c.expect(r"\n(\d{6})\r?\n")
+    code = c.match.group(1)
+    assert code == app_code(key) or code == app_code(key, at=time.time() - 30), code
+    c.expect(DEMO_PROMPT)
+    c.sendline("fg")
+    c.expect(re.escape("Code shown in the app: "))
+    mark = len("".join(log))
+    typed = time.time()
+    c.sendline(code)
+    c.expect("Authenticator app registered.")
+    c.expect(re.escape(SET_UP))
+    c.expect(r"newbie@\S+:~\$ $")
+    shown = "".join(log)[mark:].count(SET_UP)
+    # sshd (OpenSSH 9.2) shows messages that come after the last prompt of a
+    # successful keyboard-interactive login twice in a pty session (its
+    # loginmsg buffer is printed again by the session): not pam_sspr's
+    assert shown in (1, 2), "the confirmation was shown %d times" % shown
+    c.sendline("echo CHECK-$(id -un)-OK; exit")
+    c.expect(r"CHECK-(\w+)-OK")
+    assert c.match.group(1) == "newbie", c.match.group(1)
+    c.expect(DEMO_PROMPT)
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
+    return key, typed
+
+
+def reset_newbie(key, registered_at):
+    """At the console: Enter, y, the app's next code, a new password; then
+    newbie signs in with it (and is not asked to register again)."""
+    pw = new_password()
+    c = spawn("login", "newbie")
+    c.expect("Password: ")
+    c.sendline("")
+    c.expect(re.escape("Reset it now? [y/N] "))
+    c.sendline("y")
+    c.expect(r"Verification code \(authenticator app or recovery code\): ")
+    c.sendline(app_code(key, at=max(time.time(), registered_at + 30)))
+    c.expect("New password: ")
+    c.sendline(pw)
+    c.expect("Retype new password: ")
+    c.sendline(pw)
+    c.expect("Sign in again with your new password")
+    c.expect("Login incorrect")
+    c.expect("login: ")
+    c.sendline("newbie")
+    c.expect("Password: ")
+    c.sendline(pw)
+    shell_is(c, "newbie")
+
+
+def demo_shell_ctrl_c():
+    """The demo's interactive shell: SIGINT and SIGQUIT are not ignored for
+    what runs in it, and Ctrl-C ends a program (issue 9 item 6)."""
+    c = demo_shell()
+    prompt = DEMO_PROMPT
+    c.sendline("grep '^SigIgn' /proc/self/status")
+    c.expect(r"SigIgn:\s+([0-9a-f]+)")
+    mask = int(c.match.group(1), 16)
+    assert mask & 0x6 == 0, "programs in the demo shell ignore SIGINT/SIGQUIT (SigIgn %x)" % mask
+    c.expect(prompt)
+    c.sendline("sleep 60")
+    time.sleep(0.5)
+    c.sendintr()                      # Ctrl-C
+    c.expect(prompt, timeout=5)
+    c.sendline("echo ctrl-c-status=$?")
+    c.expect(r"ctrl-c-status=(\d+)")
+    assert c.match.group(1) == "130", "sleep was not ended by Ctrl-C: %s" % c.match.group(1)
+    c.expect(prompt)
+    c.sendline("exit")
     c.expect(pexpect.EOF)
 
 
 def main():
+    demo_shell_ctrl_c()
+    print("ok: Ctrl-C ends a program in the demo shell (SIGINT, SIGQUIT not ignored)")
+
     banner = subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                           "banner.sh")], capture_output=True, text=True,
                             env=dict(ENV, SSPR_DEMO_DIR=DIR)).stdout
@@ -114,6 +247,12 @@ def main():
     c.sendline(pw2)
     shell_is_demo(c)
     print("ok: kiosk reset (login: reset) with a recovery code, then login demo")
+
+    # registration at sign-in, then a reset with what was registered
+    key, typed = register_newbie(banner)
+    print("ok: ssh newbie@localhost: registered an authenticator app at sign-in")
+    reset_newbie(key, typed)
+    print("ok: login newbie: reset with that app, then signed in (no second registration)")
     return 0
 
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The pam_sspr demo: "Forgot your password?" at a real login and ssh prompt,
-# in a throwaway sandbox. Run from the top of the source tree as root:
+# in a throwaway sandbox. Run from the top of the source tree as root
+# (./demo.sh in a root shell, or sudo ./demo.sh):
 #
-#   sudo ./demo.sh            install packages, build, open the sandbox
-#   sudo ./demo.sh --check    the same without a terminal: sets the sandbox up,
-#                             walks the on-screen instructions with pexpect
-#                             (ssh and login), exits 0 / 1 (77 when it cannot run)
+#   ./demo.sh            install packages, build, open the sandbox
+#   ./demo.sh --check    the same without a terminal: sets the sandbox up,
+#                        walks the on-screen instructions with pexpect
+#                        (ssh and login), exits 0 / 1 (77 when it cannot run)
 #
 # Options: --no-deps (skip apt-get), --rebuild (configure and build afresh).
 # Environment: SSPR_STAGE=DIR uses an existing `make install DESTDIR=DIR`
@@ -13,9 +14,10 @@
 # is where the build goes (default: build-demo/ in the source tree).
 #
 # The sandbox (tests/sandbox/sandbox.sh) has private mount, network and PID
-# namespaces with overlays over /etc /usr /var /home /root: the demo user, the
+# namespaces with overlays over /etc /usr /var /home /root: the demo users, the
 # PAM lines, the sshd on 127.0.0.1 all vanish when you leave it. The machine
-# keeps only the packages apt-get installed and the build directory.
+# keeps only the packages apt-get installed (no service of theirs enabled or
+# running: scripts/install-deps.sh) and the build directory.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +27,7 @@ for a in "$@"; do
     --check) check=1 ;;
     --no-deps) deps=0 ;;
     --rebuild) rebuild=1 ;;
-    -h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $a (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -35,7 +37,8 @@ say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 
 if [ "$(id -u)" -ne 0 ]; then
     if [ $check = 1 ]; then echo "SKIP: the demo needs root"; exit 77; fi
-    echo "The demo needs root (it builds a sandbox with namespaces): sudo $0" >&2
+    echo "The demo needs root (it builds a sandbox with namespaces): run $0 as root" \
+        "(in a root shell, or with sudo)" >&2
     exit 1
 fi
 

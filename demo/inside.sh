@@ -50,6 +50,10 @@ awk '
     { echo "inside.sh: no pam_unix line in /etc/pam.d/common-auth" >&2; exit 1; }
 mv /etc/pam.d/common-auth.sspr /etc/pam.d/common-auth
 chmod 0644 /etc/pam.d/common-auth
+# registration at sign-in: the account line (where pam-auth-update puts it,
+# after Debian's own lines); register_at_login = offer is the default
+grep -q pam_sspr.so /etc/pam.d/common-account ||
+    echo "account [success=ok perm_denied=die default=ignore] pam_sspr.so" >>/etc/pam.d/common-account
 
 # ---- the demo user: a password nobody knows, an authenticator app, recovery codes ----
 # root gets an unknown password too, so nothing can sign in as root by accident
@@ -57,6 +61,11 @@ for u in root demo; do
     [ $u = demo ] && ! getent passwd demo >/dev/null && useradd -m -s /bin/bash -c "Demo User" demo
     echo "$u:$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" | chpasswd
 done
+# ---- the second demo user: knows their password, has registered nothing yet ----
+getent passwd newbie >/dev/null || useradd -m -s /bin/bash -c "New Demo User" newbie
+newbie_pw="Blue-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')-Kite"
+echo "newbie:$newbie_pw" | chpasswd
+printf '%s\n' "$newbie_pw" >"$demo_dir/newbie-password"
 uri=$(sspr-helper enroll demo --totp 2>/dev/null | grep -o 'otpauth://[^ ]*' | head -1)
 secret=$(printf '%s\n' "$uri" | sed -n 's/.*[?&]secret=\([A-Za-z2-7]*\).*/\1/p')
 [ -n "$secret" ] || { echo "inside.sh: enrolling demo for TOTP failed" >&2; exit 1; }
@@ -75,6 +84,16 @@ echo "\$code"
 echo "(the app shows a new code in \$left s; a code works once, for about a minute)" >&2
 EOF
 chmod 0755 /usr/local/bin/demo-code
+
+# `app-code KEY`: what an authenticator app shows for a key (the one newbie
+# gets when registering; spaces are fine)
+cat >/usr/local/bin/app-code <<'EOF'
+#!/bin/sh
+# The current code of an authenticator app set up with KEY (base32).
+[ $# -gt 0 ] || { echo "usage: app-code KEY   (the key shown when registering)" >&2; exit 2; }
+exec oathtool --totp -b "$*"
+EOF
+chmod 0755 /usr/local/bin/app-code
 
 # ---- sshd on localhost (this sandbox has its own network: port 22 is free) ----
 mkdir -p /run/sshd /run/sspr-demo
@@ -105,11 +124,8 @@ Host localhost 127.0.0.1 ::1
 EOF
 
 export SSPR_DEMO_DIR=$demo_dir
-if [ $check = 1 ]; then
-    exec /usr/bin/python3 -B "$here/check.py"
-fi
 
-# ---- the shell the user gets ----
+# ---- the shell the user gets (--check opens it too: Ctrl-C must work there) ----
 cat >"$demo_dir/bashrc" <<EOF
 [ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
 help() { "$here/banner.sh"; }
@@ -117,6 +133,9 @@ PS1='\[\e[1;36m\][sspr-demo]\[\e[0m\] root# '
 PROMPT_COMMAND='history -a'
 "$here/banner.sh"
 EOF
+if [ $check = 1 ]; then
+    exec /usr/bin/python3 -B "$here/check.py"
+fi
 cd /root
 # the shell's own status (the last command typed) says nothing about the demo
 TERM=${TERM:-xterm} HOME=/root bash --rcfile "$demo_dir/bashrc" -i || true

@@ -1,96 +1,52 @@
-/* Spawn the helper: checked path, clean signals, only the channel open, a
- * built environment. Reap exactly our pid. Never exit() or install signal
- * handlers: we live inside sshd, login or gdm. */
+/* The helper's process: start it (checked path, clean signals, only the
+ * channel open, a built environment) and reap exactly our pid with a
+ * deadline. Never exit() or install signal handlers: we live inside sshd,
+ * login or gdm. */
 #include "autoconf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+/* glibc 2.36 (Debian 12) wraps pidfd_open and pidfd_send_signal; older
+ * ones get the raw syscall (or ENOSYS and the fallback) */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 36))
+#define SSPR_HAVE_GLIBC_PIDFD 1
+#include <sys/pidfd.h>
+#else
+#define SSPR_HAVE_GLIBC_PIDFD 0
+#endif
+
+#include "helper_path.h"
 #include "module_log.h"
 #include "spawn.h"
-#include "wire.h"
+#include "wipe.h"
 
-/* lstat one path component and check it. */
-static int check_node(pam_handle_t *pamh, const char *p, bool want_dir)
+/* A pidfd for our child: readable once it has exited, and a kill through it
+ * can never reach a process that reused the pid. -1 with errno (ENOSYS
+ * before Linux 5.3, EPERM under some seccomp filters): the caller falls
+ * back to the channel and waitpid. Close-on-exec by definition. */
+static int open_pidfd(pid_t pid)
 {
-    struct stat st;
-
-    if (lstat(p, &st) != 0) {
-        SSPR_ERR(pamh, "helper path check: %s: %s", p, strerror(errno));
-        return -1;
-    }
-    if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-        SSPR_ERR(pamh, "helper path check: %s: not a %s (symlinks are refused)", p,
-                 want_dir ? "directory" : "regular file");
-        return -1;
-    }
-    if (st.st_uid != 0) {
-        SSPR_ERR(pamh, "helper path check: %s: not owned by root", p);
-        return -1;
-    }
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        SSPR_ERR(pamh, "helper path check: %s: writable by group or others", p);
-        return -1;
-    }
-    if (!want_dir && (st.st_mode & S_IXUSR) == 0) {
-        SSPR_ERR(pamh, "helper path check: %s: not executable", p);
-        return -1;
-    }
-    return 0;
-}
-
-int sspr_helper_path_ok(pam_handle_t *pamh, const char *path)
-{
-    char buf[PATH_MAX];
-    size_t n;
-
-    if (path == NULL || path[0] != '/') {
-        SSPR_ERR(pamh, "helper path check: not an absolute path");
-        return -1;
-    }
-    n = strlen(path);
-    if (n >= sizeof(buf) || path[n - 1] == '/') {
-        SSPR_ERR(pamh, "helper path check: bad path %s", path);
-        return -1;
-    }
-    /* no . or .. components: what we check must be what we run */
-    for (const char *c = path; *c != '\0';) {
-        const char *e = strchr(c, '/');
-        size_t len = e ? (size_t)(e - c) : strlen(c);
-        if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.')) {
-            SSPR_ERR(pamh, "helper path check: %s: . or .. component", path);
-            return -1;
-        }
-        c += len;
-        while (*c == '/')
-            c++;
-    }
-    memcpy(buf, path, n + 1);
-    if (check_node(pamh, buf, false) != 0)
-        return -1;
-    /* every parent, up to and including "/" */
-    for (;;) {
-        char *slash = strrchr(buf, '/');
-        while (slash > buf && slash[-1] == '/')
-            slash--;
-        if (slash == buf) {
-            if (check_node(pamh, "/", true) != 0)
-                return -1;
-            break;
-        }
-        *slash = '\0';
-        if (check_node(pamh, buf, true) != 0)
-            return -1;
-    }
-    return 0;
+#if SSPR_HAVE_GLIBC_PIDFD
+    return pidfd_open(pid, 0);
+#elif defined(SYS_pidfd_open)
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
 }
 
 /* Runs in the child between fork and execve: async-signal-safe calls only
@@ -151,6 +107,7 @@ int sspr_spawn(pam_handle_t *pamh, const char *path, const char *config,
 
     c->pid = -1;
     c->fd = -1;
+    c->pidfd = -1;
     c->sigchld_changed = false;
     if (sspr_helper_path_ok(pamh, path) != 0)
         return -1;
@@ -192,6 +149,10 @@ int sspr_spawn(pam_handle_t *pamh, const char *path, const char *config,
     close(sv[1]);
     c->pid = pid;
     c->fd = sv[0];
+    /* at once, while the pid cannot have been reaped by anyone */
+    c->pidfd = open_pidfd(pid);
+    if (c->pidfd < 0)
+        SSPR_DEBUG(pamh, debug, "pidfd_open: %s: reaping through the channel", strerror(errno));
     SSPR_DEBUG(pamh, debug, "started helper %s (pid %ld)", path, (long)pid);
     return 0;
 }
@@ -206,30 +167,110 @@ static pid_t waitpid_eintr(pid_t pid, int *status, int options)
     return r;
 }
 
+static void kill_child(const struct sspr_child *c)
+{
+#if SSPR_HAVE_GLIBC_PIDFD
+    if (c->pidfd >= 0 && pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0) == 0)
+        return;
+#endif
+    /* only called while waitpid says the pid is still our unreaped child,
+     * so it cannot have been reused */
+    (void)kill(c->pid, SIGKILL);
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Wait up to deadline (now_us() based) for our child to exit, without
+ * reaping anything else. Returns what waitpid returned: the pid, 0 when it
+ * is still running at the deadline, -1 on error. */
+static pid_t wait_exit_pidfd(const struct sspr_child *c, int *status, int64_t deadline)
+{
+    for (;;) {
+        pid_t r = waitpid_eintr(c->pid, status, WNOHANG);
+        int64_t left = deadline - now_us();
+        struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+
+        if (r != 0 || left <= 0)
+            return r;
+        /* round up: a poll that ends a little early only costs a loop */
+        if (poll(&p, 1, (int)((left + 999) / 1000)) < 0 && errno != EINTR)
+            return waitpid_eintr(c->pid, status, WNOHANG); /* cannot wait: kill */
+    }
+}
+
+/* Without a pidfd: the helper's end of the channel closes when it exits,
+ * so wait for EOF on ours (draining whatever it still sends), then poll
+ * waitpid with a doubling back-off from 50 us for the few microseconds
+ * between its last close and its exit. A helper that lives on after
+ * closing the channel, or a grandchild that kept it open, waits out the
+ * deadline (and the helper is killed). */
+static pid_t wait_exit_channel(struct sspr_child *c, int *status, int64_t deadline)
+{
+    unsigned char scratch[512];
+    int64_t backoff = 50;
+    bool eof = c->fd < 0;
+    pid_t r;
+
+    for (;;) {
+        int64_t left;
+
+        r = waitpid_eintr(c->pid, status, WNOHANG);
+        left = deadline - now_us();
+        if (r != 0 || left <= 0)
+            break;
+        if (!eof) {
+            struct pollfd p = { .fd = c->fd, .events = POLLIN };
+            int n = poll(&p, 1, (int)((left + 999) / 1000));
+            if (n > 0) {
+                ssize_t got = recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+                if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                                 errno != EINTR))
+                    eof = true;
+            } else if (n < 0 && errno != EINTR) {
+                eof = true; /* cannot watch the channel: back-off alone */
+            }
+            continue;
+        }
+        struct timespec ts;
+        int64_t nap = backoff < left ? backoff : left;
+        ts.tv_sec = (time_t)(nap / 1000000);
+        ts.tv_nsec = (long)(nap % 1000000) * 1000;
+        (void)nanosleep(&ts, NULL);
+        backoff *= 2;
+    }
+    SSPR_WIPE_ARRAY(scratch);
+    return r;
+}
+
 int sspr_child_finish(pam_handle_t *pamh, struct sspr_child *c, int grace_ms,
                       bool debug)
 {
     int status = -1;
 
     if (c->fd >= 0) {
-        close(c->fd); /* the helper sees EOF */
-        c->fd = -1;
+        /* the helper sees EOF; without a pidfd we watch for its end */
+        if (c->pid > 0 && c->pidfd < 0 && shutdown(c->fd, SHUT_WR) == 0) {
+            /* keep the read side open for wait_exit_channel */
+        } else {
+            close(c->fd);
+            c->fd = -1;
+        }
     }
     if (c->pid > 0) {
-        int64_t deadline = sspr_now_ms() + (grace_ms > 0 ? grace_ms : 0);
-        pid_t r;
+        int64_t deadline = now_us() + (int64_t)(grace_ms > 0 ? grace_ms : 0) * 1000;
+        pid_t r = c->pidfd >= 0 ? wait_exit_pidfd(c, &status, deadline)
+                                : wait_exit_channel(c, &status, deadline);
 
-        for (;;) {
-            r = waitpid_eintr(c->pid, &status, WNOHANG);
-            if (r != 0 || sspr_now_ms() >= deadline)
-                break;
-            struct timespec ts = { 0, 10 * 1000 * 1000 };
-            (void)nanosleep(&ts, NULL);
-        }
         if (r == 0) {
             SSPR_DEBUG(pamh, debug, "helper pid %ld still running: killing it", (long)c->pid);
-            (void)kill(c->pid, SIGKILL);
-            r = waitpid_eintr(c->pid, &status, 0);
+            kill_child(c);
+            r = waitpid_eintr(c->pid, &status, 0); /* SIGKILL: this returns */
         }
         if (r < 0) {
             /* e.g. a host SIGCHLD handler reaped it first */
@@ -243,6 +284,14 @@ int sspr_child_finish(pam_handle_t *pamh, struct sspr_child *c, int grace_ms,
                        WEXITSTATUS(status));
         }
         c->pid = -1;
+    }
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    if (c->pidfd >= 0) {
+        close(c->pidfd);
+        c->pidfd = -1;
     }
     if (c->sigchld_changed) {
         (void)sigaction(SIGCHLD, &c->old_sigchld, NULL);

@@ -70,8 +70,7 @@ static int edit_save(struct sspr_record *rec, void *vctx)
     return sspr_material_copy(dst, c->m);
 }
 
-int sspr_admin_save(struct sspr_admin *ad, const struct sspr_gate *g,
-                    const struct sspr_material *m)
+int sspr_admin_save(struct sspr_admin *ad, const struct sspr_gate *g, const struct sspr_material *m)
 {
     struct save_ctx c = { g, m };
 

@@ -13,7 +13,7 @@
 struct sspr_admin {
     const struct sspr_config *cfg;
     struct sspr_backend be;
-    struct sspr_account acct;    /* the target (after sspr_admin_find_user) */
+    struct sspr_account acct; /* the target (after sspr_admin_find_user) */
 };
 
 /* Open the configured backend (making missing storage); prints why not.

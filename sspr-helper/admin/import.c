@@ -62,11 +62,15 @@ static int edit_row(struct sspr_record *rec, void *vctx)
 static const char *change_word(enum change c)
 {
     switch (c) {
-    case CH_SET: return "set";
-    case CH_SAME: return "unchanged";
-    case CH_KEPT: return "kept (the user registered a different one; unenroll it first to "
-                         "replace it)";
-    case CH_NONE: break;
+    case CH_SET:
+        return "set";
+    case CH_SAME:
+        return "unchanged";
+    case CH_KEPT:
+        return "kept (the user registered a different one; unenroll it first to "
+               "replace it)";
+    case CH_NONE:
+        break;
     }
     return "";
 }
@@ -106,7 +110,7 @@ struct seen {
         uid_t uid;
         size_t row;
         int used;
-    } *slot;
+    } * slot;
     size_t cap;
 };
 

@@ -263,8 +263,10 @@ static int parse_csv(char *text, struct sspr_import_rows *rs)
     }
     ncols = csv_split(line, fields, 8);
     if (ncols < 2) {
-        fprintf(stderr, "sspr-helper import: line %d: the first line must be the header "
-                        "user,email,phone\n", lineno);
+        fprintf(stderr,
+                "sspr-helper import: line %d: the first line must be the header "
+                "user,email,phone\n",
+                lineno);
         return -1;
     }
     for (int c = 0; c < ncols; c++) {

@@ -16,17 +16,17 @@
 #define SSPR_IMPORT_MAX_ROWS 100000
 
 struct sspr_import_row {
-    size_t number;              /* 1-based data row */
-    const char *user;           /* NULL: missing */
-    const char *email;          /* NULL or "": leave as is */
+    size_t number;     /* 1-based data row */
+    const char *user;  /* NULL: missing */
+    const char *email; /* NULL or "": leave as is */
     const char *phone;
-    const char *error;          /* a parse problem of this row */
+    const char *error; /* a parse problem of this row */
 };
 
 struct sspr_import_rows {
     struct sspr_import_row *v;
     size_t n, cap;
-    json_t *json;               /* JSON: the document the strings live in */
+    json_t *json; /* JSON: the document the strings live in */
 };
 
 /* The file at path ("-": standard input) as text: a regular file or a

@@ -21,8 +21,9 @@ static void show_throttle(struct sspr_admin *ad)
         sspr_throttle_get(&ad->be, &subj, now, &ts) != SSPR_OK) {
         printf("throttle: record unreadable (counts as locked out)\n");
     } else if (ts.locked_until == SSPR_THROTTLE_FOREVER) {
-        printf("throttle: locked out until `sspr-helper unlock %s` (too many consecutive failures)\n",
-               ad->acct.name);
+        printf(
+            "throttle: locked out until `sspr-helper unlock %s` (too many consecutive failures)\n",
+            ad->acct.name);
     } else if (sspr_throttle_locked(&ts, now)) {
         sspr_admin_time((long long)ts.locked_until, when, sizeof(when));
         printf("throttle: locked out until %s\n", when);

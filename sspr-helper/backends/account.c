@@ -7,17 +7,27 @@
 int sspr_account_error(enum sspr_ineligible why)
 {
     switch (why) {
-    case SSPR_ACCT_OK: return 0;
+    case SSPR_ACCT_OK:
+        return 0;
     case SSPR_ACCT_BADNAME:
-    case SSPR_ACCT_UNKNOWN: return SSPR_E_UNKNOWN_USER;
-    case SSPR_ACCT_ROOT: return SSPR_E_ROOT;
-    case SSPR_ACCT_SYSTEM: return SSPR_E_SYSTEM_UID;
-    case SSPR_ACCT_LOCKED: return SSPR_E_LOCKED;
-    case SSPR_ACCT_EXPIRED: return SSPR_E_EXPIRED;
-    case SSPR_ACCT_NOLOGIN: return SSPR_E_NOLOGIN;
-    case SSPR_ACCT_NOSHADOW: return SSPR_E_NO_SHADOW;
-    case SSPR_ACCT_DISABLED: return SSPR_E_LOCKED;
-    case SSPR_ACCT_LOOKUP: return SSPR_E_UNKNOWN_USER;
+    case SSPR_ACCT_UNKNOWN:
+        return SSPR_E_UNKNOWN_USER;
+    case SSPR_ACCT_ROOT:
+        return SSPR_E_ROOT;
+    case SSPR_ACCT_SYSTEM:
+        return SSPR_E_SYSTEM_UID;
+    case SSPR_ACCT_LOCKED:
+        return SSPR_E_LOCKED;
+    case SSPR_ACCT_EXPIRED:
+        return SSPR_E_EXPIRED;
+    case SSPR_ACCT_NOLOGIN:
+        return SSPR_E_NOLOGIN;
+    case SSPR_ACCT_NOSHADOW:
+        return SSPR_E_NO_SHADOW;
+    case SSPR_ACCT_DISABLED:
+        return SSPR_E_LOCKED;
+    case SSPR_ACCT_LOOKUP:
+        return SSPR_E_UNKNOWN_USER;
     }
     return SSPR_E_UNKNOWN_USER;
 }
@@ -25,17 +35,28 @@ int sspr_account_error(enum sspr_ineligible why)
 const char *sspr_account_why(enum sspr_ineligible why)
 {
     switch (why) {
-    case SSPR_ACCT_OK: return "eligible";
-    case SSPR_ACCT_BADNAME: return "malformed name";
-    case SSPR_ACCT_UNKNOWN: return "unknown user";
-    case SSPR_ACCT_ROOT: return "root is never eligible";
-    case SSPR_ACCT_SYSTEM: return "uid below min_uid";
-    case SSPR_ACCT_LOCKED: return "account locked";
-    case SSPR_ACCT_EXPIRED: return "account expired";
-    case SSPR_ACCT_NOLOGIN: return "shell not in /etc/shells";
-    case SSPR_ACCT_NOSHADOW: return "no readable shadow entry";
-    case SSPR_ACCT_DISABLED: return "account disabled";
-    case SSPR_ACCT_LOOKUP: return "account lookup failed";
+    case SSPR_ACCT_OK:
+        return "eligible";
+    case SSPR_ACCT_BADNAME:
+        return "malformed name";
+    case SSPR_ACCT_UNKNOWN:
+        return "unknown user";
+    case SSPR_ACCT_ROOT:
+        return "root is never eligible";
+    case SSPR_ACCT_SYSTEM:
+        return "uid below min_uid";
+    case SSPR_ACCT_LOCKED:
+        return "account locked";
+    case SSPR_ACCT_EXPIRED:
+        return "account expired";
+    case SSPR_ACCT_NOLOGIN:
+        return "shell not in /etc/shells";
+    case SSPR_ACCT_NOSHADOW:
+        return "no readable shadow entry";
+    case SSPR_ACCT_DISABLED:
+        return "account disabled";
+    case SSPR_ACCT_LOOKUP:
+        return "account lookup failed";
     }
     return "unknown";
 }

@@ -1,5 +1,5 @@
 /* Who the typed name is, and whether that account may reset at all: what
- * every backend's resolve fills in (SECURITY.md 4, 5). */
+ * every backend's resolve fills in (docs/security.md 4, 5). */
 #ifndef SSPR_ACCOUNT_H
 #define SSPR_ACCOUNT_H
 
@@ -9,25 +9,25 @@
 
 enum sspr_ineligible {
     SSPR_ACCT_OK = 0,
-    SSPR_ACCT_BADNAME,    /* refused before any lookup */
+    SSPR_ACCT_BADNAME, /* refused before any lookup */
     SSPR_ACCT_UNKNOWN,
     SSPR_ACCT_ROOT,
-    SSPR_ACCT_SYSTEM,     /* uid < min_uid */
-    SSPR_ACCT_LOCKED,     /* '!' or '*' hash, or a directory's lock */
-    SSPR_ACCT_EXPIRED,    /* account expiry passed, or disabled by password inactivity */
-    SSPR_ACCT_NOLOGIN,    /* shell not in /etc/shells */
-    SSPR_ACCT_NOSHADOW,   /* shadow entry unreadable */
-    SSPR_ACCT_DISABLED,   /* a directory says the account is disabled */
-    SSPR_ACCT_LOOKUP,     /* the backend could not tell (a directory down) */
+    SSPR_ACCT_SYSTEM,   /* uid < min_uid */
+    SSPR_ACCT_LOCKED,   /* '!' or '*' hash, or a directory's lock */
+    SSPR_ACCT_EXPIRED,  /* account expiry passed, or disabled by password inactivity */
+    SSPR_ACCT_NOLOGIN,  /* shell not in /etc/shells */
+    SSPR_ACCT_NOSHADOW, /* shadow entry unreadable */
+    SSPR_ACCT_DISABLED, /* a directory says the account is disabled */
+    SSPR_ACCT_LOOKUP,   /* the backend could not tell (a directory down) */
 };
 
 struct sspr_account {
-    int known;                  /* the backend found it under exactly this name */
+    int known; /* the backend found it under exactly this name */
     uid_t uid;
     gid_t gid;
     char name[SSPR_USER_MAX + 1];
-    char id[256];               /* the backend's own key for it (local: the uid) */
-    enum sspr_ineligible why;   /* SSPR_ACCT_OK when eligible */
+    char id[256];             /* the backend's own key for it (local: the uid) */
+    enum sspr_ineligible why; /* SSPR_ACCT_OK when eligible */
 };
 
 /* The stable error code (support/errors.h, SSPR-E2xx) for why; 0 for eligible. */

@@ -17,7 +17,7 @@
  *
  * What never lives behind it: the enumeration defences (dummy path, the
  * same probe and timing for every name, background sends). They stay in
- * the flow, so no backend can weaken them (SECURITY.md 14).
+ * the flow, so no backend can weaken them (docs/security.md 14).
  *
  * Atomicity: `update` and `throttle_update` are read-modify-write
  * operations that either apply the whole edit or nothing, also against
@@ -52,11 +52,11 @@ struct sspr_subject {
 
 /* What commit did. */
 enum sspr_commit {
-    SSPR_COMMIT_OK,       /* the new password is set; the grant is used up */
-    SSPR_COMMIT_REFUSED,  /* the password policy said no (msg says why); the grant is kept */
-    SSPR_COMMIT_LOST,     /* another reset took the grant after this one */
-    SSPR_COMMIT_CHANGED,  /* the account became ineligible (locked, ...) meanwhile */
-    SSPR_COMMIT_ERROR,    /* the backend failed: nothing was written */
+    SSPR_COMMIT_OK,      /* the new password is set; the grant is used up */
+    SSPR_COMMIT_REFUSED, /* the password policy said no (msg says why); the grant is kept */
+    SSPR_COMMIT_LOST,    /* another reset took the grant after this one */
+    SSPR_COMMIT_CHANGED, /* the account became ineligible (locked, ...) meanwhile */
+    SSPR_COMMIT_ERROR,   /* the backend failed: nothing was written */
 };
 
 /* An edit of an account's record: 0 write it, > 0 write nothing and return
@@ -64,7 +64,7 @@ enum sspr_commit {
 typedef int (*sspr_record_edit)(struct sspr_record *rec, void *ctx);
 
 /* Flags for update. */
-#define SSPR_UPDATE_CREATE 1u   /* a missing record starts empty (else SSPR_ERR_NOENT) */
+#define SSPR_UPDATE_CREATE 1u /* a missing record starts empty (else SSPR_ERR_NOENT) */
 
 struct sspr_backend;
 
@@ -119,8 +119,7 @@ struct sspr_backend_ops {
      * and the account is still eligible. msg gets the password policy's
      * words on SSPR_COMMIT_REFUSED ("" when it gave none). */
     enum sspr_commit (*commit)(struct sspr_backend *be, const struct sspr_account *acct,
-                               const char *flow_id, const char *password, char *msg,
-                               size_t msglen);
+                               const char *flow_id, const char *password, char *msg, size_t msglen);
     /* Lift a lockout the backend itself keeps (a directory's password
      * policy lockout). NULL when there is none. */
     int (*unlock)(struct sspr_backend *be, const struct sspr_account *acct);
@@ -137,7 +136,7 @@ struct sspr_backend_ops {
 };
 
 /* Open flags. */
-#define SSPR_BACKEND_CREATE 1u  /* admin commands: make missing storage (the state directory) */
+#define SSPR_BACKEND_CREATE 1u /* admin commands: make missing storage (the state directory) */
 
 struct sspr_backend {
     const struct sspr_backend_ops *ops;

@@ -145,8 +145,8 @@ static int str_eq(const char *a, const char *b)
 
 int sspr_material_equal(const struct sspr_material *a, const struct sspr_material *b)
 {
-    if (a->present != b->present || a->damaged != b->damaged || a->counter != b->counter || a->since != b->since ||
-        a->nvalues != b->nvalues || strcmp(a->secret, b->secret) != 0 ||
+    if (a->present != b->present || a->damaged != b->damaged || a->counter != b->counter ||
+        a->since != b->since || a->nvalues != b->nvalues || strcmp(a->secret, b->secret) != 0 ||
         strcmp(a->text, b->text) != 0 || strcmp(a->source, b->source) != 0)
         return 0;
     for (size_t i = 0; i < a->nvalues; i++)

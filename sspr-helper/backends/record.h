@@ -18,27 +18,27 @@
 
 #define SSPR_GATES_MAX 8
 #define SSPR_MATERIAL_VALUES 64
-#define SSPR_MATERIAL_SECRET 128   /* characters: 64 bytes in hex */
+#define SSPR_MATERIAL_SECRET 128 /* characters: 64 bytes in hex */
 #define SSPR_MATERIAL_TEXT 256
-#define SSPR_MATERIAL_VALUE 1024   /* characters of one value or label */
+#define SSPR_MATERIAL_VALUE 1024 /* characters of one value or label */
 
 struct sspr_material {
-    int present;                          /* the method is registered */
-    int damaged;                          /* present, but the store could not read it all:
+    int present; /* the method is registered */
+    int damaged; /* present, but the store could not read it all:
                                              the gate refuses it (fails closed) */
     char secret[SSPR_MATERIAL_SECRET + 1];
-    long long counter;                    /* -1: none */
+    long long counter; /* -1: none */
     size_t nvalues;
     char *values[SSPR_MATERIAL_VALUES];
-    char *labels[SSPR_MATERIAL_VALUES];   /* NULL where a value has none */
+    char *labels[SSPR_MATERIAL_VALUES]; /* NULL where a value has none */
     char text[SSPR_MATERIAL_TEXT];
-    char source[16];                      /* "user", "admin", "import", "directory", "" */
-    long long since;                      /* when it was set (0: unknown) */
+    char source[16]; /* "user", "admin", "import", "directory", "" */
+    long long since; /* when it was set (0: unknown) */
 };
 
 struct sspr_record {
     struct sspr_material m[SSPR_GATES_MAX];
-    long long registered;                 /* registration at sign-in completed (0: never) */
+    long long registered; /* registration at sign-in completed (0: never) */
 };
 
 /* An empty record / material (counter -1). */

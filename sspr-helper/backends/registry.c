@@ -122,8 +122,7 @@ int sspr_be_grant(struct sspr_backend *be, const struct sspr_account *acct, cons
 }
 
 enum sspr_commit sspr_be_commit(struct sspr_backend *be, const struct sspr_account *acct,
-                                const char *flow_id, const char *password, char *msg,
-                                size_t msglen)
+                                const char *flow_id, const char *password, char *msg, size_t msglen)
 {
     if (msg != NULL && msglen > 0)
         msg[0] = '\0';

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "support/errbuf.h"
+#include "errbuf.h"
 #include "delivery/authfile.h"
 #include "support/safe_open.h"
 #include "wipe.h"

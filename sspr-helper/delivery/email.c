@@ -1,5 +1,6 @@
 /*
- * Email over SMTP with libcurl. See email.h.
+ * Email: addresses, the message, and handing it to sspr-deliver for SMTP
+ * (the helper never links libcurl). See email.h.
  */
 #include "autoconf.h"
 
@@ -11,11 +12,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
-#include "delivery/curl_explain.h"
-#include "support/errbuf.h"
+#include "delivery/deliver.h"
+#include "support/err.h"
+#include "errbuf.h"
 #include "support/secbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/email.h"
@@ -310,62 +311,19 @@ static int build_message(const struct sspr_config *cfg, const char *to, const ch
 
 /* ---- sending ------------------------------------------------------------------------------ */
 
-struct reader {
-    const char *p;
-    size_t len, pos;
-};
-
-static size_t read_cb(char *dst, size_t size, size_t nmemb, void *userp)
-{
-    struct reader *r = userp;
-    size_t room = size * nmemb, n = r->len - r->pos;
-
-    if (n > room)
-        n = room;
-    memcpy(dst, r->p + r->pos, n);
-    r->pos += n;
-    return n;
-}
-
-static void curl_error(CURLcode rc, const char *ebuf, long smtp_code, int timeout,
-                       char *err, size_t errlen)
-{
-    const char *detail = ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc);
-
-    if (sspr_curl_explain(rc, ebuf, "the SMTP server", timeout, err, errlen))
-        return;
-    switch (rc) {
-    case CURLE_USE_SSL_FAILED:
-        sspr_set_err(err, errlen, "the SMTP server does not offer STARTTLS (starttls = required)");
-        break;
-    case CURLE_LOGIN_DENIED:
-        sspr_set_err(err, errlen, "the SMTP server refused the login (auth_file): %s", detail);
-        break;
-    default:
-        if (smtp_code >= 400)
-            sspr_set_err(err, errlen, "the SMTP server refused the mail (SMTP %ld): %s", smtp_code,
-                    detail);
-        else
-            sspr_set_err(err, errlen, "sending mail failed: %s", detail);
-        break;
-    }
-}
-
 int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *subject,
                     const char *body, char *err, size_t errlen)
 {
     struct sspr_secbuf m = { NULL, 0, 0, 0, 0 };
     struct sspr_auth auth;
-    struct reader rd;
-    struct curl_slist *rcpt = NULL;
-    char ebuf[CURL_ERROR_SIZE], cerr[256], addr[SSPR_CFG_ADDR + 3];
-    CURL *h = NULL;
-    CURLcode rc;
-    long code = 0, conn_to;
+    struct sspr_request req;
+    char cerr[256];
+    long conn_to;
     int ret = -1;
 
     sspr_set_err(err, errlen, "%s", "");
     memset(&auth, 0, sizeof(auth));
+    sspr_request_init(&req);
     if (cfg == NULL || to == NULL || subject == NULL || body == NULL) {
         sspr_set_err(err, errlen, "invalid arguments");
         return -1;
@@ -391,88 +349,31 @@ int sspr_email_send(const struct sspr_config *cfg, const char *to, const char *s
     }
     if (build_message(cfg, to, subject, body, &m, err, errlen) != 0)
         goto out;
+    /* the credentials are read here, as root; the sender never sees the file */
     if (cfg->email_auth_file[0] != '\0' &&
         sspr_auth_load(cfg->email_auth_file, &auth, err, errlen) != 0)
         goto out;
-
-    h = curl_easy_init();
-    if (h == NULL) {
-        sspr_set_err(err, errlen, "cannot start libcurl");
-        goto out;
-    }
-    snprintf(addr, sizeof(addr), "<%s>", to);
-    rcpt = curl_slist_append(NULL, addr);
-    if (rcpt == NULL) {
-        sspr_set_err(err, errlen, "out of memory");
-        goto out;
-    }
-    rd.p = m.p;
-    rd.len = m.len;
-    rd.pos = 0;
-    ebuf[0] = '\0';
     conn_to = cfg->email_timeout < CONNECT_TIMEOUT_MAX ? cfg->email_timeout : CONNECT_TIMEOUT_MAX;
-    snprintf(addr, sizeof(addr), "<%s>", cfg->email_from);
-
-    rc = CURLE_OK;
-#define SET(opt, val) \
-    do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
-    SET(CURLOPT_ERRORBUFFER, ebuf);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_URL, cfg->smtp_url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-    SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
-    SET(CURLOPT_PROXY, "");
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->email_ca_file[0] != '\0')
-        SET(CURLOPT_CAINFO, cfg->email_ca_file);
-    if (!is_smtps(cfg->smtp_url)) {
-        long use = cfg->starttls == SSPR_STARTTLS_REQUIRED   ? (long)CURLUSESSL_ALL
-                   : cfg->starttls == SSPR_STARTTLS_OPTIONAL ? (long)CURLUSESSL_TRY
-                                                             : (long)CURLUSESSL_NONE;
-
-        SET(CURLOPT_USE_SSL, use);
-    } else {
-        SET(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-    }
-    SET(CURLOPT_CONNECTTIMEOUT, conn_to);
-    SET(CURLOPT_TIMEOUT, (long)cfg->email_timeout);
+    sspr_request_add(&req, "kind", "smtp");
+    sspr_request_add(&req, "url", cfg->smtp_url);
+    sspr_request_addl(&req, "timeout", (long)cfg->email_timeout);
+    sspr_request_addl(&req, "connect_timeout", conn_to);
+    sspr_request_add(&req, "starttls", cfg->starttls == SSPR_STARTTLS_REQUIRED   ? "required"
+                                        : cfg->starttls == SSPR_STARTTLS_OPTIONAL ? "optional"
+                                                                                  : "off");
+    sspr_request_add(&req, "mail_from", cfg->email_from);
+    sspr_request_add(&req, "rcpt", to);
+    sspr_request_add(&req, "message", m.p);
     if (auth.username[0] != '\0') {
-        SET(CURLOPT_USERNAME, auth.username);
-        SET(CURLOPT_PASSWORD, auth.password);
+        sspr_request_add(&req, "username", auth.username);
+        sspr_request_add(&req, "password", auth.password);
     }
-    SET(CURLOPT_MAIL_FROM, addr);
-    SET(CURLOPT_MAIL_RCPT, rcpt);
-    SET(CURLOPT_READFUNCTION, read_cb);
-    SET(CURLOPT_READDATA, &rd);
-    SET(CURLOPT_UPLOAD, 1L);
-    SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)m.len);
-#undef SET
-    if (rc != CURLE_OK) {
-        sspr_set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
+    if (sspr_request_add_ca(&req, cfg->email_ca_file, err, errlen) != 0)
         goto out;
-    }
-    rc = curl_easy_perform(h);
-    /* The password was copied into the handle: forget ours now. */
-    sspr_auth_wipe(&auth);
-    if (rc != CURLE_OK) {
-        (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-        curl_error(rc, ebuf, code, cfg->email_timeout, err, errlen);
-        goto out;
-    }
-    ret = 0;
-
+    ret = sspr_deliver(&req, cfg->email_timeout, err, errlen) == SSPR_OK ? 0 : -1;
 out:
-    if (h != NULL)
-        curl_easy_cleanup(h);
-    curl_slist_free_all(rcpt);
     sspr_auth_wipe(&auth);
+    sspr_request_free(&req);
     sspr_secbuf_free(&m);
     return ret;
 }

@@ -1,5 +1,6 @@
 /*
- * SMS through an HTTP gateway with libcurl. See sms.h.
+ * SMS through an HTTP gateway: numbers, the request body, and handing it to
+ * sspr-deliver (the helper never links libcurl). See sms.h.
  */
 #include "autoconf.h"
 
@@ -9,17 +10,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 
-#include "delivery/curl_explain.h"
-#include "support/errbuf.h"
+#include "delivery/deliver.h"
+#include "support/err.h"
+#include "errbuf.h"
 #include "delivery/authfile.h"
 #include "delivery/sms.h"
 #include "delivery/template.h"
 #include "wipe.h"
-
-#define LOW_SPEED_LIMIT 16L /* bytes/s ... */
-#define LOW_SPEED_TIME 10L  /* ... for this long ends the transfer */
 
 /* ---- phone numbers ------------------------------------------------------------------ */
 
@@ -126,55 +124,18 @@ int sspr_sms_check_config(const struct sspr_config *cfg, char *err, size_t errle
 
 /* ---- sending ------------------------------------------------------------------------------ */
 
-struct sink {
-    size_t len;
-    int overflow;
-};
-
-/* The answer is not needed beyond its status; count it and stop at the cap
- * (returning less than given makes libcurl abort with CURLE_WRITE_ERROR). */
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct sink *s = userp;
-    size_t n = size * nmemb;
-
-    (void)data;
-    if (n > SSPR_SMS_MAX_RESPONSE - s->len) {
-        s->overflow = 1;
-        return 0;
-    }
-    s->len += n;
-    return n;
-}
-
-static void curl_error(CURLcode rc, const char *ebuf, const struct sink *sink, int timeout,
-                       char *err, size_t errlen)
-{
-    if (rc == CURLE_WRITE_ERROR && sink->overflow) {
-        sspr_set_err(err, errlen, "SMS gateway answer larger than %d KiB (aborted)",
-                SSPR_SMS_MAX_RESPONSE / 1024);
-        return;
-    }
-    if (!sspr_curl_explain(rc, ebuf, "the SMS gateway", timeout, err, errlen))
-        sspr_set_err(err, errlen, "SMS gateway request failed: %s",
-                     ebuf[0] != '\0' ? ebuf : curl_easy_strerror(rc));
-}
-
 int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *text, char *err,
                   size_t errlen)
 {
     struct sspr_auth auth;
-    struct sink sink = { 0, 0 };
-    struct curl_slist *hdrs = NULL;
-    char ebuf[CURL_ERROR_SIZE], cerr[256];
+    struct sspr_request req;
+    char cerr[256];
     char *body = NULL, *url = NULL;
-    CURL *h = NULL;
-    CURLcode rc;
-    long status = 0;
-    int ret = -1, plain;
+    int ret = -1, plain, rc;
 
     sspr_set_err(err, errlen, "%s", "");
     memset(&auth, 0, sizeof(auth));
+    sspr_request_init(&req);
     if (cfg == NULL || phone == NULL || text == NULL) {
         sspr_set_err(err, errlen, "invalid arguments");
         return -1;
@@ -194,10 +155,10 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
     (void)url_allowed(cfg->sms_url, &plain);
     if (render_body(cfg, phone, text, &body, err, errlen) != 0)
         goto out;
+    /* the credentials are read here, as root; the sender never sees the file */
     if (cfg->sms_auth_file[0] != '\0' &&
         sspr_auth_load(cfg->sms_auth_file, &auth, err, errlen) != 0)
         goto out;
-
     if (cfg->sms_method == SSPR_HTTP_GET) {
         size_t ul = strlen(cfg->sms_url), bl = strlen(body);
 
@@ -210,98 +171,33 @@ int sspr_sms_send(const struct sspr_config *cfg, const char *phone, const char *
         url[ul] = strchr(cfg->sms_url, '?') != NULL ? '&' : '?';
         memcpy(url + ul + 1, body, bl + 1);
     }
-
-    h = curl_easy_init();
-    if (h == NULL) {
-        sspr_set_err(err, errlen, "cannot start libcurl");
-        goto out;
-    }
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    if (hdrs != NULL)
-        hdrs = curl_slist_append(hdrs, "Expect:");
-    if (hdrs != NULL && cfg->sms_method == SSPR_HTTP_POST)
-        hdrs = curl_slist_append(hdrs, cfg->sms_body == SSPR_SMS_JSON
-                                           ? "Content-Type: application/json; charset=utf-8"
-                                           : "Content-Type: application/x-www-form-urlencoded");
-    if (hdrs == NULL) {
-        sspr_set_err(err, errlen, "out of memory");
-        goto out;
-    }
-    ebuf[0] = '\0';
-    rc = CURLE_OK;
-#define SET(opt, val) \
-    do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
-    SET(CURLOPT_ERRORBUFFER, ebuf);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_URL, url != NULL ? url : cfg->sms_url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SET(CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(plain ? CURLPROTO_HTTP : CURLPROTO_HTTPS));
-    SET(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
-    SET(CURLOPT_MAXREDIRS, 0L);
-    SET(CURLOPT_PROXY, "");
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->sms_ca_file[0] != '\0')
-        SET(CURLOPT_CAINFO, cfg->sms_ca_file);
-    SET(CURLOPT_CONNECTTIMEOUT, (long)cfg->sms_connect_timeout);
-    SET(CURLOPT_TIMEOUT, (long)cfg->sms_timeout);
-    SET(CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_LIMIT);
-    SET(CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME);
-    SET(CURLOPT_USERAGENT, "pam_sspr/" PACKAGE_VERSION);
-    SET(CURLOPT_HTTPHEADER, hdrs);
-    SET(CURLOPT_WRITEFUNCTION, write_cb);
-    SET(CURLOPT_WRITEDATA, &sink);
-    /* Compressed answers could blow past the cap after decoding; ask for
-     * identity only (no Accept-Encoding header). */
-    SET(CURLOPT_ACCEPT_ENCODING, NULL);
+    sspr_request_add(&req, "kind", "http");
+    sspr_request_add(&req, "url", url != NULL ? url : cfg->sms_url);
+    sspr_request_addl(&req, "timeout", (long)cfg->sms_timeout);
+    sspr_request_addl(&req, "connect_timeout", (long)cfg->sms_connect_timeout);
+    sspr_request_add(&req, "user_agent", "pam_sspr/" PACKAGE_VERSION);
     if (cfg->sms_method == SSPR_HTTP_POST) {
-        SET(CURLOPT_POST, 1L);
-        SET(CURLOPT_POSTFIELDS, body);
-        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+        sspr_request_add(&req, "method", "POST");
+        sspr_request_add(&req, "body", body);
+        sspr_request_add(&req, "content_type", cfg->sms_body == SSPR_SMS_JSON
+                                                   ? "application/json; charset=utf-8"
+                                                   : "application/x-www-form-urlencoded");
     } else {
-        SET(CURLOPT_HTTPGET, 1L);
+        sspr_request_add(&req, "method", "GET");
     }
     if (auth.bearer[0] != '\0') {
-        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
-        SET(CURLOPT_XOAUTH2_BEARER, auth.bearer);
+        sspr_request_add(&req, "bearer", auth.bearer);
     } else if (auth.username[0] != '\0') {
-        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        SET(CURLOPT_USERNAME, auth.username);
-        SET(CURLOPT_PASSWORD, auth.password);
+        sspr_request_add(&req, "username", auth.username);
+        sspr_request_add(&req, "password", auth.password);
     }
-#undef SET
-    if (rc != CURLE_OK) {
-        sspr_set_err(err, errlen, "libcurl refused an option: %s", curl_easy_strerror(rc));
+    if (sspr_request_add_ca(&req, cfg->sms_ca_file, err, errlen) != 0)
         goto out;
-    }
-    rc = curl_easy_perform(h);
-    sspr_auth_wipe(&auth);
-    if (rc != CURLE_OK) {
-        curl_error(rc, ebuf, &sink, cfg->sms_timeout, err, errlen);
-        goto out;
-    }
-    if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
-        sspr_set_err(err, errlen, "SMS gateway: no HTTP status");
-        goto out;
-    }
-    if (status < 200 || status > 299) {
-        sspr_set_err(err, errlen, "SMS gateway answered HTTP %ld", status);
-        if (status >= 400 && status <= 499)
-            ret = SSPR_SMS_REFUSED; /* about this message (the number), not the gateway */
-        goto out;
-    }
-    ret = 0;
-
+    rc = sspr_deliver(&req, cfg->sms_timeout, err, errlen);
+    ret = rc == SSPR_OK ? 0 : rc == SSPR_ERR_REFUSED ? SSPR_SMS_REFUSED : -1;
 out:
-    if (h != NULL)
-        curl_easy_cleanup(h);
-    curl_slist_free_all(hdrs);
     sspr_auth_wipe(&auth);
+    sspr_request_free(&req);
     sspr_wipe_free_str(body);
     sspr_wipe_free_str(url);
     return ret;

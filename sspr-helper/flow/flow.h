@@ -21,13 +21,18 @@ struct sspr_flow {
     struct sspr_hello hello;
     struct sspr_account acct;
     struct sspr_audit audit;
-    struct sspr_subject subject;  /* throttled as; an empty key fails closed */
-    struct sspr_record rec;       /* the account's registration (empty on the dummy path) */
-    int can_pass;                 /* 0: the dummy path, which never succeeds */
+    struct sspr_subject subject; /* throttled as; an empty key fails closed */
+    struct sspr_record rec;      /* the account's registration (empty on the dummy path) */
+    int can_pass;                /* 0: the dummy path, which never succeeds */
     int is_admin;
     /* How far the user got: which SSPR codes may be shown (support/errors.h).
      * Only sspr_flow_say_code shows a code, and it checks this. */
     enum sspr_error_audience stage;
+    /* Right answers whose charge is not taken back yet: the refund is
+     * written with the next charge, or before the next gate, or when the
+     * flow ends (a completed reset clears everything instead). */
+    const char *refunds[SSPR_GATES_MAX];
+    size_t nrefunds;
 };
 
 /* Run one flow on fd (the socket on stdin/stdout). cfg_ok == 0 means the
@@ -36,8 +41,7 @@ struct sspr_flow {
 int sspr_flow_run(int fd, const struct sspr_config *cfg, int cfg_ok);
 
 /* The same over a given backend implementation (tests: an in-memory one). */
-int sspr_flow_run_with(int fd, const struct sspr_config *cfg,
-                       const struct sspr_backend_ops *ops);
+int sspr_flow_run_with(int fd, const struct sspr_config *cfg, const struct sspr_backend_ops *ops);
 
 /* The reset (flow/reset.c) and registration (flow/register.c). 0, or -1 when
  * the channel broke. Both end with a RESULT unless the channel broke. */
@@ -51,7 +55,7 @@ void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why);
  * (SSPR-E301). Choose another way or ask your administrator."; with NULL,
  * the error table's own wording. A code the user may not see at f->stage is logged with the flow
  * id and replaced by the generic text with that reference: no code that
- * describes an account ever reaches the reset path (SECURITY.md 14). */
+ * describes an account ever reaches the reset path (docs/security.md 14). */
 void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead);
 
 /* ---- gates (flow/gates.c) ---- */
@@ -88,6 +92,10 @@ int sspr_flow_locked_out(struct sspr_flow *f, const char *method, int *method_lo
 /* Before a gate that sends or asks: 1 when it may go on, else the user was
  * told and *step is what to do (locked out: END; method blocked: MENU). */
 int sspr_flow_gate_open(struct sspr_flow *f, const struct sspr_gate *g, int *step);
+
+/* Write the pending refunds now (lazily: a lost one only counts a right
+ * answer as wrong). */
+void sspr_flow_settle(struct sspr_flow *f);
 
 /* Audit a passed gate. */
 void sspr_flow_passed(struct sspr_flow *f, const struct sspr_gate *g, int index);

@@ -5,7 +5,7 @@
  * on what the user typed, never on the account: an unknown, ineligible or
  * unregistered account walks the same menu and prompts, gets the same
  * messages, is throttled the same way, and simply never passes
- * (SECURITY.md 14).
+ * (docs/security.md 14).
  */
 #include "autoconf.h"
 
@@ -80,7 +80,11 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
     char detail[96];
     int mf = 0, rc;
 
-    rc = sspr_throttle_charge(f->be, &f->subject, time(NULL), method, &ts, &mf);
+    /* the charges of earlier right answers go back in the same write */
+    rc = sspr_throttle_charge_settling(f->be, &f->subject, time(NULL), method, f->refunds,
+                                       f->nrefunds, &ts, &mf);
+    if (rc >= 0)
+        f->nrefunds = 0;
     if (rc == SSPR_CHARGE_METHOD_LOCKED)
         return SSPR_J_METHOD_LOCKED;
     if (rc == SSPR_CHARGE_LOCKED)
@@ -91,7 +95,12 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
         return SSPR_J_LOCKED;
     }
     if (check(f, ctx)) {
-        (void)sspr_throttle_refund_method(f->be, &f->subject, time(NULL), method);
+        /* Taken back later, not now: one write fewer before the next
+         * prompt. Until then the count errs on the safe side. */
+        if (f->nrefunds < SSPR_GATES_MAX)
+            f->refunds[f->nrefunds++] = sspr_gate_by_name(method)->name;
+        else
+            (void)sspr_throttle_refund_method(f->be, &f->subject, time(NULL), method);
         return SSPR_J_PASS;
     }
     snprintf(detail, sizeof(detail), "method=%s failures=%d", method, ts.failures);
@@ -124,6 +133,13 @@ int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const char *bad)
     }
     sspr_chan_error(&f->ch, SSPR_MSG_LOCKED);
     return SSPR_STEP_END;
+}
+
+void sspr_flow_settle(struct sspr_flow *f)
+{
+    if (f->nrefunds > 0 &&
+        sspr_throttle_settle(f->be, &f->subject, time(NULL), f->refunds, f->nrefunds) == SSPR_OK)
+        f->nrefunds = 0;
 }
 
 void sspr_flow_passed(struct sspr_flow *f, const struct sspr_gate *g, int index)
@@ -200,8 +216,9 @@ static const struct sspr_gate *first_asking(unsigned offered)
 
 int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used)
 {
-    unsigned offered = sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), used,
-                                              f->is_admin);
+    sspr_flow_settle(f); /* the next gate reads the throttle as it really is */
+    unsigned offered =
+        sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), used, f->is_admin);
 
     if (!sspr_gate_menu_on(f->cfg)) {
         const struct sspr_gate *g = first_asking(offered);

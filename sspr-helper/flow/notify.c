@@ -38,10 +38,14 @@ static int render(struct sspr_flow *f, const char *template, const char *change,
     gethostname(host, sizeof(host) - 1);
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
     const struct sspr_tvar vars[] = {
-        { "user", f->acct.name }, { "host", host }, { "time", when },
+        { "user", f->acct.name },
+        { "host", host },
+        { "time", when },
         { "service", f->hello.service[0] ? f->hello.service : "unknown" },
-        { "rhost", f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
-        { "admin_contact", sspr_email_admin_contact(f->cfg) }, { "change", change },
+        { "rhost",
+          f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
+        { "admin_contact", sspr_email_admin_contact(f->cfg) },
+        { "change", change },
     };
     if (sspr_template_render_mail(f->cfg->templates_dir, template, vars,
                                   sizeof(vars) / sizeof(vars[0]), subject, body, err,

@@ -9,7 +9,7 @@
 const char *sspr_notify_address(const struct sspr_flow *f);
 
 /* Send the reset notice by email where email is set up. Failures are
- * audited and never undo the reset (SECURITY.md 17). */
+ * audited and never undo the reset (docs/security.md 17). */
 void sspr_notify_reset(struct sspr_flow *f);
 
 /* Registration at sign-in changed the methods (change: one line saying

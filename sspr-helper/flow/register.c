@@ -22,7 +22,7 @@
 #include "wipe.h"
 
 #define TRIES 3
-#define INFO_CHUNK 480   /* PAM messages are at most 512 bytes */
+#define INFO_CHUNK 480 /* PAM messages are at most 512 bytes */
 
 /* Send text as INFO messages, split at line ends to fit a PAM message. */
 void sspr_flow_show(struct sspr_flow *f, const char *text)
@@ -88,7 +88,8 @@ int sspr_flow_save_material(struct sspr_flow *f, const struct sspr_gate *g,
     int rc = sspr_be_update(f->be, &f->acct, SSPR_UPDATE_CREATE, edit_save, &c);
 
     if (rc != SSPR_OK) {
-        sspr_chan_error(&f->ch, "Your registration could not be saved. Try again at your next sign-in.");
+        sspr_chan_error(&f->ch,
+                        "Your registration could not be saved. Try again at your next sign-in.");
         sspr_audit(&f->audit, "register-fail", "reason=store");
         return -1;
     }
@@ -97,8 +98,7 @@ int sspr_flow_save_material(struct sspr_flow *f, const struct sspr_gate *g,
 }
 
 /* Pick the next method: the only one left, or ask. 0 = the user stopped. */
-static int choose(struct sspr_flow *f, unsigned options, int may_stop,
-                  const struct sspr_gate **out)
+static int choose(struct sspr_flow *f, unsigned options, int may_stop, const struct sspr_gate **out)
 {
     const struct sspr_gate *list[SSPR_GATES_MAX], *g;
     char menu[256], a[SSPR_ANSWER_MAX + 1];
@@ -133,8 +133,8 @@ static int choose(struct sspr_flow *f, unsigned options, int may_stop,
 }
 
 /* " [authenticator app] [recovery codes]" for the methods in set. */
-static void labels(unsigned set, const char *sep, const char *open, const char *close,
-                   char *out, size_t len)
+static void labels(unsigned set, const char *sep, const char *open, const char *close, char *out,
+                   size_t len)
 {
     const struct sspr_gate *g;
     size_t o = strlen(out);
@@ -234,21 +234,23 @@ static int run_registration(struct sspr_flow *f, unsigned have, int need, unsign
         }
         /* Disowned methods must stop working at once, whatever comes next. */
         if (sspr_be_update(f->be, &f->acct, 0, edit_drop, NULL) != SSPR_OK) {
-            sspr_chan_error(&f->ch, "Your old methods could not be removed. Tell your administrator.");
+            sspr_chan_error(&f->ch,
+                            "Your old methods could not be removed. Tell your administrator.");
             return end(f, SSPR_RESULT_DECLINED, "drop-failed");
         }
         sspr_record_clear(&f->rec);
         sspr_audit(&f->audit, "register-disown", NULL);
-        sspr_notify_methods_changed(f, old_email, "All registered methods were removed: "
-                                                  "the user said they were no longer theirs.");
+        sspr_notify_methods_changed(f, old_email,
+                                    "All registered methods were removed: "
+                                    "the user said they were no longer theirs.");
         sspr_chan_info(&f->ch, "Your old methods were removed. Register new ones now.");
         have = 0;
     } else {
         int n = need - sspr_policy_count(have) > 0 ? need - sspr_policy_count(have) : 1;
         int o = snprintf(text, sizeof(text),
                          "Set up password reset: register %d way%s to prove it is you, so you can "
-                         "reset a forgotten password yourself at the login prompt.\n", n,
-                         n == 1 ? "" : "s");
+                         "reset a forgotten password yourself at the login prompt.\n",
+                         n, n == 1 ? "" : "s");
         snprintf(text + o, sizeof(text) - (size_t)o, "%s",
                  require ? "Your administrator requires this before you can sign in. "
                            "Press Enter to start: "
@@ -285,9 +287,11 @@ static int run_registration(struct sspr_flow *f, unsigned have, int need, unsign
         return end(f, SSPR_RESULT_REGISTERED, "registered");
     }
     if (require) {
-        sspr_chan_error(&f->ch, "You must finish setting up password reset before you can sign in.");
+        sspr_chan_error(&f->ch,
+                        "You must finish setting up password reset before you can sign in.");
         return end(f, SSPR_RESULT_REQUIRED, "incomplete");
     }
-    sspr_chan_info(&f->ch, "Password reset is not set up yet. You will be asked again at your next sign-in.");
+    sspr_chan_info(
+        &f->ch, "Password reset is not set up yet. You will be asked again at your next sign-in.");
     return end(f, SSPR_RESULT_DECLINED, "incomplete");
 }

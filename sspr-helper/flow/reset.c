@@ -5,7 +5,7 @@
  * Every account that cannot succeed (unknown, ineligible, not enabled, no
  * methods) walks the same prompts as a registered user who types a wrong
  * code, and is throttled the same way, so the transcript tells nothing
- * (SECURITY.md 14). Only a verified gate moves anything (SECURITY.md 15).
+ * (docs/security.md 14). Only a verified gate moves anything (docs/security.md 15).
  */
 #include "autoconf.h"
 
@@ -99,7 +99,7 @@ static int set_password(struct sspr_flow *f)
                 /* the password policy says why; a refusal without words is E402 */
                 sspr_audit(&f->audit, "writeback-fail",
                            msg[0] != '\0' ? "code=SSPR-E401 reason=refused-by-pam"
-                                           : "code=SSPR-E402 reason=refused-by-pam");
+                                          : "code=SSPR-E402 reason=refused-by-pam");
                 if (msg[0] == '\0')
                     sspr_flow_say_code(f, SSPR_E_CHAUTHTOK, NULL);
                 why = msg[0] != '\0' ? msg : NULL;
@@ -170,7 +170,8 @@ int sspr_reset_run(struct sspr_flow *f)
         return 0;
     }
     sspr_audit(&f->audit, "writeback", "result=ok");
-    (void)sspr_throttle_clear(f->be, &f->subject);
+    if (sspr_throttle_clear(f->be, &f->subject) == SSPR_OK)
+        f->nrefunds = 0; /* cleared with everything else */
     sspr_notify_reset(f);
     sspr_flow_finish(f, SSPR_RESULT_RESET_DONE, "ok");
     return 0;

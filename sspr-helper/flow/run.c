@@ -11,8 +11,6 @@
 #include <syslog.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "flow/flow.h"
 #include "policy/policy.h"
 
@@ -45,8 +43,8 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead)
             snprintf(line, sizeof(line), "Password reset is not available right now.");
     } else {
         (void)sspr_error_id(code, id, sizeof(id));
-        snprintf(line, sizeof(line), "%s (%s). Choose another way or ask your administrator.",
-                 lead, id);
+        snprintf(line, sizeof(line), "%s (%s). Choose another way or ask your administrator.", lead,
+                 id);
     }
     sspr_chan_error(&f->ch, line);
 }
@@ -81,8 +79,8 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
     reg = is_register(&f);
     f.stage = reg ? SSPR_SHOW_AUTHENTICATED : SSPR_SHOW_ANYONE;
     if (cfg_ok)
-        be_rc = ops != NULL ? sspr_backend_open_with(&be, ops, cfg, 0)
-                            : sspr_backend_open(&be, cfg, 0);
+        be_rc =
+            ops != NULL ? sspr_backend_open_with(&be, ops, cfg, 0) : sspr_backend_open(&be, cfg, 0);
     if (!cfg_ok || be_rc != SSPR_OK) {
         int code = cfg_ok ? SSPR_E_STATE_DIR : SSPR_E_CONFIG_INVALID;
         syslog(LOG_ERR, "SSPR-E%d: %s", code,
@@ -105,18 +103,15 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
          * could not prompt at all (SSH public-key logins), but under
          * `require` an abort after answering something is not a way in. */
         const char *word = !reg ? SSPR_RESULT_DENIED
-                         : (cfg->register_at_login == SSPR_REG_REQUIRE && f.ch.answered > 0)
-                             ? SSPR_RESULT_REQUIRED : SSPR_RESULT_SKIPPED;
+                           : (cfg->register_at_login == SSPR_REG_REQUIRE && f.ch.answered > 0)
+                               ? SSPR_RESULT_REQUIRED
+                               : SSPR_RESULT_SKIPPED;
         sspr_flow_finish(&f, word, "conversation-failed");
         rc = 0;
     } else if (rc < 0) {
         sspr_audit(&f.audit, "outcome", "result=aborted reason=channel-closed");
     }
-    /* Made-up names leave throttle records behind: now and then, sweep the
-     * ones that say nothing any more (after the RESULT: the user waits for
-     * nothing). */
-    if (!f.acct.known && randombytes_uniform(32) == 0)
-        (void)sspr_be_gc(&be, time(NULL), NULL);
+    sspr_flow_settle(&f);
     sspr_record_clear(&f.rec);
     sspr_backend_close(&be);
     return rc < 0 ? 1 : 0;

@@ -30,7 +30,7 @@ static int edit_check(struct sspr_record *rec, void *vctx)
     if (c->g->check(m, c->answer, time(NULL)) != 1)
         return 1; /* wrong, replayed or used up: nothing written */
     c->right = 1;
-    return 0;     /* right: spent exactly when this write lands */
+    return 0; /* right: spent exactly when this write lands */
 }
 
 static int check_code(struct sspr_flow *f, void *vctx)

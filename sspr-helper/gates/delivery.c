@@ -4,7 +4,7 @@
  * every name that chooses a channel pays for the same reachability probe,
  * and the real send, only for a registered address, runs in a child
  * process, so neither an outage nor a slow server tells which names have
- * an address (SECURITY.md 14).
+ * an address (docs/security.md 14).
  */
 #include "autoconf.h"
 
@@ -63,8 +63,9 @@ int sspr_delivery_send_code(struct sspr_flow *f, const struct sspr_gate *g, cons
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
     snprintf(mins, sizeof(mins), "%d", minutes);
     const struct sspr_tvar vars[] = {
-        { "user", f->acct.name }, { "host", host }, { "time", when }, { "code", code },
-        { "minutes", mins }, { "admin_contact", sspr_email_admin_contact(f->cfg) },
+        { "user", f->acct.name }, { "host", host },
+        { "time", when },         { "code", code },
+        { "minutes", mins },      { "admin_contact", sspr_email_admin_contact(f->cfg) },
     };
     err[0] = '\0';
     rc = g->delivery->send(f->cfg, to, vars, sizeof(vars) / sizeof(vars[0]), confirm, err,
@@ -316,7 +317,7 @@ void sspr_delivery_describe(const struct sspr_gate *g, const struct sspr_materia
         fprintf(out, "%s: not registered\n", g->name);
         return;
     }
-    fprintf(out, "%s: %s%s%s%s\n", g->name, m->text,
-            g->available(cfg) ? "" : " ([", g->available(cfg) ? "" : g->delivery->section,
+    fprintf(out, "%s: %s%s%s%s\n", g->name, m->text, g->available(cfg) ? "" : " ([",
+            g->available(cfg) ? "" : g->delivery->section,
             g->available(cfg) ? "" : "] not configured)");
 }

@@ -14,25 +14,25 @@
 #include "gates/gate.h"
 
 struct sspr_delivery_params {
-    int lifetime;          /* seconds a code is valid */
+    int lifetime; /* seconds a code is valid */
     int digits;
-    const char *url;       /* the server, for the reachability probe */
+    const char *url; /* the server, for the reachability probe */
     const char *ca_file;
 };
 
 struct sspr_delivery {
-    const char *section;         /* sspr.conf section: "email" */
-    int down_code;               /* SSPR-Exxx shown when the channel is down */
-    const char *down_text;       /* the lead of that message (flow/flow.h) */
-    int send_fail_code;          /* SSPR-Exxx audited when a send fails */
-    const char *sent_generic;    /* "If ... is registered ..., a code has been sent ..." */
+    const char *section;      /* sspr.conf section: "email" */
+    int down_code;            /* SSPR-Exxx shown when the channel is down */
+    const char *down_text;    /* the lead of that message (flow/flow.h) */
+    int send_fail_code;       /* SSPR-Exxx audited when a send fails */
+    const char *sent_generic; /* "If ... is registered ..., a code has been sent ..." */
     const char *code_prompt;
-    const char *address_prompt;  /* registration at sign-in */
+    const char *address_prompt; /* registration at sign-in */
     const char *address_bad;
-    const char *registered;      /* "Email address registered." */
-    const char *cli_what;        /* "email address": errors of `enroll` */
-    const char *cli_set;         /* "Email address": "... for alice set to ..." */
-    int marks_channel;           /* a failed send (not a refused recipient) marks the channel
+    const char *registered; /* "Email address registered." */
+    const char *cli_what;   /* "email address": errors of `enroll` */
+    const char *cli_set;    /* "Email address": "... for alice set to ..." */
+    int marks_channel;      /* a failed send (not a refused recipient) marks the channel
                                     failing host-wide for a while */
     void (*params)(const struct sspr_config *cfg, struct sspr_delivery_params *p);
     int (*valid)(const char *address);

@@ -32,12 +32,14 @@ enum sspr_method {
 };
 
 /* What kind of proof a gate is (the policy reads these, never names). */
-#define SSPR_GATE_CODE 1u      /* typed at the shared code prompt, told apart by its shape */
-#define SSPR_GATE_DELIVERY 2u  /* a code sent to an address: a recovery channel, never an
-                                  administrator's only kind of gate (SECURITY.md 13) */
-#define SSPR_GATE_WEAK 4u      /* off unless enabled, never for administrators, never the
-                                  only gate (security questions, SECURITY.md 13) */
-#define SSPR_GATE_NOTICES 8u   /* its address gets the reset notices (SECURITY.md 17) */
+#define SSPR_GATE_CODE 1u /* typed at the shared code prompt, told apart by its shape */
+#define SSPR_GATE_DELIVERY                                                                         \
+    2u /* a code sent to an address: a recovery channel, never an
+                                  administrator's only kind of gate (docs/security.md 13) */
+#define SSPR_GATE_WEAK                                                                             \
+    4u                       /* off unless enabled, never for administrators, never the
+                                  only gate (security questions, docs/security.md 13) */
+#define SSPR_GATE_NOTICES 8u /* its address gets the reset notices (docs/security.md 17) */
 
 /* What one gate of a reset ends in; a passed gate returns its bit (> 0). */
 enum sspr_step {
@@ -51,9 +53,9 @@ struct sspr_admin;
 struct sspr_delivery;
 
 struct sspr_gate {
-    const char *name;        /* "totp": sspr.conf words, audit, throttle, `unenroll` */
-    const char *menu_label;  /* the reset menu; NULL: shares the entry of the gate before it */
-    const char *reg_label;   /* registration at sign-in, `show`, notices */
+    const char *name;       /* "totp": sspr.conf words, audit, throttle, `unenroll` */
+    const char *menu_label; /* the reset menu; NULL: shares the entry of the gate before it */
+    const char *reg_label;  /* registration at sign-in, `show`, notices */
     unsigned flags;
 
     /* 1 when this system offers the method at all (a mail server is set ...). */
@@ -78,7 +80,7 @@ struct sspr_gate {
 
     /* `sspr-helper enroll USER <cli_option> [<cli_arg>]`. */
     const char *cli_option;
-    const char *cli_arg;     /* NULL: takes no argument */
+    const char *cli_arg; /* NULL: takes no argument */
     int (*enroll_cli)(struct sspr_admin *ad, const struct sspr_gate *g, const char *arg);
 
     /* One line (or more) for `sspr-helper show`, never a secret. */

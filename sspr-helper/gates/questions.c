@@ -6,7 +6,7 @@
  * questions_asked of its own questions; any other name gets questions from
  * the bank, from the same questions_required of them each time for the
  * same name, and pays for one argon2id check per answer like a real
- * account (SECURITY.md 13, 14).
+ * account (docs/security.md 13, 14).
  */
 #include "autoconf.h"
 
@@ -224,7 +224,8 @@ static int enroll_cli(struct sspr_admin *ad, const struct sspr_gate *g, const ch
     if (list_only)
         return 0;
     if (!cfg->questions_enabled)
-        fprintf(stderr, "Note: [policy] questions_enabled = no, so questions are not offered yet.\n");
+        fprintf(stderr,
+                "Note: [policy] questions_enabled = no, so questions are not offered yet.\n");
     new_material(&m, "admin");
     while (have < cfg->questions_required) {
         unsigned long n;

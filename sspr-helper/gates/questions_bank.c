@@ -15,9 +15,8 @@
 
 /* A hash of a random value nobody knows, made with the same parameters as
  * real answers, so a dummy check costs what a real one does. */
-static const char DUMMY_HASH[] =
-    "$argon2id$v=19$m=16384,t=3,p=1$VViXGCG7E7nTT09qWP37fw$"
-    "VxX0yt/URN2fAlfH3tI3JijkSftGHmA7QDFvllfY9ks";
+static const char DUMMY_HASH[] = "$argon2id$v=19$m=16384,t=3,p=1$VViXGCG7E7nTT09qWP37fw$"
+                                 "VxX0yt/URN2fAlfH3tI3JijkSftGHmA7QDFvllfY9ks";
 
 int sspr_qbank_load(const struct sspr_config *cfg, struct sspr_qbank *b)
 {

@@ -122,8 +122,9 @@ static int enroll_cli(struct sspr_admin *ad, const struct sspr_gate *g, const ch
         for (int i = 0; i < SSPR_RECOVERY_COUNT; i++)
             printf("%s\n", nc.codes[i]);
         fflush(stdout);
-        fprintf(stderr, "New recovery codes for %s (any earlier ones no longer work).\n"
-                        "Each works once. They are shown only now: keep them somewhere safe.\n",
+        fprintf(stderr,
+                "New recovery codes for %s (any earlier ones no longer work).\n"
+                "Each works once. They are shown only now: keep them somewhere safe.\n",
                 ad->acct.name);
     }
     sspr_wipe(&nc, sizeof(nc));

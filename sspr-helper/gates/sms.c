@@ -27,8 +27,8 @@ static int send(const struct sspr_config *cfg, const char *to, const struct sspr
     int rc = SSPR_ERR_UNAVAILABLE;
 
     if (sspr_template_render_file(cfg->templates_dir,
-                                  confirm ? SSPR_TEMPLATE_SMS_CONFIRM : SSPR_TEMPLATE_SMS_CODE, vars,
-                                  nvars, &body, err, errlen) == 0) {
+                                  confirm ? SSPR_TEMPLATE_SMS_CONFIRM : SSPR_TEMPLATE_SMS_CODE,
+                                  vars, nvars, &body, err, errlen) == 0) {
         size_t n = strlen(body);
         while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r'))
             body[--n] = '\0';

@@ -13,8 +13,7 @@ extern const struct sspr_gate sspr_gate_totp, sspr_gate_recovery, sspr_gate_emai
     sspr_gate_questions;
 
 static const struct sspr_gate *const TABLE[] = {
-    &sspr_gate_totp, &sspr_gate_recovery, &sspr_gate_email, &sspr_gate_sms,
-    &sspr_gate_questions,
+    &sspr_gate_totp, &sspr_gate_recovery, &sspr_gate_email, &sspr_gate_sms, &sspr_gate_questions,
 };
 #define N_GATES (sizeof(TABLE) / sizeof(TABLE[0]))
 

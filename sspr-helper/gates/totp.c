@@ -1,7 +1,7 @@
 /*
  * The authenticator-app gate (RFC 6238, proofs/totp.c): material is the
  * base32 secret and the last accepted time step, so a code works once and
- * an earlier step after a later one is refused (SECURITY.md 11). Asked at
+ * an earlier step after a later one is refused (docs/security.md 11). Asked at
  * the shared code prompt (gates/code.c) together with recovery codes.
  */
 #include "autoconf.h"
@@ -84,7 +84,7 @@ static int material(const struct new_totp *t, long long last_step, const char *s
 }
 
 /* The secret in m, decoded: its length, or -1 when it is not >= 160 bits
- * of base32 (SECURITY.md 11, also for imported records). */
+ * of base32 (docs/security.md 11, also for imported records). */
 static long decode(const struct sspr_material *m, uint8_t *out, size_t cap)
 {
     long n = sspr_base32_decode(m->secret, out, cap);
@@ -197,8 +197,9 @@ static int enroll_cli(struct sspr_admin *ad, const struct sspr_gate *g, const ch
         if (isatty(STDOUT_FILENO))
             (void)sspr_qr_print(stdout, nt.uri);
         fflush(stdout);
-        fprintf(stderr, "Authenticator app enrolled for %s: scan the QR code or add the URI above.\n"
-                        "Anyone who sees it can make codes: clear the screen afterwards.\n",
+        fprintf(stderr,
+                "Authenticator app enrolled for %s: scan the QR code or add the URI above.\n"
+                "Anyone who sees it can make codes: clear the screen afterwards.\n",
                 ad->acct.name);
     }
     sspr_wipe(&nt, sizeof(nt));

@@ -33,8 +33,10 @@ int sspr_policy_enabled(const struct sspr_config *cfg, struct sspr_backend *be,
                         const struct sspr_account *acct)
 {
     switch (cfg->enabled) {
-    case SSPR_ENABLED_ALL: return 1;
-    case SSPR_ENABLED_NONE: return 0;
+    case SSPR_ENABLED_ALL:
+        return 1;
+    case SSPR_ENABLED_NONE:
+        return 0;
     case SSPR_ENABLED_GROUP:
         return acct->known && sspr_be_member_of(be, acct, cfg->enabled_group) == 1;
     }
@@ -88,8 +90,8 @@ unsigned sspr_policy_system_methods(const struct sspr_config *cfg)
 {
     unsigned weak = sspr_gates_flagged(SSPR_GATE_WEAK);
     /* weak methods are never an administrator's, so only user_methods lists them */
-    unsigned listed = ((cfg->user_methods | cfg->admin_methods) & ~weak) |
-                      (cfg->user_methods & weak);
+    unsigned listed =
+        ((cfg->user_methods | cfg->admin_methods) & ~weak) | (cfg->user_methods & weak);
 
     return listed & available(cfg);
 }

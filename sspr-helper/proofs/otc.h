@@ -12,9 +12,9 @@
 
 #include <time.h>
 
-#define SSPR_OTC_MIN_DIGITS 6   /* SECURITY.md 8: sent codes have >= 6 digits */
+#define SSPR_OTC_MIN_DIGITS 6   /* docs/security.md 8: sent codes have >= 6 digits */
 #define SSPR_OTC_MAX_DIGITS 12
-#define SSPR_OTC_MAX_LIFETIME 86400 /* SECURITY.md 9: email <= 24 h (SMS <= 10 min: config) */
+#define SSPR_OTC_MAX_LIFETIME 86400 /* docs/security.md 9: email <= 24 h (SMS <= 10 min: config) */
 /* Wrong tries after which a code is burnt even before the throttle's
  * per-method cap (defence in depth; the cap is normally lower). */
 #define SSPR_OTC_MAX_TRIES 5

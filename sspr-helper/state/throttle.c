@@ -178,10 +178,32 @@ struct ctx {
     time_t now;
     const struct sspr_config *cfg;
     const char *method;
-    int guarded;      /* charge: refuse when locked or the method is blocked */
-    int outcome;      /* charge: what happened (set on every run) */
-    size_t cap;       /* send: the cap */
+    int guarded;                /* charge: refuse when locked or the method is blocked */
+    int outcome;                /* charge: what happened (set on every run) */
+    size_t cap;                 /* send: the cap */
+    const char *const *refunds; /* charges of right answers to take back first */
+    size_t nrefunds;
 };
+
+/* Take back one charged failure of method (and a lockout that it started). */
+static void refund_one(struct sspr_throttle_rec *r, const char *method,
+                       const struct sspr_config *cfg)
+{
+    long long *m = method_slot(r, method, 0);
+
+    if (r->failures > 0)
+        r->failures--;
+    if (r->consecutive > 0)
+        r->consecutive--;
+    if (m != NULL && *m > 0)
+        (*m)--;
+    /* the charge may have started the lockout; the answer was right */
+    if (r->locked_until != 0 && r->failures < cfg->max_failures &&
+        r->consecutive < cfg->max_consecutive)
+        r->locked_until = 0;
+    if (r->failures == 0 && r->locked_until == 0)
+        r->since = 0;
+}
 
 static int edit_fail(struct sspr_throttle_rec *r, void *vctx)
 {
@@ -189,19 +211,19 @@ static int edit_fail(struct sspr_throttle_rec *r, void *vctx)
     const struct sspr_config *cfg = c->cfg;
 
     rec_age(r, c->now, cfg);
+    for (size_t i = 0; i < c->nrefunds; i++)
+        refund_one(r, c->refunds[i], cfg);
     c->outcome = SSPR_CHARGED;
     if (c->guarded) {
         long long *m = method_slot(r, c->method, 0);
         int mf = m != NULL ? (int)*m : 0;
 
-        if (r->locked_until != 0 && (long long)c->now < r->locked_until) {
+        if (r->locked_until != 0 && (long long)c->now < r->locked_until)
             c->outcome = SSPR_CHARGE_LOCKED;
-            return 1;
-        }
-        if (mf >= cfg->max_failures_per_method) {
+        else if (mf >= cfg->max_failures_per_method)
             c->outcome = SSPR_CHARGE_METHOD_LOCKED;
-            return 1;
-        }
+        if (c->outcome != SSPR_CHARGED)
+            return c->nrefunds > 0 ? 0 : 1; /* refunds still land; nothing charged */
     }
     if (r->failures == 0)
         r->since = (long long)c->now;
@@ -229,29 +251,34 @@ static int edit_fail(struct sspr_throttle_rec *r, void *vctx)
 }
 
 static int fail(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
-                const char *method, int guarded, struct sspr_throttle_state *out, int *mf)
+                const char *method, int guarded, const char *const *refunds, size_t nrefunds,
+                struct sspr_throttle_state *out, int *mf)
 {
     struct sspr_throttle_rec r;
-    struct ctx c = { now, NULL, method, guarded, SSPR_CHARGED, 0 };
+    struct ctx c = { now, NULL, method, guarded, SSPR_CHARGED, 0, refunds, nrefunds };
     int rc;
 
     set_locked(out, mf, be != NULL ? be->cfg : NULL);
     if (be == NULL || s == NULL || out == NULL || (method != NULL && !method_name_ok(method)))
         return SSPR_ERR_INVAL;
     c.cfg = be->cfg;
+    for (size_t i = 0; i < nrefunds; i++)
+        if (!method_name_ok(refunds[i]))
+            return SSPR_ERR_INVAL;
     rc = sspr_be_throttle_update(be, s, 0, edit_fail, &c, &r);
     if (rc == 1) /* refused by the guard: nothing written; report the state as it is */
         return c.outcome;
     if (rc != SSPR_OK)
         return rc;
-    rec_to_state(&r, method, out, mf);
+    if (c.outcome == SSPR_CHARGED)
+        rec_to_state(&r, method, out, mf);
     return c.outcome;
 }
 
 int sspr_throttle_fail(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
                        struct sspr_throttle_state *out)
 {
-    return fail(be, s, now, NULL, 0, out, NULL);
+    return fail(be, s, now, NULL, 0, NULL, 0, out, NULL);
 }
 
 int sspr_throttle_fail_method(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
@@ -262,46 +289,61 @@ int sspr_throttle_fail_method(struct sspr_backend *be, const struct sspr_subject
         set_locked(out, method_failures, be != NULL ? be->cfg : NULL);
         return SSPR_ERR_INVAL;
     }
-    return fail(be, s, now, method, 0, out, method_failures);
+    return fail(be, s, now, method, 0, NULL, 0, out, method_failures);
 }
 
 int sspr_throttle_charge(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
-                         const char *method, struct sspr_throttle_state *out,
-                         int *method_failures)
+                         const char *method, struct sspr_throttle_state *out, int *method_failures)
 {
     if (method == NULL) {
         set_locked(out, method_failures, be != NULL ? be->cfg : NULL);
         return SSPR_ERR_INVAL;
     }
-    return fail(be, s, now, method, 1, out, method_failures);
+    return fail(be, s, now, method, 1, NULL, 0, out, method_failures);
+}
+
+int sspr_throttle_charge_settling(struct sspr_backend *be, const struct sspr_subject *s,
+                                  time_t now, const char *method, const char *const *refunds,
+                                  size_t nrefunds, struct sspr_throttle_state *out,
+                                  int *method_failures)
+{
+    if (method == NULL) {
+        set_locked(out, method_failures, be != NULL ? be->cfg : NULL);
+        return SSPR_ERR_INVAL;
+    }
+    return fail(be, s, now, method, 1, refunds, nrefunds, out, method_failures);
 }
 
 static int edit_refund(struct sspr_throttle_rec *r, void *vctx)
 {
     struct ctx *c = vctx;
-    long long *m;
 
     rec_age(r, c->now, c->cfg);
-    m = method_slot(r, c->method, 0);
-    if (r->failures > 0)
-        r->failures--;
-    if (r->consecutive > 0)
-        r->consecutive--;
-    if (m != NULL && *m > 0)
-        (*m)--;
-    /* the charge may have started the lockout; the answer was right */
-    if (r->locked_until != 0 && r->failures < c->cfg->max_failures &&
-        r->consecutive < c->cfg->max_consecutive)
-        r->locked_until = 0;
-    if (r->failures == 0 && r->locked_until == 0)
-        r->since = 0;
+    for (size_t i = 0; i < c->nrefunds; i++)
+        refund_one(r, c->refunds[i], c->cfg);
     return 0;
 }
 
-int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s,
-                                time_t now, const char *method)
+int sspr_throttle_settle(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                         const char *const *refunds, size_t nrefunds)
 {
-    struct ctx c = { now, NULL, method, 0, 0, 0 };
+    struct ctx c = { now, NULL, NULL, 0, 0, 0, refunds, nrefunds };
+
+    if (be == NULL || s == NULL)
+        return SSPR_ERR_INVAL;
+    if (nrefunds == 0)
+        return SSPR_OK;
+    for (size_t i = 0; i < nrefunds; i++)
+        if (!method_name_ok(refunds[i]))
+            return SSPR_ERR_INVAL;
+    c.cfg = be->cfg;
+    return sspr_be_throttle_update(be, s, SSPR_THROTTLE_LAZY, edit_refund, &c, NULL);
+}
+
+int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                                const char *method)
+{
+    struct ctx c = { now, NULL, method, 0, 0, 0, &method, 1 };
 
     if (be == NULL || s == NULL || !method_name_ok(method))
         return SSPR_ERR_INVAL;
@@ -318,14 +360,14 @@ static int edit_send(struct sspr_throttle_rec *r, void *vctx)
     if (r->nsends >= c->cap)
         return 1;
     /* Only the send list changes: a new code never resets a failure
-     * count (SECURITY.md 10). */
+     * count (docs/security.md 10). */
     r->sends[r->nsends++] = (long long)c->now;
     return 0;
 }
 
 int sspr_throttle_send(struct sspr_backend *be, const struct sspr_subject *s, time_t now)
 {
-    struct ctx c = { now, NULL, NULL, 0, 0, 0 };
+    struct ctx c = { now, NULL, NULL, 0, 0, 0, NULL, 0 };
 
     if (be == NULL || s == NULL || be->cfg->max_sends_per_hour < 1)
         return SSPR_ERR_INVAL;

@@ -72,13 +72,26 @@ enum sspr_charge {
  * state after the charge. Returns an enum sspr_charge, or an error (the
  * answer must not be judged). */
 int sspr_throttle_charge(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
-                         const char *method, struct sspr_throttle_state *out,
-                         int *method_failures);
+                         const char *method, struct sspr_throttle_state *out, int *method_failures);
+
+/* The same, and in the same write first take back the charges of earlier
+ * right answers (refunds[0..nrefunds-1], method names) that were left
+ * pending: one write instead of two. The refunds land whatever the
+ * charge's outcome. */
+int sspr_throttle_charge_settling(struct sspr_backend *be, const struct sspr_subject *s,
+                                  time_t now, const char *method, const char *const *refunds,
+                                  size_t nrefunds, struct sspr_throttle_state *out,
+                                  int *method_failures);
+
+/* Take back pending charges of right answers in one write that may be lost
+ * in a crash (a lost refund only counts a right answer as wrong). */
+int sspr_throttle_settle(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                         const char *const *refunds, size_t nrefunds);
 
 /* Take back one charged failure of method (and a lockout that it started):
  * the answer was right. */
-int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s,
-                                time_t now, const char *method);
+int sspr_throttle_refund_method(struct sspr_backend *be, const struct sspr_subject *s, time_t now,
+                                const char *method);
 
 /* Forget failures, per-method counts and lockout (a completed reset, or
  * `unlock`), also over a corrupt record. Send times of the last hour are
@@ -88,7 +101,7 @@ int sspr_throttle_clear(struct sspr_backend *be, const struct sspr_subject *s);
 /* Ask to send one code now: 0 allowed (and counted), 1 capped
  * (max_sends_per_hour reached in the last hour), or an error (do not
  * send). Never changes failure counts or lockouts: a new code does not
- * reset anything (SECURITY.md 10). Does not look at the lockout either. */
+ * reset anything (docs/security.md 10). Does not look at the lockout either. */
 int sspr_throttle_send(struct sspr_backend *be, const struct sspr_subject *s, time_t now);
 
 /* Sends in the last hour into *count (for show / doctor); on an error

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#define SSPR_THROTTLE_METHODS 8   /* per-method counters in one record */
-#define SSPR_THROTTLE_SENDS 64    /* send times kept (max_sends_per_hour is at most 50) */
+#define SSPR_THROTTLE_METHODS 8 /* per-method counters in one record */
+#define SSPR_THROTTLE_SENDS 64  /* send times kept (max_sends_per_hour is at most 50) */
 #define SSPR_THROTTLE_NAME 16
 
 struct sspr_throttle_rec {
@@ -20,7 +20,7 @@ struct sspr_throttle_rec {
     struct {
         char name[SSPR_THROTTLE_NAME];
         long long n;
-    } methods[SSPR_THROTTLE_METHODS];  /* failures per method, same window */
+    } methods[SSPR_THROTTLE_METHODS]; /* failures per method, same window */
     size_t nsends;
     long long sends[SSPR_THROTTLE_SENDS]; /* times of code sends, oldest first */
 };
@@ -33,6 +33,9 @@ typedef int (*sspr_throttle_edit)(struct sspr_throttle_rec *r, void *ctx);
 /* throttle_update flag: edit a corrupt record as if it were empty (an
  * administrator's unlock) instead of failing. */
 #define SSPR_THROTTLE_RESET_CORRUPT 1u
+/* throttle_update flag: this change may be lost in a crash (it only ever
+ * takes failures back): the backend need not make it durable at once. */
+#define SSPR_THROTTLE_LAZY 2u
 
 /* 1 when r says nothing (no failures, lockout, counts or sends): such a
  * record is not kept. */

@@ -13,17 +13,17 @@
 
 enum sspr_err {
     SSPR_OK = 0,
-    SSPR_ERR_NOENT = -1,      /* no such record, entry or file */
-    SSPR_ERR_CORRUPT = -2,    /* empty, unparsable, wrong shape, bad owner: fail closed */
-    SSPR_ERR_IO = -3,         /* read/write/fsync/rename failed (ENOSPC, EROFS, ...) */
-    SSPR_ERR_INVAL = -4,      /* bad argument: a caller's mistake */
-    SSPR_ERR_UNSAFE = -5,     /* not ours: wrong owner or mode, a symbolic link */
-    SSPR_ERR_LOCK = -6,       /* a lock was not taken in time */
+    SSPR_ERR_NOENT = -1,   /* no such record, entry or file */
+    SSPR_ERR_CORRUPT = -2, /* empty, unparsable, wrong shape, bad owner: fail closed */
+    SSPR_ERR_IO = -3,      /* read/write/fsync/rename failed (ENOSPC, EROFS, ...) */
+    SSPR_ERR_INVAL = -4,   /* bad argument: a caller's mistake */
+    SSPR_ERR_UNSAFE = -5,  /* not ours: wrong owner or mode, a symbolic link */
+    SSPR_ERR_LOCK = -6,    /* a lock was not taken in time */
     SSPR_ERR_NOMEM = -7,
-    SSPR_ERR_CONFLICT = -8,   /* someone else changed it first (compare-and-swap lost) */
-    SSPR_ERR_UNAVAILABLE = -9,/* a server or service is down, slow or refuses us */
-    SSPR_ERR_REFUSED = -10,   /* the other side said no to this request (a policy, a number) */
-    SSPR_ERR_ABORTED = -11,   /* an edit decided to change nothing */
+    SSPR_ERR_CONFLICT = -8,    /* someone else changed it first (compare-and-swap lost) */
+    SSPR_ERR_UNAVAILABLE = -9, /* a server or service is down, slow or refuses us */
+    SSPR_ERR_REFUSED = -10,    /* the other side said no to this request (a policy, a number) */
+    SSPR_ERR_ABORTED = -11,    /* an edit decided to change nothing */
     SSPR_ERR_UNSUPPORTED = -12,
 };
 

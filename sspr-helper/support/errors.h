@@ -6,7 +6,7 @@
  *
  *   E1xx  configuration (system-wide; may be shown to anyone)
  *   E2xx  eligibility and registration (per account: NEVER shown on the
- *         unauthenticated reset path, SECURITY.md 14; logged with the flow
+ *         unauthenticated reset path, docs/security.md 14; logged with the flow
  *         id instead. Shown by doctor and at sign-in registration.)
  *   E3xx  delivery (shown after the user chose a channel)
  *   E4xx  writeback (shown after the gates passed)
@@ -99,7 +99,7 @@ int sspr_error_user_text(int code, char *buf, size_t len);
  * before any gate (SSPR_SHOW_ANYONE) E1xx only; after choosing a channel
  * also E3xx; after the gates also E4xx; signed in (registration) or root
  * (doctor, SSPR_SHOW_AUTHENTICATED) everything. E2xx on the reset path:
- * never (SECURITY.md 14) -- log it and show sspr_error_generic_text(). */
+ * never (docs/security.md 14) -- log it and show sspr_error_generic_text(). */
 int sspr_error_may_show(int code, enum sspr_error_audience stage);
 
 /* The generic line shown instead of an E2xx code on the unauthenticated

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "support/errbuf.h"
+#include "errbuf.h"
 #include "support/safe_open.h"
 #include "wipe.h"
 

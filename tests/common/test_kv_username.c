@@ -1,6 +1,6 @@
 /*
  * Unit tests for common/kv.c (HELLO payload) and common/username.c
- * (SECURITY.md 5: what a typed user name may look like).
+ * (docs/security.md 5: what a typed user name may look like).
  */
 #include "autoconf.h"
 
@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 
 #include "kv.h"
 #include "username.h"
@@ -281,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_username_negative_list),
         cmocka_unit_test(test_username_good),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests_name("kv_username", tests, NULL, NULL);
 }

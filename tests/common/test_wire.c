@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "wire.h"
 
 struct pair {
@@ -599,6 +601,8 @@ int main(void)
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_now_ms_monotonic),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "wire.h"
 
 #define TO_H SSPR_DIR_TO_HELPER
@@ -278,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_helper_talks_while_prompt_open),
         cmocka_unit_test(test_cancel_then_only_result),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests_name("wire_state", tests, NULL, NULL);
 }

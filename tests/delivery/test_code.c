@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <sodium.h>
 
 #include "proofs/otc.h"
@@ -168,5 +170,6 @@ int main(void)
 
     if (sodium_init() < 0)
         return 1;
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <jansson.h>
 #include <sodium.h>
 
@@ -254,5 +256,6 @@ int main(void)
 
     if (sodium_init() < 0)
         return 1;
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@ Kiosk mode: the pseudo user typed at `login:` resets another account and
 never gets a shell itself.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -149,6 +150,64 @@ class Kiosk(e2e.E2ETest):
                 break
         self.assertNotIn(h.PASSWORD_PROMPT, t.since(e2e.ACCOUNT_PROMPT))
         t.expect(e2e.LOGIN_PROMPT)
+
+class KioskLoginAsksTheName(e2e.E2ETest):
+    """A login stack in which nothing asks for the name before the kiosk line
+    (no pam_nologin first): login leaves `login:` to PAM, so the kiosk line
+    is the first module to see PAM_USER, still unset (issue 9 item 3). An
+    account named like the pseudo user with no password at all would get a
+    shell through pam_unix nullok if the kiosk line let it through."""
+    KIOSK = e2e.KIOSK_USER
+
+    def setUp(self):
+        super().setUp()
+        with open("/etc/pam.d/login") as f:
+            text = f.read()
+        lines = [l for l in text.splitlines()
+                 if not re.match(r"^\s*auth\s+\S+\s+pam_nologin\.so", l)]
+        h.write_file("/etc/pam.d/login", "\n".join(lines) + "\n")
+        if h.run(["getent", "passwd", e2e.KIOSK_USER], check=False).returncode != 0:
+            h.add_user(e2e.KIOSK_USER, None)
+        h.run(["passwd", "-d", e2e.KIOSK_USER])
+
+    def expect_no_shell(self, t):
+        idx = t.expect([e2e.ACCOUNT_PROMPT, re.compile(r"[$#] $")])
+        if idx == 1:
+            t.send("echo E2E-$(id -un)-SHELL; exit")
+            t.fail("the kiosk pseudo user got a shell")
+
+    def test_pseudo_user_never_gets_a_shell(self):
+        user, _, secret, _ = e2e.new_user("lq")
+        t = e2e.login()
+        t.send(e2e.KIOSK_USER)
+        self.expect_no_shell(t)
+        t.send("")                       # changed their mind
+        t.expect(e2e.LOGIN_INCORRECT)
+        t.expect(e2e.LOGIN_PROMPT)
+        t.send(e2e.KIOSK_USER)
+        self.expect_no_shell(t)
+        t.send(user)
+        t.expect(h.CODE_PROMPT)
+        t.child.sendeof()                # Ctrl-D at the code prompt
+        t.expect(e2e.LOGIN_INCORRECT)
+        t.expect(e2e.LOGIN_PROMPT)
+        self.assertNotIn(h.PASSWORD_PROMPT, t.screen())
+        t.close()
+        # a real reset through the same prompt still works, and the pseudo
+        # user stays out after it
+        new = h.strong_password("New")
+        t = e2e.login()
+        t.send(e2e.KIOSK_USER)
+        self.expect_no_shell(t)
+        t.send(user)
+        t.expect(h.INTRO)
+        finish_reset(t, h.fresh_totp(secret), new)
+        # other users: one `login:` (the kiosk line asked it), then the password
+        mark = len(t.screen())
+        password_login(t, user, new)
+        e2e.login_shell_check(t, user)
+        self.assertNotIn("login: ", t.screen()[mark:], "login: asked twice")
+
 
 if __name__ == "__main__":
     e2e.main(tools=("login", "oathtool"))

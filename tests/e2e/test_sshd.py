@@ -182,6 +182,65 @@ class SshdTrigger(e2e.E2ETest):
         e2e.ssh_refused(self.sshd, user, old)
 
 
+class SshdRegistration(e2e.E2ETest):
+    """Registration at sign-in over ssh (the account line in common-account),
+    and why its confirmation shows twice in an interactive session: sshd
+    (OpenSSH 9.2) prints the messages that come after the last prompt of a
+    successful keyboard-interactive login once more when it opens a pty
+    session (its loginmsg buffer is not reset after the account check), for
+    every PAM module alike; pam_echo after our line shows the same. The
+    module relays each message once: the count matches pam_echo's."""
+
+    ECHO = "ECHO-AFTER-PAM-SSPR"
+
+    def setUp(self):
+        super().setUp()
+        with open("/etc/pam.d/common-account") as f:
+            text = f.read()
+        h.write_file("/etc/pam.d/common-account", text
+                     + "account [success=ok perm_denied=die default=ignore] pam_sspr.so\n"
+                     + "account optional pam_echo.so %s\n" % self.ECHO)
+        self.sshd = e2e.Sshd()
+
+    def tearDown(self):
+        super().tearDown()
+        self.sshd.stop()
+
+    def register(self, pty):
+        user, pw, _, _ = e2e.new_user("kr", totp=False)
+        t = e2e.ssh(self.sshd, user, None if pty else "echo E2E-CMD-RAN")
+        t.expect(P(user, h.PASSWORD_PROMPT))
+        t.send(pw)
+        t.expect("Set it up now? [Y/n] ")
+        t.send("y")
+        t.expect(re.compile(r"(\d)\) authenticator app"))
+        choice = t.child.match.group(1)
+        t.expect("Number (Enter to stop): ")
+        t.send(choice)
+        t.expect(re.compile(r"secret=([A-Z2-7]+)"))
+        secret = t.child.match.group(1)
+        t.expect("Code shown in the app: ")
+        mark = len(t.screen())
+        t.send(h.fresh_totp(secret))
+        if pty:
+            t.expect(re.compile(r"[$#] $"))
+            t.send("echo E2E-CMD-RAN; exit")
+        t.expect("E2E-CMD-RAN")
+        t.expect_eof()
+        after = t.screen()[mark:]
+        self.assertIn("Authenticator app registered.", after)
+        return after.count("Password reset is set up."), after.count(self.ECHO)
+
+    def test_confirmation_relayed_once(self):
+        ours, echo = self.register(pty=False)
+        self.assertEqual((ours, echo), (1, 1))
+        # a pty session: sshd repeats every module's messages alike
+        ours, echo = self.register(pty=True)
+        self.assertGreaterEqual(echo, 1)
+        self.assertEqual(ours, echo, "pam_sspr's confirmation shown %d times, pam_echo's %d"
+                         % (ours, echo))
+
+
 class SshdPasswordMethod(e2e.E2ETest):
     """sshd with PasswordAuthentication yes; the client uses only `password`."""
 

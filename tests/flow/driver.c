@@ -29,8 +29,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user,
-                 const char *mode, const char *service)
+void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
+                 const char *service)
 {
     int sv[2];
     char hello[2048];
@@ -98,8 +98,8 @@ const char *drive_last(const struct drive *d)
 
 void drive_answer(struct drive *d, const char *answer)
 {
-    assert_int_equal(sspr_wire_send(d->fd, SSPR_F_ANSWER, answer, strlen(answer),
-                                    sspr_now_ms() + STEP_MS), 0);
+    assert_int_equal(
+        sspr_wire_send(d->fd, SSPR_F_ANSWER, answer, strlen(answer), sspr_now_ms() + STEP_MS), 0);
 }
 
 void drive_cancel(struct drive *d)

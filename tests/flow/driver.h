@@ -15,21 +15,21 @@
 #define DRIVE_TEXT (SSPR_WIRE_MAX_PAYLOAD + 1)
 
 struct drive {
-    int fd;                         /* our end */
+    int fd; /* our end */
     int flow_fd;
     pthread_t thread;
     const struct sspr_config *cfg;
-    int status;                     /* the flow's return value */
-    int type[DRIVE_LINES];          /* every frame seen, in order */
+    int status;            /* the flow's return value */
+    int type[DRIVE_LINES]; /* every frame seen, in order */
     char text[DRIVE_LINES][DRIVE_TEXT];
     int n;
     char result[SSPR_WIRE_MAX_PAYLOAD + 1]; /* the RESULT word, "" before it */
-    int closed;                     /* the flow closed the channel */
+    int closed;                             /* the flow closed the channel */
 };
 
 /* Start a flow for user in mode ("offer", "register", ...) on service. */
-void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user,
-                 const char *mode, const char *service);
+void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
+                 const char *service);
 
 /* Read frames until a prompt, the RESULT or the end. Returns the type
  * (SSPR_F_PROMPT_ECHO_OFF/ON, SSPR_F_RESULT) or 0 when the channel closed;

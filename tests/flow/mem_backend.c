@@ -126,8 +126,7 @@ static int m_resolve(struct sspr_backend *be, const char *typed, struct sspr_acc
     return rc;
 }
 
-static int m_member_of(struct sspr_backend *be, const struct sspr_account *acct,
-                       const char *group)
+static int m_member_of(struct sspr_backend *be, const struct sspr_account *acct, const char *group)
 {
     struct mem_account *a;
     int rc = 0;
@@ -244,9 +243,8 @@ static int m_throttle_load(struct sspr_backend *be, const struct sspr_subject *s
     return rc;
 }
 
-static int m_throttle_update(struct sspr_backend *be, const struct sspr_subject *s,
-                             unsigned flags, sspr_throttle_edit edit, void *ctx,
-                             struct sspr_throttle_rec *after)
+static int m_throttle_update(struct sspr_backend *be, const struct sspr_subject *s, unsigned flags,
+                             sspr_throttle_edit edit, void *ctx, struct sspr_throttle_rec *after)
 {
     struct sspr_throttle_rec work, *r;
     int rc;

@@ -15,8 +15,18 @@
 #define MEM_SUBJECTS 32
 
 enum mem_op {
-    MEM_RESOLVE, MEM_MEMBER_OF, MEM_LOAD, MEM_UPDATE, MEM_SUBJECT, MEM_THROTTLE_LOAD,
-    MEM_THROTTLE_UPDATE, MEM_GRANT, MEM_COMMIT, MEM_FACT_GET, MEM_FACT_SET, MEM_GC,
+    MEM_RESOLVE,
+    MEM_MEMBER_OF,
+    MEM_LOAD,
+    MEM_UPDATE,
+    MEM_SUBJECT,
+    MEM_THROTTLE_LOAD,
+    MEM_THROTTLE_UPDATE,
+    MEM_GRANT,
+    MEM_COMMIT,
+    MEM_FACT_GET,
+    MEM_FACT_SET,
+    MEM_GC,
     MEM_OPS
 };
 
@@ -24,12 +34,12 @@ struct mem_account {
     char name[64];
     uid_t uid;
     enum sspr_ineligible why;
-    const char *groups;          /* space separated */
+    const char *groups; /* space separated */
     struct sspr_record rec;
-    int corrupt;                 /* load/update say SSPR_ERR_CORRUPT */
+    int corrupt; /* load/update say SSPR_ERR_CORRUPT */
     char grant[32];
-    char password[600];          /* the last password committed */
-    int commits;                 /* how many times a password was set */
+    char password[600]; /* the last password committed */
+    int commits;        /* how many times a password was set */
 };
 
 struct mem_state {
@@ -41,11 +51,11 @@ struct mem_state {
         struct sspr_throttle_rec r;
     } subj[MEM_SUBJECTS];
     size_t nsubj;
-    const char *refuse;          /* commit refuses passwords containing this */
-    int calls[MEM_OPS];          /* calls so far, per op */
-    int fail_op, fail_at;        /* make call number fail_at (1-based) of fail_op fail; -1: none */
-    int failed;                  /* the injected failure happened */
-    int commit_call_seen;        /* the commit was reached (successfully or not) */
+    const char *refuse;   /* commit refuses passwords containing this */
+    int calls[MEM_OPS];   /* calls so far, per op */
+    int fail_op, fail_at; /* make call number fail_at (1-based) of fail_op fail; -1: none */
+    int failed;           /* the injected failure happened */
+    int commit_call_seen; /* the commit was reached (successfully or not) */
 };
 
 extern struct mem_state mem;

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "support/audit.h"
 
 static void escapes(void **state)
@@ -39,5 +41,6 @@ int main(void)
         cmocka_unit_test(escapes),
         cmocka_unit_test(truncates_whole_escapes),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

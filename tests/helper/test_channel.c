@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "support/channel.h"
 #include "kv.h"
 #include "wire.h"
@@ -222,5 +224,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(hello_again_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(silent_module_times_out, setup, teardown),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

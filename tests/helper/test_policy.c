@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "gates/gate.h"
 #include "policy/policy.h"
 
@@ -29,12 +31,12 @@ static void test_gates_needed(void **state)
         unsigned used;
         int base, admin, want;
     } rows[] = {
-        { 0, 1, 0, 1 },  { T, 1, 0, 1 },    { R, 1, 0, 1 },  { E, 1, 0, 1 },
-        { S, 1, 0, 1 },  { Q, 1, 0, 2 },    /* questions are never alone */
-        { Q | T, 1, 0, 2 }, { 0, 2, 1, 2 }, { T, 2, 1, 2 },  { T, 1, 1, 1 },
-        { E, 1, 1, 2 },  /* an admin is never through on email alone */
-        { S, 1, 1, 2 },  { E | S, 1, 1, 2 }, { E | T, 1, 1, 2 }, { Q, 1, 1, 2 },
-        { T | R, 3, 1, 3 }, { Q, 3, 0, 3 },
+        { 0, 1, 0, 1 },     { T, 1, 0, 1 },     { R, 1, 0, 1 },
+        { E, 1, 0, 1 },     { S, 1, 0, 1 },     { Q, 1, 0, 2 }, /* questions are never alone */
+        { Q | T, 1, 0, 2 }, { 0, 2, 1, 2 },     { T, 2, 1, 2 },
+        { T, 1, 1, 1 },     { E, 1, 1, 2 }, /* an admin is never through on email alone */
+        { S, 1, 1, 2 },     { E | S, 1, 1, 2 }, { E | T, 1, 1, 2 },
+        { Q, 1, 1, 2 },     { T | R, 3, 1, 3 }, { Q, 3, 0, 3 },
     };
 
     (void)state;
@@ -55,7 +57,7 @@ static void test_next_offer(void **state)
         { T | R | E | S | Q, 0, 0, T | R | E | S | Q },
         { T | R | E | S | Q, T, 0, R | E | S | Q },
         { T | R | E | S | Q, E, 0, T | R | S | Q },
-        { T | R | E | S, E, 1, T | R },  /* an admin's second gate is no second channel */
+        { T | R | E | S, E, 1, T | R }, /* an admin's second gate is no second channel */
         { T | R | E | S, S, 1, T | R },
         { T | R | E | S, T, 1, R | E | S },
         { T | R, T | R, 0, 0 },
@@ -78,7 +80,7 @@ static void test_registration_goal(void **state)
         { 0, 1, 0, SSPR_UNSAT_TOO_FEW },
         { T, 1, 0, SSPR_SATISFIED },
         { E, 1, 0, SSPR_SATISFIED },
-        { Q, 1, 0, SSPR_UNSAT_WEAK_ONLY },     /* questions never the only gate */
+        { Q, 1, 0, SSPR_UNSAT_WEAK_ONLY }, /* questions never the only gate */
         { Q | E, 1, 0, SSPR_SATISFIED },
         { T, 2, 0, SSPR_UNSAT_TOO_FEW },
         { T | Q, 2, 0, SSPR_SATISFIED },
@@ -89,13 +91,13 @@ static void test_registration_goal(void **state)
         { E, 1, 1, SSPR_UNSAT_ADMIN_DELIVERY },     /* ... nor one */
         { T | E | S, 3, 1, SSPR_UNSAT_TOO_FEW },    /* a second channel never counts */
         { T | R | E, 3, 1, SSPR_SATISFIED },
-        { T | Q, 2, 1, SSPR_UNSAT_TOO_FEW },        /* questions never count for admins */
+        { T | Q, 2, 1, SSPR_UNSAT_TOO_FEW }, /* questions never count for admins */
     };
 
     (void)state;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        enum sspr_unsatisfied got = sspr_policy_unsatisfied(rows[i].have, rows[i].need,
-                                                            rows[i].admin);
+        enum sspr_unsatisfied got =
+            sspr_policy_unsatisfied(rows[i].have, rows[i].need, rows[i].admin);
         if (got != rows[i].want)
             fail_msg("row %zu: have %#x need %d admin %d: want %d, got %d", i, rows[i].have,
                      rows[i].need, rows[i].admin, rows[i].want, got);
@@ -156,12 +158,12 @@ static void test_services(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gates_needed),
-        cmocka_unit_test(test_next_offer),
-        cmocka_unit_test(test_registration_goal),
-        cmocka_unit_test(test_system_and_registrable),
+        cmocka_unit_test(test_gates_needed),      cmocka_unit_test(test_next_offer),
+        cmocka_unit_test(test_registration_goal), cmocka_unit_test(test_system_and_registrable),
         cmocka_unit_test(test_services),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "support/config.h"
 #include "policy/password.h"
 
@@ -101,5 +103,6 @@ int main(void)
         cmocka_unit_test(banned_list),
         cmocka_unit_test(banned_missing_fails_closed),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, setup, teardown);
 }

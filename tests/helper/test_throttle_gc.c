@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <sodium.h>
 
 #include "support/config.h"
@@ -73,6 +75,7 @@ int main(void)
     };
     if (sodium_init() < 0)
         return 1;
+    sspr_test_filter();
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

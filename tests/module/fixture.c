@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "fixture.h"
-#include "spawn.h"
+#include "helper_path.h"
 
 static int fx_conv(int n, const struct pam_message **msg, struct pam_response **resp,
                    void *appdata)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "args.h"
 #include "fixture.h"
 
@@ -160,5 +162,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_wins_and_errors_count, setup, teardown),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

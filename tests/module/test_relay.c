@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "args.h"
 #include "fixture.h"
 #include "kv.h"
@@ -611,5 +613,6 @@ int main(void)
         T(test_answer_10k), T(test_answer_513), T(test_answer_512_ok),
         T(test_hello_carries_typed_name), T(test_hello_too_big),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,17 +12,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "args.h"
 #include "fixture.h"
-#include "offer.h"
+#include "helper_path.h"
+#include "auth_stage.h"
 #include "relay.h"
 #include "spawn.h"
 #include "wire.h"
+
+/* The reaping fallback is forced by making pidfd_open fail with ENOSYS:
+ * this program is linked with -Wl,--wrap=pidfd_open, so the module's calls
+ * (from libmodule.a, linked in statically) land here. The shipped
+ * pam_sspr.so has no hook at all. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 36))
+#include <sys/pidfd.h>
+#define HAVE_PIDFD_HOOK 1
+static int force_enosys, pidfd_calls;
+int __real_pidfd_open(pid_t pid, unsigned int flags);
+int __wrap_pidfd_open(pid_t pid, unsigned int flags);
+int __wrap_pidfd_open(pid_t pid, unsigned int flags)
+{
+    pidfd_calls++;
+    if (force_enosys) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return __real_pidfd_open(pid, flags);
+}
+#else
+#define HAVE_PIDFD_HOOK 0
+static int force_enosys, pidfd_calls;
+#endif
 
 /* RESULT frames for printf(1) */
 #define PF_DENIED "printf '\\000\\000\\000\\007\\010denied'\n"
@@ -536,6 +565,245 @@ static void test_kiosk_never_passes(void **state)
     assert_int_equal(fx_count(s->fx, PAM_TEXT_INFO, SSPR_MSG_RESET_DONE), 1);
 }
 
+/* ---- reaping: no fixed waits, deadlines, only our pid ---------------------- */
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Start script as the helper; wait until it wrote its first byte, so that
+ * it is up and blocked in its next step when the caller goes on. */
+static void spawn_ready(struct st *s, const char *script, struct sspr_child *c)
+{
+    const char *p = fx_script(s->dir, "helper", script, 0755);
+    struct pollfd pfd;
+    char b;
+
+    assert_int_equal(sspr_spawn(s->fx->pamh, p, NULL, true, c), 0);
+    pfd.fd = c->fd;
+    pfd.events = POLLIN;
+    assert_int_equal(poll(&pfd, 1, 5000), 1);
+    assert_int_equal(read(c->fd, &b, 1), 1);
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+
+    for (int fd = 0; fd < 1024; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            n++;
+    return n;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A helper that exits as soon as it sees EOF (the end of every reset and
+ * cancel) is reaped as soon as it has exited: no 10 ms polling step. */
+static void reap_prompt(struct st *s, int fallback)
+{
+    enum { N = 7 };
+    double t[N];
+
+    force_enosys = fallback;
+    pidfd_calls = 0;
+    for (int i = 0; i < N; i++) {
+        struct sspr_child c;
+        struct timespec t0;
+        int status;
+
+        int fds = open_fds();
+
+        spawn_ready(s, "#!/bin/sh\nprintf r\nread x\nexit 4\n", &c);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        status = sspr_child_finish(s->fx->pamh, &c, 2000, true);
+        t[i] = ms_since(&t0);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 4);
+        assert_int_equal(c.pid, -1);
+        assert_int_equal(c.fd, -1);
+        assert_int_equal(open_fds(), fds); /* channel and pidfd closed */
+    }
+    force_enosys = 0;
+    qsort(t, N, sizeof(t[0]), cmp_dbl);
+    print_message("reap after EOF (%s): min %.3f ms, median %.3f ms, max %.3f ms\n",
+                  fallback ? "channel fallback" : "pidfd", t[0], t[N / 2], t[N - 1]);
+    /* the old 10 ms WNOHANG polling never came in under 10 ms */
+    assert_true(t[0] < 3.0);
+    assert_true(t[N / 2] < 5.0);
+    assert_no_children();
+}
+
+static void test_reap_prompt_pidfd(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    reap_prompt(s, 0);
+    assert_true(pidfd_calls > 0 || !HAVE_PIDFD_HOOK); /* the module uses pidfds */
+}
+
+static void test_reap_prompt_fallback(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    if (!HAVE_PIDFD_HOOK) {
+        skip();
+        return;
+    }
+    reap_prompt(s, 1);
+    assert_true(pidfd_calls > 0); /* the hook really forced the fallback */
+}
+
+/* A helper that ignores EOF and the deadline is killed at the deadline and
+ * reaped: one that keeps the channel open, and one that closed it and
+ * lingers (the fallback's EOF then comes early). */
+static void deadline_kill(struct st *s, int fallback)
+{
+    static const char *const scripts[] = {
+        "#!/bin/sh\nprintf r\nexec sleep 30\n",
+        "#!/bin/sh\nprintf r\nexec sleep 30 </dev/null >/dev/null\n",
+    };
+
+    force_enosys = fallback;
+    for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+        struct sspr_child c;
+        struct timespec t0;
+        double ms;
+        int status;
+
+        spawn_ready(s, scripts[i], &c);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        status = sspr_child_finish(s->fx->pamh, &c, 300, true);
+        ms = ms_since(&t0);
+        print_message("deadline 300 ms (%s, script %zu): killed after %.1f ms\n",
+                      fallback ? "fallback" : "pidfd", i, ms);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), SIGKILL);
+        assert_true(ms >= 299.0);
+        assert_true(ms < 2000.0);
+        assert_int_equal(c.pid, -1);
+    }
+    /* grace 0: killed at once */
+    {
+        struct sspr_child c;
+        struct timespec t0;
+        int status;
+
+        spawn_ready(s, scripts[0], &c);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        status = sspr_child_finish(s->fx->pamh, &c, 0, true);
+        assert_true(WIFSIGNALED(status));
+        assert_true(ms_since(&t0) < 1000.0);
+    }
+    force_enosys = 0;
+    assert_no_children();
+}
+
+static void test_deadline_kill_pidfd(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    deadline_kill(s, 0);
+}
+
+static void test_deadline_kill_fallback(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    if (!HAVE_PIDFD_HOOK) {
+        skip();
+        return;
+    }
+    deadline_kill(s, 1);
+}
+
+/* The host's other children are the host's: an exited one stays a zombie
+ * for the host to collect, a running one is not touched. */
+static void only_our_pid(struct st *s, int fallback)
+{
+    struct sspr_child c;
+    pid_t done, running;
+    siginfo_t si;
+    int status;
+
+    done = fork();
+    assert_true(done >= 0);
+    if (done == 0)
+        _exit(7);
+    running = fork();
+    assert_true(running >= 0);
+    if (running == 0) {
+        pause();
+        _exit(0);
+    }
+    /* the first one has exited (not reaped: WNOWAIT) before we start */
+    memset(&si, 0, sizeof(si));
+    assert_int_equal(waitid(P_PID, (id_t)done, &si, WEXITED | WNOWAIT), 0);
+
+    force_enosys = fallback;
+    spawn_ready(s, "#!/bin/sh\nprintf r\nread x\n", &c);
+    status = sspr_child_finish(s->fx->pamh, &c, 2000, true);
+    force_enosys = 0;
+    assert_true(WIFEXITED(status));
+
+    assert_int_equal(waitpid(running, &status, WNOHANG), 0);
+    assert_int_equal(waitpid(done, &status, WNOHANG), done);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+    kill(running, SIGKILL);
+    assert_int_equal(waitpid(running, &status, 0), running);
+    assert_no_children();
+}
+
+static void test_only_our_pid_pidfd(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    only_our_pid(s, 0);
+}
+
+static void test_only_our_pid_fallback(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    if (!HAVE_PIDFD_HOOK) {
+        skip();
+        return;
+    }
+    only_our_pid(s, 1);
+}
+
+/* The whole reset through the fallback: RESULT, then the helper exits. */
+static void test_reset_through_fallback(void **state)
+{
+    struct st *s = *state;
+
+    NEED_ROOT_DIR(s);
+    if (!HAVE_PIDFD_HOOK) {
+        skip();
+        return;
+    }
+    force_enosys = 1;
+    assert_int_equal(run_reset(s, "#!/bin/sh\n" PF_RESET_DONE, 5), PAM_AUTH_ERR);
+    force_enosys = 0;
+    assert_int_equal(fx_count(s->fx, PAM_TEXT_INFO, SSPR_MSG_RESET_DONE), 1);
+    assert_no_children();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -552,6 +820,11 @@ int main(void)
         T(test_child_environment), T(test_child_signals), T(test_no_config_arg),
         T(test_sigchld_ignored_by_host), T(test_std_fds_closed_in_host),
         T(test_kiosk_never_passes),
+        T(test_reap_prompt_pidfd), T(test_reap_prompt_fallback),
+        T(test_deadline_kill_pidfd), T(test_deadline_kill_fallback),
+        T(test_only_our_pid_pidfd), T(test_only_our_pid_fallback),
+        T(test_reset_through_fallback),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -419,6 +419,32 @@ def helper_pids():
     return pids
 
 
+def deliver_pids():
+    """PIDs of running sspr-deliver processes (background sends, probes)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+        except OSError:
+            continue
+        if argv0.endswith(b"sspr-deliver"):
+            pids.append(int(d))
+    return pids
+
+
+def wait_background(timeout=DEFAULT_TIMEOUT):
+    """Wait until no helper (nor a background send it started) runs any more:
+    a code is sent in the background, after the conversation has moved on."""
+    end = time.monotonic() + timeout
+    while helper_pids() or deliver_pids():
+        if time.monotonic() > end:
+            raise HarnessError("helper or sspr-deliver still running after %ss" % timeout)
+        time.sleep(0.01)
+
+
 def kill_helper(timeout=5.0):
     """SIGKILL the running `sspr-helper pam`; returns its pid."""
     end = time.monotonic() + timeout

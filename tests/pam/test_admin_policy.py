@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Admin policy and per-service enablement (issue 3, SECURITY.md 13): members
+"""Admin policy and per-service enablement (issue 3, docs/security.md 13): members
 of admin_groups need admin_gates = 2 gates of different methods from
 admin_methods, never two delivery channels and never questions; a user
 finishes with one; a PAM service not in [policy] services is refused before

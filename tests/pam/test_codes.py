@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Verification codes: wrong codes, three tries per flow, TOTP replay and the
-+-1 step window (SECURITY.md 11), odd input, single-use recovery codes."""
++-1 step window (docs/security.md 11), odd input, single-use recovery codes."""
 import os
 import sys
 import threading
@@ -104,7 +104,7 @@ class Codes(h.SandboxTest):
 
     def test_code_consumed_by_abandoned_flow(self):
         # a code typed in a flow that was then abandoned at the password
-        # prompt has been consumed too (SECURITY.md 20: consume before commit)
+        # prompt has been consumed too (docs/security.md 20: consume before commit)
         h.add_user("cd4", h.strong_password())
         secret = h.enroll_totp("cd4")
         code = h.fresh_totp(secret)
@@ -233,7 +233,7 @@ class Codes(h.SandboxTest):
                          % (len(passed), got))
 
     def test_two_resets_of_one_account_at_once(self):
-        # SECURITY.md 20: two concurrent resets of one account commit at most
+        # docs/security.md 20: two concurrent resets of one account commit at most
         # once. Both flows pass their gate with a different valid code, then
         # submit their new password at the same moment.
         h.add_user("cdg", h.strong_password())

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Conversation failures at every prompt (SECURITY.md 1, 3): PAM_CONV_ERR,
+"""Conversation failures at every prompt (docs/security.md 1, 3): PAM_CONV_ERR,
 PAM_BUF_ERR, a NULL response array, a NULL resp field, an empty or 10 KB
 answer. Never PAM_SUCCESS, never PAM_IGNORE once the reset path is entered,
 nothing changed. And what the helper inherits from the host process
-(SECURITY.md 6): a built environment, no stray fds, no terminal."""
+(docs/security.md 6): a built environment, no stray fds, no terminal."""
 import os
 import re
 import sys
@@ -97,7 +97,7 @@ class Conversation(h.SandboxTest):
             self.assertNotIn(("ECHO_ON", h.OFFER), seen,
                              "pam_unix's prompt failed (%s), yet the module treated the unset "
                              "PAM_AUTHTOK as an empty password and offered a reset "
-                             "(SECURITY.md 3)" % bad)
+                             "(docs/security.md 3)" % bad)
         self.assertFalse(h.helper_started())
 
     def test_silent_flag_no_hint(self):

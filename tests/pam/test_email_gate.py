@@ -4,7 +4,7 @@ server on loopback (tests/delivery/smtp_sink.py, aiosmtpd) receives the
 code, the test reads it from the mail and finishes the reset. The method
 menu, wrong codes, codes bound to one flow and used once, masked hints,
 code length and lifetime, an SMTP server that is down or refuses the
-recipient (SECURITY.md 8, 9, 14, 15)."""
+recipient (docs/security.md 8, 9, 14, 15)."""
 import os
 import re
 import sys

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Refusals look alike (SECURITY.md 4, 5, 14): an unknown user, root, a locked,
+"""Refusals look alike (docs/security.md 4, 5, 14): an unknown user, root, a locked,
 expired, nologin or system (uid < min_uid) account, a user without methods and
 a registered user who types a wrong code all see the same prompts and messages
 in the same order, and none of them can ever succeed. Malformed PAM_USER

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A missing, broken, killed, hung or untrusted helper, a broken config or
-state directory (SECURITY.md 1, 2, 6, 19): the user gets the "not available"
+state directory (docs/security.md 1, 2, 6, 19): the user gets the "not available"
 message fast, the module never returns PAM_SUCCESS or PAM_IGNORE, and normal
 password logins keep working."""
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Throttling across transactions (SECURITY.md 10, 15): failures count across
+"""Throttling across transactions (docs/security.md 10, 15): failures count across
 connections, a lockout refuses even a correct code, `sspr-helper unlock`
 clears it, and a lockout never blocks the normal password login."""
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The normal password path never involves the helper (SECURITY.md 2), and the
+"""The normal password path never involves the helper (docs/security.md 2), and the
 offer/hint wording at the password prompt (UX spec)."""
 import os
 import sys

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reset notices and the audit trail (issue 3, SECURITY.md 12, 17, 18):
+"""Reset notices and the audit trail (issue 3, docs/security.md 12, 17, 18):
 after every reset a mail to the registered address (and to notify_admins
 when an admin resets) with host, time, service, source and what to do, never
 a code or a password; a failed notice never undoes the reset. One

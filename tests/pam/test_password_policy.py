@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The new password (SECURITY.md 16): asked twice, the project's own checks
+"""The new password (docs/security.md 16): asked twice, the project's own checks
 (length, banned list, not the user name, no control characters), the
 system's pam_pwquality really enforced for the root-run helper, at most
 max_tries attempts, nothing changed when all fail, no silent truncation."""

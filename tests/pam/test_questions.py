@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Security questions through the real module and helper (issue 3,
-SECURITY.md 13, 14): off by default; registered with `sspr-helper enroll
+docs/security.md 13, 14): off by default; registered with `sspr-helper enroll
 USER --questions` (stdin "N<TAB>answer"); questions_asked of the registered
 ones asked at random; answers normalised; never the only gate; unknown names
 are asked questions from the bank."""

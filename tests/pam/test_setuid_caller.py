@@ -2,7 +2,7 @@
 """A reset started from a setuid program (su, sudo, pkexec use common-auth
 too): the helper must not keep the caller's real UID, resource limits or
 session. Otherwise the caller can signal it, cap its file size so failure
-records are never written (SECURITY.md 10), and pam_unix asks for the old
+records are never written (docs/security.md 10), and pam_unix asks for the old
 password at writeback. The setuid host here is a root-owned 4755 copy of
 pamdrive, run by an unprivileged user."""
 import os

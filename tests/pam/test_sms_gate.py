@@ -4,7 +4,7 @@ SMS gateway on loopback (tests/delivery/sms_gateway.py) receives the
 request, the test reads the code from it and finishes the reset. Body
 templates (json, form, GET), wrong codes, codes bound to their flow, and a
 gateway that errs, hangs, answers endlessly, redirects or is down
-(SECURITY.md 8, 9, 14, 22)."""
+(docs/security.md 8, 9, 14, 22)."""
 import json
 import os
 import sys
@@ -230,6 +230,7 @@ class SmsGate(h.SandboxTest):
             self.assertEqual(rc, "PAM_AUTH_ERR")
             runs[who] = s.received()
         self.assertEqual(runs["sm13"], runs["sm-nobody-13"])
+        h.wait_background()  # the message is sent in the background
         reqs = self.gw.requests()[n:]
         self.assertEqual([h.sms_fields(r)[0] for r in reqs], [PHONE],
                          "exactly one text message, to the registered number")

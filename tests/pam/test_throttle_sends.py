@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Throttling with email and SMS codes (issue 3, SECURITY.md 10, 15): the
+"""Throttling with email and SMS codes (issue 3, docs/security.md 10, 15): the
 send cap per account per hour (email and SMS together, unknown names too);
 a new code never resets the failure count; wrong codes from parallel
 sessions never get past max_failures; `sspr-helper unlock` clears a

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Uniform responses with the method menu (issue 3, SECURITY.md 14): with
+"""Uniform responses with the method menu (issue 3, docs/security.md 14): with
 email and SMS configured, the exact transcripts (every message and prompt up
 to and including the failure) of an unknown user, a user with no methods, a
 locked account (usermod -L), root, and a registered user or admin typing a
@@ -60,6 +60,7 @@ class Uniform(h.SandboxTest):
         s.expect("ECHO_OFF", h.PASSWORD_PROMPT)
         s.answer("")
         rc, _ = s.until_result(answers=["y", option] + [WRONG[option]] * 3)
+        h.wait_background()  # the code is sent in the background
         h.helper_cmd("unlock", user, check=False)
         self.assertEqual(rc, "PAM_AUTH_ERR", s.format_transcript())
         new_mail = [m for m in self.sink.mails()[mails:]]

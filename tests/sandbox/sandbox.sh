@@ -240,8 +240,17 @@ case "$self" in /*) ;; *) self="$PWD/$self" ;; esac
 # namespace down). SIGINT from a terminal reaches COMMAND directly (same
 # process group); here it is only noted. A background job of a
 # non-interactive shell gets /dev/null as stdin: pass the real one via fd 3.
+# It also starts with SIGINT and SIGQUIT ignored, which would stay ignored
+# through every exec down to COMMAND and what it runs (Ctrl-C would do
+# nothing in the demo's shell): env puts them back to their defaults, as a
+# foreground job has them (unshare blocks SIGINT itself while it waits).
+dflt=
+if env --default-signal=INT,QUIT true 2>/dev/null; then
+    dflt="env --default-signal=INT,QUIT"
+fi
 exec 3<&0
-SSPR_SANDBOX_DIR=$work unshare --mount --net --pid --uts --ipc --fork --mount-proc \
+# shellcheck disable=SC2086 # $dflt is empty or a command and its option
+SSPR_SANDBOX_DIR=$work $dflt unshare --mount --net --pid --uts --ipc --fork --mount-proc \
     --propagation private --kill-child \
     /bin/sh "$self" --sspr-inner "$keep" "$@" <&3 3<&- &
 upid=$!

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <sodium.h>
 
 #include "support/base32.h"
@@ -123,5 +125,6 @@ int main(void)
 
     if (sodium_init() < 0)
         return 1;
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

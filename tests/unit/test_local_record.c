@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <jansson.h>
 
 #include "backends/local/local.h"
@@ -57,8 +59,8 @@ static void test_reads_every_part(void **state)
     assert_string_equal(mat(&r, "sms")->source, "import");
     assert_false(mat(&r, "questions")->present);
     assert_int_equal(r.registered, 20);
-    assert_int_equal(sspr_gates_usable(&r), SSPR_M_TOTP | SSPR_M_RECOVERY | SSPR_M_EMAIL |
-                                                SSPR_M_SMS);
+    assert_int_equal(sspr_gates_usable(&r),
+                     SSPR_M_TOTP | SSPR_M_RECOVERY | SSPR_M_EMAIL | SSPR_M_SMS);
     sspr_record_clear(&r);
     json_decref(o);
 }
@@ -142,6 +144,8 @@ int main(void)
         cmocka_unit_test(test_edit_keeps_the_rest),
         cmocka_unit_test(test_damaged_parts_fail_closed),
     };
+
+    sspr_test_filter();
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

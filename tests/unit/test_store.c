@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../filter.h"
 #include <sodium.h>
 
 #include "backends/local/store.h"
@@ -411,5 +413,6 @@ int main(void)
 
     if (sodium_init() < 0)
         return 1;
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

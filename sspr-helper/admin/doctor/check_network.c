@@ -31,8 +31,8 @@ static int tcp_probe(const char *host, const char *port, int timeout_ms, char *w
     }
     snprintf(why, len, "no address for %s", host);
     for (ai = res; ai != NULL && ok != 0; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                        ai->ai_protocol);
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         struct pollfd pfd;
         int err = 0;
         socklen_t elen = sizeof(err);

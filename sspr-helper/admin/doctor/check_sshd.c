@@ -98,15 +98,16 @@ void sspr_doctor_check_sshd(struct sspr_report *r)
     memset(&o, 0, sizeof(o));
     sshd_parse_file(SSHD_CONFIG, &o);
     if (strcasecmp(o.usepam, "yes") != 0) {
-        sspr_fail(r, SSPR_E_SSHD_KBDINT, "sshd: UsePAM is %s", o.usepam[0] ? o.usepam : "no (default)");
+        sspr_fail(r, SSPR_E_SSHD_KBDINT, "sshd: UsePAM is %s",
+                  o.usepam[0] ? o.usepam : "no (default)");
         return;
     }
     /* OpenSSH's default for KbdInteractiveAuthentication is yes. */
     if (o.kbdint[0] != '\0' && strcasecmp(o.kbdint, "yes") != 0) {
         sspr_fail(r, SSPR_E_SSHD_KBDINT, "sshd: KbdInteractiveAuthentication %s (%s)", o.kbdint,
-             o.kbdint_where);
+                  o.kbdint_where);
         return;
     }
-    sspr_pass(r, "sshd: UsePAM yes, KbdInteractiveAuthentication %s", o.kbdint[0] ? o.kbdint
-                                                                            : "yes (default)");
+    sspr_pass(r, "sshd: UsePAM yes, KbdInteractiveAuthentication %s",
+              o.kbdint[0] ? o.kbdint : "yes (default)");
 }

@@ -45,7 +45,7 @@ int sspr_doctor_check_config(struct sspr_report *r, const char *path)
     if ((why = sspr_doctor_unsafe_stat(&sb)) != NULL) {
         sspr_doctor_mode_str(sb.st_mode, m, sizeof(m));
         sspr_fail(r, SSPR_E_CONFIG_UNSAFE, "config: %s is %s (owner uid %lu, mode %s)", path, why,
-             (unsigned long)sb.st_uid, m);
+                  (unsigned long)sb.st_uid, m);
         return -1;
     }
     if (sspr_doctor_parents_safe(path, bad, sizeof(bad), &why) != 0) {
@@ -80,8 +80,8 @@ void sspr_doctor_check_helper(struct sspr_report *r)
         return;
     }
     if ((sb.st_mode & S_IXUSR) == 0) {
-        sspr_fail(r, SSPR_E_HELPER_UNSAFE, "helper: %s is not executable (mode %s)", SSPR_HELPER_PATH,
-             m);
+        sspr_fail(r, SSPR_E_HELPER_UNSAFE, "helper: %s is not executable (mode %s)",
+                  SSPR_HELPER_PATH, m);
         return;
     }
     if (sb.st_mode & (S_ISUID | S_ISGID))
@@ -98,9 +98,9 @@ void sspr_doctor_check_banned(struct sspr_report *r, const struct sspr_config *c
     int fd = sspr_open_safely(AT_FDCWD, cfg->banned_file, 0, BANNED_MAX_BYTES);
 
     if (fd < 0) {
-        const char *why = errno == EPERM   ? "not root-owned, or writable by group/others"
-                          : errno == ELOOP ? "a symbolic link"
-                          : errno == EFBIG ? "too large"
+        const char *why = errno == EPERM    ? "not root-owned, or writable by group/others"
+                          : errno == ELOOP  ? "a symbolic link"
+                          : errno == EFBIG  ? "too large"
                           : errno == EINVAL ? "not a regular file"
                                             : strerror(errno);
 

@@ -11,16 +11,17 @@
 #include "support/errors.h"
 
 static void check_registration(struct sspr_report *r, const struct sspr_config *cfg,
-                               struct sspr_backend *be, const struct sspr_account *acct,
-                               int admin, int gates)
+                               struct sspr_backend *be, const struct sspr_account *acct, int admin,
+                               int gates)
 {
     struct sspr_record rec;
     char have_w[128], usable_w[128];
     unsigned have, usable;
 
     if (sspr_be_load(be, acct, &rec) != SSPR_OK) {
-        sspr_fail(r, SSPR_E_RECORD_CORRUPT, "user %s: the record of registered methods (uid "
-                                            "%lu, %s backend) is unreadable or corrupt",
+        sspr_fail(r, SSPR_E_RECORD_CORRUPT,
+                  "user %s: the record of registered methods (uid "
+                  "%lu, %s backend) is unreadable or corrupt",
                   acct->name, (unsigned long)acct->uid, cfg->backend);
         return;
     }
@@ -39,18 +40,21 @@ static void check_registration(struct sspr_report *r, const struct sspr_config *
                   usable_w, gates, gates == 1 ? "" : "s");
         break;
     case SSPR_UNSAT_TOO_FEW:
-        sspr_fail(r, SSPR_E_TOO_FEW_METHODS, "user %s: registered %s, usable here %s: %d "
-                                             "different method%s needed",
+        sspr_fail(r, SSPR_E_TOO_FEW_METHODS,
+                  "user %s: registered %s, usable here %s: %d "
+                  "different method%s needed",
                   acct->name, have_w, usable_w, gates, gates == 1 ? "" : "s");
         break;
     case SSPR_UNSAT_ADMIN_DELIVERY:
-        sspr_fail(r, SSPR_E_TOO_FEW_METHODS, "user %s: an administrator's gates cannot all be "
-                                             "email or SMS (registered %s)",
+        sspr_fail(r, SSPR_E_TOO_FEW_METHODS,
+                  "user %s: an administrator's gates cannot all be "
+                  "email or SMS (registered %s)",
                   acct->name, have_w);
         break;
     case SSPR_UNSAT_WEAK_ONLY:
-        sspr_fail(r, SSPR_E_TOO_FEW_METHODS, "user %s: security questions are never the only "
-                                             "gate (registered %s)",
+        sspr_fail(r, SSPR_E_TOO_FEW_METHODS,
+                  "user %s: security questions are never the only "
+                  "gate (registered %s)",
                   acct->name, have_w);
         break;
     }
@@ -107,12 +111,14 @@ void sspr_doctor_check_user(struct sspr_report *r, const struct sspr_config *cfg
               acct.name, (unsigned long)acct.uid, cfg->min_uid);
     if (!sspr_policy_enabled(cfg, be, &acct)) {
         if (cfg->enabled == SSPR_ENABLED_GROUP)
-            sspr_fail(r, SSPR_E_NOT_ENABLED, "user %s: not a member of group %s (enabled = "
-                                             "group:%s)",
+            sspr_fail(r, SSPR_E_NOT_ENABLED,
+                      "user %s: not a member of group %s (enabled = "
+                      "group:%s)",
                       acct.name, cfg->enabled_group, cfg->enabled_group);
         else
-            sspr_fail(r, SSPR_E_NOT_ENABLED, "user %s: resets are off for everyone (enabled = "
-                                             "none)",
+            sspr_fail(r, SSPR_E_NOT_ENABLED,
+                      "user %s: resets are off for everyone (enabled = "
+                      "none)",
                       acct.name);
         return;
     }

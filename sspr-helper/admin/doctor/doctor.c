@@ -20,8 +20,7 @@
 #include "admin/doctor/doctor.h"
 #include "support/errors.h"
 
-int sspr_cli_doctor(const struct sspr_config *cfg, const char *config_path, int argc,
-                    char **argv)
+int sspr_cli_doctor(const struct sspr_config *cfg, const char *config_path, int argc, char **argv)
 {
     struct sspr_report r = { 0, 0 };
     struct sspr_backend be;

@@ -54,8 +54,8 @@ static char *next_token(char **p)
     return start;
 }
 
-static int parse_pam_file(const char *dir, const char *name, const char *type, int level,
-                          int depth, struct sspr_pam_stack *st);
+static int parse_pam_file(const char *dir, const char *name, const char *type, int level, int depth,
+                          struct sspr_pam_stack *st);
 
 /* One logical line of a PAM file. */
 static void parse_pam_line(const char *dir, const char *fname, int lineno, char *line,
@@ -105,16 +105,24 @@ static void parse_pam_line(const char *dir, const char *fname, int lineno, char 
 
 /* Parse dir/name, keeping the lines of `type` (include / substack / @include
  * followed). Returns 0, or -1 when the file cannot be opened. */
-static int parse_pam_file(const char *dir, const char *name, const char *type, int level,
-                          int depth, struct sspr_pam_stack *st)
+static int parse_pam_file(const char *dir, const char *name, const char *type, int level, int depth,
+                          struct sspr_pam_stack *st)
 {
     char path[PATH_MAX], buf[4096], logical[8192];
     FILE *f;
     int lineno = 0, start = 0;
     size_t used = 0;
 
+    /* Once something is wrong the answer is known: stop, rather than
+     * follow every branch of includes that fan out (2^depth files). */
+    if (st->err[0] != '\0')
+        return -1;
     if (depth > PAM_MAX_DEPTH) {
         stack_err(st, "includes nested deeper than %d (a loop?) at %s", PAM_MAX_DEPTH, name);
+        return -1;
+    }
+    if (++st->opened > PAM_MAX_FILES) {
+        stack_err(st, "more than %d files included (at %s)", PAM_MAX_FILES, name);
         return -1;
     }
     if (name[0] == '/')
@@ -304,7 +312,8 @@ int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, s
         int want = 0;
 
         if (d < 0) {
-            snprintf(why, whylen, "no pam_deny.so after pam_sspr.so (%s line %d): a wrong "
+            snprintf(why, whylen,
+                     "no pam_deny.so after pam_sspr.so (%s line %d): a wrong "
                      "password and a declined reset would not be refused",
                      st->e[s].file, st->e[s].line);
             rc = SSPR_DOCTOR_STACK_BAD;
@@ -322,7 +331,8 @@ int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, s
             goto out;
         }
         if (t < st->n && strcmp(st->e[t].module, "pam_permit.so") != 0) {
-            snprintf(why, whylen, "pam_unix.so success=%d lands on %s (%s line %d), not on "
+            snprintf(why, whylen,
+                     "pam_unix.so success=%d lands on %s (%s line %d), not on "
                      "pam_permit.so",
                      n, st->e[t].module, st->e[t].file, st->e[t].line);
             rc = SSPR_DOCTOR_STACK_WARN;
@@ -336,15 +346,16 @@ int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, s
         rc = SSPR_DOCTOR_STACK_BAD;
         goto out;
     } else if (d < 0) {
-        snprintf(why, whylen, "no pam_deny.so after pam_sspr.so (%s line %d)",
-                 st->e[s].file, st->e[s].line);
+        snprintf(why, whylen, "no pam_deny.so after pam_sspr.so (%s line %d)", st->e[s].file,
+                 st->e[s].line);
         rc = SSPR_DOCTOR_STACK_BAD;
         goto out;
     }
     /* pam_sspr.so failing must fall through to pam_deny. */
     sspr_pam_action(&st->e[s], "default", act, sizeof(act));
     if (strcmp(act, "ok") == 0 || strcmp(act, "done") == 0 || is_number(act)) {
-        snprintf(why, whylen, "pam_sspr.so (%s line %d) has default=%s: its failures must "
+        snprintf(why, whylen,
+                 "pam_sspr.so (%s line %d) has default=%s: its failures must "
                  "fall through to pam_deny.so (default=ignore)",
                  st->e[s].file, st->e[s].line, act);
         rc = SSPR_DOCTOR_STACK_BAD;
@@ -358,8 +369,7 @@ out:
     return rc;
 }
 
-int sspr_doctor_stack_has_sspr(const char *service, const char *type, char *perm_denied,
-                               size_t len)
+int sspr_doctor_stack_has_sspr(const char *service, const char *type, char *perm_denied, size_t len)
 {
     struct sspr_pam_stack *st = calloc(1, sizeof(*st));
     int found = 0;

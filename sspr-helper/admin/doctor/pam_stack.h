@@ -12,21 +12,23 @@
 
 #define PAM_MAX_ENTRIES 256
 #define PAM_MAX_DEPTH 8
+#define PAM_MAX_FILES 64 /* files opened for one stack: includes can fan out */
 
 struct sspr_pam_entry {
-    int level;              /* 0, or deeper inside a substack */
-    char control[256];      /* "required", or "[success=1 default=ignore]" */
-    char module[128];       /* basename: "pam_unix.so" */
+    int level;         /* 0, or deeper inside a substack */
+    char control[256]; /* "required", or "[success=1 default=ignore]" */
+    char module[128];  /* basename: "pam_unix.so" */
     char args[512];
-    char file[64];          /* the file it came from, for messages */
+    char file[64]; /* the file it came from, for messages */
     int line;
 };
 
 struct sspr_pam_stack {
     struct sspr_pam_entry e[PAM_MAX_ENTRIES];
     int n;
-    int missing;            /* the service file itself does not exist */
-    char err[256];          /* a parse problem (include loop, too long...) */
+    int missing;   /* the service file itself does not exist */
+    int opened;    /* files opened so far (PAM_MAX_FILES) */
+    char err[256]; /* a parse problem (include loop, too long...) */
 };
 
 /* Parse dir/service keeping the lines of `type` ("auth", "account"...).
@@ -48,10 +50,10 @@ int sspr_pam_is_kiosk_line(const struct sspr_pam_entry *e);
 
 enum sspr_doctor_stack {
     SSPR_DOCTOR_STACK_OK = 0,
-    SSPR_DOCTOR_STACK_WARN,     /* works, but unusual (why says) */
-    SSPR_DOCTOR_STACK_BAD,      /* wrong order or jumps (SSPR-E107) */
-    SSPR_DOCTOR_STACK_ABSENT,   /* no pam_sspr.so auth line */
-    SSPR_DOCTOR_STACK_MISSING,  /* no such service file */
+    SSPR_DOCTOR_STACK_WARN,    /* works, but unusual (why says) */
+    SSPR_DOCTOR_STACK_BAD,     /* wrong order or jumps (SSPR-E107) */
+    SSPR_DOCTOR_STACK_ABSENT,  /* no pam_sspr.so auth line */
+    SSPR_DOCTOR_STACK_MISSING, /* no such service file */
 };
 
 /* Is pam_sspr.so placed right in service's auth stack? why says what was

@@ -1,4 +1,4 @@
-/* Local accounts: passwd and shadow through NSS. Eligibility (SECURITY.md
+/* Local accounts: passwd and shadow through NSS. Eligibility (docs/security.md
  * 4, 5): root, system, locked, expired and nologin accounts are refused;
  * all of them then walk the dummy path. Group membership for the policy. */
 #include "autoconf.h"

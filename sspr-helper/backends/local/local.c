@@ -115,7 +115,7 @@ static int local_update(struct sspr_backend *be, const struct sspr_account *acct
 /* After the gates the flow writes its id into the record as "grant"; the
  * commit runs under the record's lock and only while the record still
  * holds that id. Of two resets racing for one account, the one that passed
- * its gates last commits and the other is told so (SECURITY.md 20). */
+ * its gates last commits and the other is told so (docs/security.md 20). */
 static int local_grant(struct sspr_backend *be, const struct sspr_account *acct,
                        const char *flow_id)
 {
@@ -130,8 +130,9 @@ static int local_grant(struct sspr_backend *be, const struct sspr_account *acct,
         return lockfd;
     rc = sspr_store_read(st, key, &obj);
     if (rc == SSPR_OK) {
+        /* lazy: after a crash the flow that held it is gone anyway */
         rc = json_object_set_new(obj, "grant", json_string(flow_id)) == 0
-                 ? sspr_store_write(st, key, obj)
+                 ? sspr_store_write_flags(st, key, obj, SSPR_STORE_LAZY)
                  : SSPR_ERR_NOMEM;
     }
     json_decref(obj);
@@ -177,7 +178,7 @@ static enum sspr_commit local_commit(struct sspr_backend *be, const struct sspr_
     }
     c = SSPR_COMMIT_OK;
     (void)json_object_del(obj, "grant");
-    (void)sspr_store_write(st, key, obj); /* a stale grant is harmless */
+    (void)sspr_store_write_flags(st, key, obj, SSPR_STORE_LAZY); /* a stale grant is harmless */
 out:
     json_decref(obj);
     sspr_store_unlock(lockfd);

@@ -17,6 +17,9 @@ struct sspr_local {
     struct sspr_store store;
 };
 
+/* Most records one gc run removes. */
+#define SSPR_LOCAL_GC_MAX 100000u
+
 /* How long a record update waits for the record's lock. */
 #define SSPR_LOCAL_LOCK_MS 5000
 

@@ -23,13 +23,13 @@
 
 struct part_names {
     const char *gate;
-    const char *key;      /* member of the record */
-    const char *secret;   /* members of the part (NULL: not kept) */
+    const char *key;    /* member of the record */
+    const char *secret; /* members of the part (NULL: not kept) */
     const char *counter;
     const char *values;
     const char *text;
-    int has_source;       /* the part says who set it */
-    int qa_array;         /* the part is an array of {"q","h"} */
+    int has_source; /* the part says who set it */
+    int qa_array;   /* the part is an array of {"q","h"} */
 };
 
 static const struct part_names SHIPPED[] = {
@@ -173,8 +173,7 @@ static json_t *encode_qa(const struct sspr_material *m)
     json_t *arr = json_array();
 
     for (size_t i = 0; arr != NULL && i < m->nvalues; i++) {
-        json_t *e = json_pack("{ss ss}", "q", m->labels[i] ? m->labels[i] : "", "h",
-                              m->values[i]);
+        json_t *e = json_pack("{ss ss}", "q", m->labels[i] ? m->labels[i] : "", "h", m->values[i]);
         if (e == NULL || json_array_append_new(arr, e) != 0) {
             json_decref(arr);
             return NULL;

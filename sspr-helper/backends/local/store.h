@@ -39,5 +39,17 @@ int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj);
 /* Remove "<key>.json" (ENOENT is fine). */
 int sspr_store_remove(struct sspr_store *st, const char *key);
 
+/* Write or remove without the directory fsync (the file itself is still
+ * synced before the rename): for changes that may be lost in a crash as
+ * long as they are never torn (a reset grant, a refund, a sweep that syncs
+ * once at its end with sspr_store_sync). */
+#define SSPR_STORE_LAZY 1u
+int sspr_store_write_flags(struct sspr_store *st, const char *key, const json_t *obj,
+                           unsigned flags);
+int sspr_store_remove_flags(struct sspr_store *st, const char *key, unsigned flags);
+
+/* fsync the directory once (after lazy changes). */
+int sspr_store_sync(struct sspr_store *st);
+
 
 #endif

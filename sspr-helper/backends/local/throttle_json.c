@@ -257,11 +257,13 @@ int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subjec
     if (rc == SSPR_OK)
         rc = edit(&r, ctx);
     if (rc == SSPR_OK) {
+        unsigned sf = (flags & SSPR_THROTTLE_LAZY) ? SSPR_STORE_LAZY : 0;
+
         if (sspr_throttle_rec_empty(&r)) {
-            rc = sspr_store_remove(st, s->key);
+            rc = sspr_store_remove_flags(st, s->key, sf);
         } else {
             json_t *o = sspr_local_throttle_encode(&r);
-            rc = o != NULL ? sspr_store_write(st, s->key, o) : SSPR_ERR_NOMEM;
+            rc = o != NULL ? sspr_store_write_flags(st, s->key, o, sf) : SSPR_ERR_NOMEM;
             json_decref(o);
         }
     }
@@ -292,6 +294,7 @@ static int unknown_name_record(const char *name, char *key, size_t keylen)
 int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
 {
     struct sspr_store *st = sspr_local_store(be);
+    unsigned gone = 0;
     int dfd;
     DIR *d;
     struct dirent *e;
@@ -305,7 +308,8 @@ int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
         return SSPR_ERR_IO;
     }
     rewinddir(d); /* a dup shares the read offset of earlier scans */
-    while ((e = readdir(d)) != NULL) {
+    /* bounded work per run: the next run (hourly) takes the rest */
+    while (gone < SSPR_LOCAL_GC_MAX && (e = readdir(d)) != NULL) {
         char key[64], lock[96];
         struct sspr_throttle_rec r;
         int lockfd;
@@ -318,7 +322,7 @@ int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
         /* only records that say nothing any more (a corrupt one is left for
          * an admin to see) */
         if (load(st, key, &r) == SSPR_OK && sspr_throttle_rec_expired(&r, now, be->cfg) &&
-            sspr_store_remove(st, key) == SSPR_OK) {
+            sspr_store_remove_flags(st, key, SSPR_STORE_LAZY) == SSPR_OK) {
             /* Lock files are otherwise never removed (a waiter on an
              * unlinked one could share the lock with a newcomer); for a name
              * that matches no account and says nothing any more, that rare
@@ -328,11 +332,13 @@ int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
             /* left by versions that took a second lock per subject */
             snprintf(lock, sizeof(lock), "gate-%s.lock", key);
             (void)unlinkat(st->dirfd, lock, 0);
-            if (removed != NULL)
-                (*removed)++;
+            gone++;
         }
         sspr_store_unlock(lockfd);
     }
     closedir(d);
-    return SSPR_OK;
+    if (removed != NULL)
+        *removed = gone;
+    /* one directory fsync for the whole sweep */
+    return gone > 0 ? sspr_store_sync(st) : SSPR_OK;
 }

@@ -1,4 +1,4 @@
-/* Writeback (SECURITY.md 16): pam_pwquality with enforce_for_root, then
+/* Writeback (docs/security.md 16): pam_pwquality with enforce_for_root, then
  * pam_unix, on the shipped sspr-passwd service, so the system's password
  * policy and hashing apply. The helper runs as root, so pam_unix does not
  * ask for the old password. */

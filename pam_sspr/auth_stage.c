@@ -1,5 +1,7 @@
-/* The decision on the normal path. A wrong password costs one pam_get_item
- * and at most one hint line: no exec, no file access, no network. */
+/* The auth stage (pam_sm_authenticate): the decision on the normal path,
+ * the reset offer, the trigger word and the kiosk line. A wrong password
+ * costs one pam_get_item and at most one hint line: no exec, no file
+ * access, no network. */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -8,8 +10,8 @@
 
 #include <security/pam_appl.h>
 
+#include "auth_stage.h"
 #include "module_log.h"
-#include "offer.h"
 #include "relay.h"
 #include "spawn.h"
 #include "wipe.h"
@@ -112,6 +114,31 @@ static int kiosk(pam_handle_t *pamh, const struct sspr_args *args)
     return never_pass(rc);
 }
 
+/* The kiosk line sits before pam_unix, so with an application that lets
+ * PAM ask for the name (pam_start with a NULL user: login, greeters) it is
+ * the first module to need it: ask, as pam_unix would (the answer is kept
+ * in PAM_USER, so nobody asks twice). Without a name nothing can be let
+ * through, so a failure to get one is returned, never PAM_IGNORE; the
+ * pseudo user never gets PAM_SUCCESS or PAM_IGNORE either. The compare
+ * ignores case: a case-insensitive NSS source (SSSD, winbind) would resolve
+ * "RESET" to the same account. */
+static int kiosk_line(pam_handle_t *pamh, const struct sspr_args *args)
+{
+    const char *user = NULL;
+    int rc = pam_get_user(pamh, &user, NULL);
+
+    if (rc == PAM_INCOMPLETE)
+        return rc; /* the application resumes the stack here later */
+    if (rc != PAM_SUCCESS || user == NULL) {
+        SSPR_DEBUG(pamh, args->debug, "kiosk line: no user name (%s)", pam_strerror(pamh, rc));
+        return rc == PAM_SUCCESS || rc == PAM_IGNORE ? PAM_AUTH_ERR : rc;
+    }
+    if (strcasecmp(user, args->kiosk_user) != 0)
+        return PAM_IGNORE; /* everyone else: at once, nothing started */
+    SSPR_DEBUG(pamh, args->debug, "kiosk user %s: asking which account", args->kiosk_user);
+    return never_pass(kiosk(pamh, args));
+}
+
 int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *args)
 {
     const void *item = NULL;
@@ -119,26 +146,22 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
     char *answer = NULL;
     int yes;
 
+    if (args->kiosk_user != NULL)
+        return kiosk_line(pamh, args);
     if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS)
         user = item;
-    if (args->kiosk_user != NULL) {
-        if (user == NULL || strcmp(user, args->kiosk_user) != 0)
-            return PAM_IGNORE;
-        SSPR_DEBUG(pamh, args->debug, "kiosk user %s: asking which account", user);
-        return kiosk(pamh, args);
-    }
 
     item = NULL;
     if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS)
         tok = item;
     /* No token at all means the password prompt itself failed (a broken
-     * conversation): that is not a request for help (SECURITY.md 3). */
+     * conversation): that is not a request for help (docs/security.md 3). */
     if (tok == NULL)
         return PAM_IGNORE;
     if (tok[0] != '\0') {
         if (args->trigger != NULL && ct_streq(tok, args->trigger)) {
             /* no name: before the helper has looked it up, a name typed at
-             * login: may be a password typed one prompt early (SECURITY.md 5) */
+             * login: may be a password typed one prompt early (docs/security.md 5) */
             SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset");
             if (user == NULL || user[0] == '\0') {
                 SSPR_ERR(pamh, "password reset: PAM_USER is not set");

@@ -1,14 +1,15 @@
-/* Registration at sign-in. Runs only where the admin added the account
- * line; a helper that is missing, broken or slow, or a conversation that
- * cannot prompt (SSH public-key logins) makes this a silent PAM_IGNORE. */
+/* The account stage (pam_sm_acct_mgmt): registration at sign-in. Runs only
+ * where the admin added the account line; a helper that is missing, broken
+ * or slow, or a conversation that cannot prompt (SSH public-key logins)
+ * makes this a silent PAM_IGNORE. */
 #include "autoconf.h"
 
 #include <string.h>
 
 #include <security/pam_appl.h>
 
+#include "account_stage.h"
 #include "module_log.h"
-#include "register.h"
 #include "relay.h"
 #include "spawn.h"
 #include "username.h"

@@ -1,14 +1,16 @@
 /* PAM entry points: parse arguments, log, call the worker. The logic lives
- * in offer.c (decision), spawn.c and relay.c. */
+ * in auth_stage.c (the reset offer, trigger and kiosk), account_stage.c
+ * (registration at sign-in), spawn.c (the helper's process) and relay.c
+ * (the protocol and the conversation). */
 #include "autoconf.h"
 
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
 
+#include "account_stage.h"
 #include "args.h"
+#include "auth_stage.h"
 #include "module_log.h"
-#include "offer.h"
-#include "register.h"
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {

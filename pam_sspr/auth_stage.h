@@ -1,6 +1,7 @@
-/* pam_sm_authenticate's decision: ignore at once, or offer / start a reset. */
-#ifndef SSPR_OFFER_H
-#define SSPR_OFFER_H
+/* pam_sm_authenticate's worker: ignore at once, or offer / start a reset
+ * (the offer after an empty password, the trigger word, the kiosk line). */
+#ifndef SSPR_AUTH_STAGE_H
+#define SSPR_AUTH_STAGE_H
 
 #include <security/pam_modules.h>
 

@@ -1,7 +1,7 @@
 #include "autoconf.h"
 
-#include "delivery/curl_explain.h"
-#include "support/errbuf.h"
+#include "curl_explain.h"
+#include "errbuf.h"
 
 int sspr_curl_explain(CURLcode rc, const char *ebuf, const char *peer, int timeout_s, char *err,
                       size_t errlen)

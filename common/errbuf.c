@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "support/errbuf.h"
+#include "errbuf.h"
 
 void sspr_set_err(char *err, size_t errlen, const char *fmt, ...)
 {

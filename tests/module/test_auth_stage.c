@@ -14,9 +14,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../filter.h"
+
 #include "args.h"
 #include "fixture.h"
-#include "offer.h"
+#include "auth_stage.h"
 #include "relay.h"
 
 #define NOHELPER "helper=/nonexistent/sspr-helper"
@@ -149,7 +151,7 @@ static void test_empty_offer_no(void **state)
 }
 
 /* No PAM_AUTHTOK at all: the password prompt itself failed. That is not a
- * request for help: ignore at once, no offer, no helper (SECURITY.md 3). */
+ * request for help: ignore at once, no offer, no helper (docs/security.md 3). */
 static void test_unset_authtok_ignored(void **state)
 {
     struct fixture *fx = *state;
@@ -243,6 +245,79 @@ static void test_kiosk_failures(void **state)
     assert_int_equal(spawned(fx), 0);
 }
 
+/* An application that lets PAM ask for the name (pam_start with a NULL
+ * user): the kiosk line comes first, so it asks itself (issue 9 item 3). */
+#define PAM_LOGIN_PROMPT "login:" /* libpam's default */
+
+static void test_kiosk_null_user_other_name(void **state)
+{
+    struct fixture *fx = *state;
+    struct ocase c = { .tok = NULL, .argv = { NOHELPER, "kiosk_user=reset" }, .argc = 2 };
+    const void *item = NULL;
+
+    assert_int_equal(pam_set_item(fx->pamh, PAM_USER, NULL), PAM_SUCCESS);
+    fx_reply(fx, R_ANSWER, "bob");
+    assert_int_equal(run(fx, &c, 0), PAM_IGNORE);
+    assert_int_equal(fx_count(fx, PAM_PROMPT_ECHO_ON, PAM_LOGIN_PROMPT), 1);
+    assert_int_equal(fx->nmsgs, 1);
+    assert_int_equal(spawned(fx), 0);
+    /* kept for the modules below: pam_unix does not ask again */
+    assert_int_equal(pam_get_item(fx->pamh, PAM_USER, &item), PAM_SUCCESS);
+    assert_string_equal(item, "bob");
+}
+
+static void test_kiosk_null_user_pseudo_user(void **state)
+{
+    struct fixture *fx = *state;
+    struct ocase c = { .tok = NULL, .argv = { NOHELPER, "kiosk_user=reset" }, .argc = 2 };
+
+    assert_int_equal(pam_set_item(fx->pamh, PAM_USER, NULL), PAM_SUCCESS);
+    fx_reply(fx, R_ANSWER, "reset");
+    fx_reply(fx, R_ANSWER, "bob");
+    assert_int_equal(run(fx, &c, 0), PAM_AUTHINFO_UNAVAIL);
+    assert_int_equal(fx_count(fx, PAM_PROMPT_ECHO_ON, PAM_LOGIN_PROMPT), 1);
+    assert_int_equal(fx_count(fx, PAM_PROMPT_ECHO_ON, SSPR_KIOSK_PROMPT), 1);
+    assert_int_equal(spawned(fx), 1);
+    /* the empty answer (a change of mind) is no pass either */
+    assert_int_equal(pam_set_item(fx->pamh, PAM_USER, NULL), PAM_SUCCESS);
+    fx_reply(fx, R_ANSWER, "reset");
+    fx_reply(fx, R_ANSWER, "");
+    assert_int_equal(run(fx, &c, 0), PAM_AUTH_ERR);
+}
+
+static void test_kiosk_case_variant(void **state)
+{
+    /* a case-insensitive NSS source resolves RESET to the same account */
+    struct fixture *fx = *state;
+    struct ocase c = { .tok = NULL, .argv = { NOHELPER, "kiosk_user=reset" }, .argc = 2 };
+
+    assert_int_equal(pam_set_item(fx->pamh, PAM_USER, "ReSeT"), PAM_SUCCESS);
+    fx_reply(fx, R_ANSWER, "");
+    assert_int_equal(run(fx, &c, 0), PAM_AUTH_ERR);
+    assert_int_equal(fx_count(fx, PAM_PROMPT_ECHO_ON, SSPR_KIOSK_PROMPT), 1);
+}
+
+static void test_kiosk_null_user_conv_fails(void **state)
+{
+    enum reply_kind kinds[] = { R_CONV_ERR, R_NULL_ARRAY, R_NULL_RESP };
+
+    (void)state;
+    /* each in its own transaction: libpam remembers a failed pam_get_user */
+    for (size_t i = 0; i < 3; i++) {
+        struct ocase c = { .tok = NULL, .argv = { NOHELPER, "kiosk_user=reset" }, .argc = 2 };
+        struct fixture *f = fx_new("sspr-shim", NULL);
+        int rc;
+
+        fx_reply(f, kinds[i], NULL);
+        rc = run(f, &c, 0);
+        assert_int_not_equal(rc, PAM_SUCCESS);
+        assert_int_not_equal(rc, PAM_IGNORE);
+        assert_int_equal(fx_count(f, PAM_PROMPT_ECHO_ON, PAM_LOGIN_PROMPT), 1);
+        assert_int_equal(spawned(f), 0);
+        fx_free(f);
+    }
+}
+
 /* As root: with a working helper, a wrong password still runs nothing. */
 static void test_wrong_password_execs_nothing(void **state)
 {
@@ -279,7 +354,10 @@ int main(void)
         T(test_empty_offer_no), T(test_unset_authtok_ignored), T(test_empty_offer_yes),
         T(test_offer_conv_failures), T(test_bad_options_refuse_reset),
         T(test_kiosk_other_user_ignored), T(test_kiosk_flow), T(test_kiosk_failures),
+        T(test_kiosk_null_user_other_name), T(test_kiosk_null_user_pseudo_user),
+        T(test_kiosk_case_variant), T(test_kiosk_null_user_conv_fails),
         T(test_wrong_password_execs_nothing),
     };
+    sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* pam_sm_acct_mgmt's worker: registration at sign-in. */
-#ifndef SSPR_MODULE_REGISTER_H
-#define SSPR_MODULE_REGISTER_H
+#ifndef SSPR_ACCOUNT_STAGE_H
+#define SSPR_ACCOUNT_STAGE_H
 
 #include <security/pam_modules.h>
 

@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""A real LightDM (Debian's lightdm 1.26, PAM service `lightdm`, which
+includes the sandbox's common-auth with pam_sspr after pam_unix) driven by a
+scripted greeter through liblightdm-gobject, as a graphical greeter does.
+
+  - an empty password at the greeter offers the reset; after it the
+    attempt fails, the greeter signs in with the new password and the
+    user's session starts; the old password is refused;
+  - everything the greeter shows is recorded in order and checked against
+    what a greeter can show (one prompt at a time in an entry, messages in
+    a label: see greeter_ux.py);
+  - authenticate(None): PAM asks for the name ("login:") and the reset
+    works for a user entered that way;
+  - a cancel in the middle of the reset leaves no helper behind, and the
+    greeter signs in right after.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import greeter as g  # noqa: E402
+import greeter_ux as ux  # noqa: E402
+from greeter import e2e, h  # noqa: E402
+
+
+# Prompts of the current wording that gnome-shell cannot show whole (its
+# entry placeholder ellipsizes after about 36 characters; greeter_ux.py).
+# Known and reported for issue 14; the test fails when the set changes, so
+# a rewording that fixes them must empty it.
+KNOWN_TOO_LONG = {h.OFFER, h.CODE_PROMPT}
+TOO_SHORT = "The password must be at least 12 characters long."
+
+
+def reset_steps(code, new_password):
+    """From the empty password to the end of the (failing) reset attempt."""
+    return [
+        g.secret(h.PASSWORD_PROMPT, ""),
+        g.question(h.OFFER, "y"),
+        g.info(h.INTRO),
+        g.secret(h.CODE_PROMPT, code),
+        g.secret(h.NEW_PW, new_password),
+        g.secret(h.RETYPE_PW, new_password),
+        g.info(h.DONE),
+        g.complete(False),
+    ]
+
+
+def sign_in_steps(user, password):
+    return [g.authenticate(user), g.secret(h.PASSWORD_PROMPT, password), g.complete(True),
+            g.start_session()]
+
+
+class LightDMReset(g.GreeterTest):
+
+    def test_reset_then_sign_in_with_new_password(self):
+        user, old, secret, _ = e2e.new_user("gr")
+        new = h.strong_password("New")
+        h.wait_step_margin(8)
+        script = ([g.authenticate(user)] + reset_steps(h.fresh_totp(secret), new)
+                  # the old password: refused, with the one-line hint
+                  + [g.authenticate(user), g.secret(h.PASSWORD_PROMPT, old),
+                     g.info(h.HINT_ENTER), g.complete(False)]
+                  + sign_in_steps(user, new))
+        run = g.LightDMRun(script)
+        run.wait_done()
+        line = run.wait_session(user)
+        self.assertRegex(line, r"^user=%s uid=\d+ pid=\d+ display=%s$" % (user, g.DISPLAY))
+        self.assertEqual(h.helper_pids(), [], "a helper is still running after the reset")
+        ux.save_transcript(run, "reset")
+        sys.stdout.write("(greeter up %.2fs, whole script %.2fs) "
+                         % (run.started, run.elapsed))
+
+    def test_transcript_fits_a_greeter(self):
+        """Every message a user sees at the greeter during a reset: in
+        order, each within what gnome-shell shows, echo-on marked."""
+        user, _, secret, _ = e2e.new_user("gt")
+        new = h.strong_password("New")
+        h.wait_step_margin(8)
+        run = g.LightDMRun([g.authenticate(user)] + reset_steps(h.fresh_totp(secret), new))
+        run.wait_done()
+        shown = run.shown()
+        self.assertEqual(shown, [
+            ("prompt", "secret", h.PASSWORD_PROMPT),
+            ("prompt", "question", h.OFFER),
+            ("message", "info", h.INTRO),
+            ("prompt", "secret", h.CODE_PROMPT),
+            ("prompt", "secret", h.NEW_PW),
+            ("prompt", "secret", h.RETYPE_PW),
+            ("message", "info", h.DONE),
+        ])
+        # the offer is the only prompt whose answer is shown while typed
+        self.assertEqual([t for k, ty, t in shown if k == "prompt" and ty == "question"],
+                         [h.OFFER])
+        problems = ux.check(shown)
+        ux.save_transcript(run, "transcript", problems)
+        hard = sorted(p.item[2] for p in problems if p.hard)
+        self.assertEqual(hard, sorted(KNOWN_TOO_LONG),
+                         "the texts over gnome-shell's limits changed (update KNOWN_TOO_LONG "
+                         "when the wording is fixed):\n"
+                         + "\n".join(str(p) for p in problems if p.hard))
+
+    def test_unhappy_path_messages(self):
+        """A wrong code, a too short password, then passwords that differ:
+        every message in order, checked like the good path."""
+        user, _, secret, _ = e2e.new_user("gu")
+        before = h.shadow_entry(user)
+        new = h.strong_password("New")
+        too_short = "Short-1"
+        h.wait_step_margin(8)
+        script = [g.authenticate(user),
+                  g.secret(h.PASSWORD_PROMPT, ""), g.question(h.OFFER, "y"), g.info(h.INTRO),
+                  g.secret(h.CODE_PROMPT, h.wrong_code(secret)), g.error(h.BAD_CODE),
+                  g.secret(h.CODE_PROMPT, h.fresh_totp(secret)),
+                  g.secret(h.NEW_PW, too_short), g.secret(h.RETYPE_PW, too_short),
+                  g.error(TOO_SHORT),
+                  g.secret(h.NEW_PW, new), g.secret(h.RETYPE_PW, "x" + new),
+                  g.error(h.MISMATCH),
+                  g.secret(h.NEW_PW, new), g.secret(h.RETYPE_PW, new + "x"),
+                  g.error(h.MISMATCH), g.error(h.NOT_CHANGED),
+                  g.complete(False)]
+        run = g.LightDMRun(script)
+        run.wait_done()
+        self.assertEqual(h.shadow_entry(user), before)
+        problems = ux.check(run.shown())
+        ux.save_transcript(run, "unhappy", problems)
+        self.assertEqual(sorted({p.item[2] for p in problems if p.hard}), sorted(KNOWN_TOO_LONG))
+
+    def test_user_name_asked_by_pam(self):
+        """authenticate(None): PAM asks "login:", then the same reset."""
+        user, old, secret, _ = e2e.new_user("gn")
+        new = h.strong_password("New")
+        h.wait_step_margin(8)
+        script = ([g.authenticate(None), g.question(g.LOGIN_PROMPT, user)]
+                  + reset_steps(h.fresh_totp(secret), new)
+                  + [g.authenticate(None), g.question(g.LOGIN_PROMPT, user),
+                     g.secret(h.PASSWORD_PROMPT, new), g.complete(True), g.start_session()])
+        run = g.LightDMRun(script)
+        run.wait_done()
+        run.wait_session(user)
+        completes = [e for e in run.events() if e["event"] == "complete"]
+        self.assertEqual([(e["authenticated"], e["user"]) for e in completes],
+                         [(False, user), (True, user)])
+        self.assertEqual(h.pam_auth(user, old, service="lightdm"), "PAM_AUTH_ERR")
+
+    def test_cancel_mid_reset_leaves_no_helper(self):
+        """The greeter cancels at the code prompt: LightDM ends the PAM
+        conversation, the helper goes away, and a normal sign-in works."""
+        user, old, secret, _ = e2e.new_user("gc")
+        before = h.shadow_entry(user)
+        script = [g.authenticate(user),
+                  g.secret(h.PASSWORD_PROMPT, ""),
+                  g.question(h.OFFER, "y"),
+                  g.info(h.INTRO),
+                  g.barrier("at-code"),
+                  g.prompt("secret", h.CODE_PROMPT, cancel=True),
+                  g.barrier("cancelled")] + sign_in_steps(user, old)
+        run = g.LightDMRun(script)
+        run.wait_barrier("at-code")
+        self.assertNotEqual(h.helper_pids(), [], "no helper runs during the reset")
+        run.release("at-code")
+        run.wait_barrier("cancelled")
+        # after the cancel the helper is gone
+        g._wait(lambda: not h.helper_pids(), "the helper to exit after the cancel",
+                timeout=10, detail=lambda: "\nstill running: %r" % h.helper_pids())
+        self.assertFalse(run.session_started(user))
+        run.release("cancelled")
+        run.wait_done()
+        run.wait_session(user)
+        self.assertEqual(h.shadow_entry(user), before, "the cancelled reset changed the password")
+        self.assertEqual(h.helper_pids(), [])
+
+
+class ScriptedGreeterIsStrict(g.GreeterTest):
+
+    def test_unexpected_prompt_fails_the_run(self):
+        """The scripted greeter is no rubber stamp: a prompt other than the
+        script's stops it with an error that the harness reports."""
+        user, old, _, _ = e2e.new_user("gs")
+        run = g.LightDMRun([g.authenticate(user), g.secret("Passwort: ", old), g.complete(True)])
+        with self.assertRaises(h.HarnessError) as cm:
+            run.wait_done(timeout=10)
+        self.assertIn("the scripted greeter stopped: expected prompt secret 'Passwort: ', "
+                      "LightDM showed prompt secret 'Password: '", str(cm.exception))
+
+
+if __name__ == "__main__":
+    g.main()
