@@ -33,6 +33,8 @@ packages=(
     libpam-pwquality cracklib-runtime libpam-modules libpam-runtime passwd login util-linux
     iproute2 openssh-server openssh-client expect tmux procps strace
     binutils groff-base man-db
+    # fuzzing (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
 )
 # The graphical greeter tests (tests/greeter): LightDM, its GTK greeter and
 # the GObject bindings for a scripted greeter, a virtual X server, the tools

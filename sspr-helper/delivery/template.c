@@ -87,8 +87,12 @@ static void add_clean(struct sspr_secbuf *b, const char *value, enum sspr_tesc e
 
         if (l == 0) {
             /* A stray byte: a visible '?' rather than something a mail
-             * reader might take as another charset. */
-            buf_addc(b, '?');
+             * reader might take as another charset; in a form body the
+             * '?' itself is escaped, like every other reserved byte. */
+            if (esc == SSPR_TESC_FORM)
+                sspr_secbuf_add(b, "%3F", 3);
+            else
+                buf_addc(b, '?');
             s++;
             n--;
             continue;

@@ -741,6 +741,12 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     }
     c->seen[i] = 1;
+    /* "key=;x" keeps ";x" but "key = ;x" is a comment: a value starting
+     * with ';' would not read back the same from show-config. */
+    if (value[0] == ';') {
+        ctx_error(c, "%s: a value cannot start with ';' (that starts a comment)", name);
+        return 0;
+    }
     if (set_value(c->cfg, &keys[i], value, why, sizeof(why)) != 0) {
         ctx_error(c, "%s: %s", name, why);
         return 0;

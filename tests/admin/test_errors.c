@@ -321,6 +321,22 @@ static void test_stack(void **state)
     assert_int_equal(stack(dir, "@include common-auth\n", why, sizeof(why)),
                      SSPR_DOCTOR_STACK_BAD);
     assert_non_null(strstr(why, "loop"));
+    /* includes that fan out stop at a bound, not after 2^depth files
+     * (found by fuzz_pam_stack: a file including itself twice took
+     * seconds) */
+    for (int i = 0; i < 6; i++) {
+        char name[16], text[64];
+
+        snprintf(name, sizeof(name), "fan%d", i);
+        snprintf(text, sizeof(text), "@include fan%d\n@include fan%d\n", i + 1, i + 1);
+        assert_int_equal(unit_write_file(dir, name, text, strlen(text), 0644), 0);
+    }
+    assert_int_equal(unit_write_file(dir, "fan6", "", 0, 0644), 0);
+    assert_int_equal(stack(dir, "@include fan0\n", why, sizeof(why)), SSPR_DOCTOR_STACK_BAD);
+    assert_non_null(strstr(why, "more than 64 files"));
+    assert_int_equal(stack(dir, "@include common-auth\n@include common-auth\n", why, sizeof(why)),
+                     SSPR_DOCTOR_STACK_BAD);
+    assert_non_null(strstr(why, "loop"));
     assert_int_equal(sspr_doctor_auth_stack(dir, "nosuchservice", why, sizeof(why)),
                      SSPR_DOCTOR_STACK_MISSING);
     unit_rm_rf(dir);

@@ -341,6 +341,8 @@ static const struct {
     { "[general]\nflow_timeout = 60\n[email]\nserver = x\n",
       "line 4: unknown key 'server' in [email]" },
     { "[general]\nfoo = 1\n", "line 2: unknown key 'foo' in [general]" },
+    /* found by fuzz_config: show-config printed "issuer = ;x", a comment */
+    { "[general]\nissuer=;x\n", "line 2: issuer: a value cannot start with ';' (that starts a comment)" },
     { "[general]\nlockout = 60\n", "line 2: unknown key 'lockout' in [general]" },
     { "[throttle]\nlockout = 60\n\nlockout = 90\n", "line 4: duplicate key 'lockout' in [throttle]" },
     { "[throttle]\nlockout = 60\n[throttle]\nlockout = 90\n",

@@ -113,8 +113,16 @@ static int parse_pam_file(const char *dir, const char *name, const char *type, i
     int lineno = 0, start = 0;
     size_t used = 0;
 
+    /* Once something is wrong the answer is known: stop, rather than
+     * follow every branch of includes that fan out (2^depth files). */
+    if (st->err[0] != '\0')
+        return -1;
     if (depth > PAM_MAX_DEPTH) {
         stack_err(st, "includes nested deeper than %d (a loop?) at %s", PAM_MAX_DEPTH, name);
+        return -1;
+    }
+    if (++st->opened > PAM_MAX_FILES) {
+        stack_err(st, "more than %d files included (at %s)", PAM_MAX_FILES, name);
         return -1;
     }
     if (name[0] == '/')

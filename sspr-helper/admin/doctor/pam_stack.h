@@ -12,6 +12,7 @@
 
 #define PAM_MAX_ENTRIES 256
 #define PAM_MAX_DEPTH 8
+#define PAM_MAX_FILES 64 /* files opened for one stack: includes can fan out */
 
 struct sspr_pam_entry {
     int level;         /* 0, or deeper inside a substack */
@@ -26,6 +27,7 @@ struct sspr_pam_stack {
     struct sspr_pam_entry e[PAM_MAX_ENTRIES];
     int n;
     int missing;   /* the service file itself does not exist */
+    int opened;    /* files opened so far (PAM_MAX_FILES) */
     char err[256]; /* a parse problem (include loop, too long...) */
 };
 

@@ -1,15 +1,7 @@
 /*
  * libFuzzer target for the module <-> helper framing (common/wire.c,
- * common/wire_state.c, common/kv.c). Not built by default.
- *
- * Build and run (from the source tree, after ./configure so autoconf.h
- * exists in BUILDDIR):
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -I BUILDDIR -I common \
- *       tests/fuzz/fuzz_wire.c common/wire.c common/wire_state.c \
- *       common/kv.c common/wipe.c common/username.c -o fuzz_wire
- *   mkdir -p corpus && ./fuzz_wire -max_len=9000 -max_total_time=60 corpus
+ * common/wire_state.c, common/kv.c). Built with ./configure CC=clang
+ * --enable-fuzzing; run by fuzz/run.sh (fuzz/README.md).
  *
  * What it does with one input: the bytes are written into one end of an
  * AF_UNIX socketpair, the writer end is closed, and frames are read with
@@ -38,6 +30,7 @@
 #include "kv.h"
 #include "username.h"
 #include "wire.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,8 +39,7 @@ static void check_kv(const char *p, size_t len)
     if (sspr_kv_validate(p, len) == 0) {
         const char *u = sspr_kv_get(p, len, "user");
         if (u != NULL) {
-            if (u < p || u >= p + len)
-                abort();
+            FAIL_IF(u < p || u >= p + len);
             (void)sspr_username_ok(u);
         }
     }
@@ -61,8 +53,7 @@ static void via_socket(const uint8_t *data, size_t size)
     int rc;
     int sndbuf = 1 << 20;
 
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        abort();
+    FAIL_IF(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0);
     (void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     /* keep it non-blocking-safe: at most what fits in the buffer */
     if (size > 64 * 1024)
@@ -79,13 +70,12 @@ static void via_socket(const uint8_t *data, size_t size)
         rc = sspr_wire_recv(sv[0], &f, sspr_now_ms() + 1000);
         if (rc != SSPR_WIRE_OK)
             break;
-        if (f.type < SSPR_F_HELLO || f.type > SSPR_F_RESULT ||
-            f.len > SSPR_WIRE_MAX_PAYLOAD || f.payload[f.len] != '\0')
-            abort();
-        enum sspr_wire_dir dir = (f.type == SSPR_F_HELLO || f.type == SSPR_F_ANSWER ||
-                                  f.type == SSPR_F_CANCEL)
-                                     ? SSPR_DIR_TO_HELPER
-                                     : SSPR_DIR_TO_MODULE;
+        FAIL_IF(f.type < SSPR_F_HELLO || f.type > SSPR_F_RESULT || f.len > SSPR_WIRE_MAX_PAYLOAD ||
+                f.payload[f.len] != '\0');
+        enum sspr_wire_dir dir =
+            (f.type == SSPR_F_HELLO || f.type == SSPR_F_ANSWER || f.type == SSPR_F_CANCEL)
+                ? SSPR_DIR_TO_HELPER
+                : SSPR_DIR_TO_MODULE;
         if (size > 0 && (data[0] >> (n % 8)) & 1)
             dir = dir == SSPR_DIR_TO_HELPER ? SSPR_DIR_TO_MODULE : SSPR_DIR_TO_HELPER;
         (void)sspr_wire_transition(&st, dir, f.type);
@@ -93,8 +83,7 @@ static void via_socket(const uint8_t *data, size_t size)
             check_kv(f.payload, f.len);
         sspr_frame_wipe(&f);
     }
-    if (rc != SSPR_WIRE_ECLOSED && rc != SSPR_WIRE_ETRUNC && rc != SSPR_WIRE_EPROTO)
-        abort();
+    FAIL_IF(rc != SSPR_WIRE_ECLOSED && rc != SSPR_WIRE_ETRUNC && rc != SSPR_WIRE_EPROTO);
     close(sv[0]);
 }
 
@@ -103,8 +92,7 @@ static void direct(const uint8_t *data, size_t size)
     uint32_t plen = 0;
 
     if (size >= 5 && sspr_wire_check_header(data, &plen) == SSPR_WIRE_OK) {
-        if (plen > SSPR_WIRE_MAX_PAYLOAD)
-            abort();
+        FAIL_IF(plen > SSPR_WIRE_MAX_PAYLOAD);
         size_t avail = size - 5 < plen ? size - 5 : plen;
         /* copy so that reads past the frame are caught by ASan */
         char *p = malloc(avail ? avail : 1);
