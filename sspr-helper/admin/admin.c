@@ -101,6 +101,19 @@ int sspr_admin_read_line(const char *prompt, int secret, char *buf, size_t len)
     return 0;
 }
 
+int sspr_admin_confirm(const char *prompt)
+{
+    char q[512], a[16];
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+        return -1;
+    snprintf(q, sizeof(q), "%s [y/N] ", prompt);
+    if (sspr_admin_read_line(q, 0, a, sizeof(a)) != 0)
+        return 0;
+    return strcmp(a, "y") == 0 || strcmp(a, "Y") == 0 || strcmp(a, "yes") == 0 ||
+           strcmp(a, "YES") == 0 || strcmp(a, "Yes") == 0;
+}
+
 void sspr_admin_time(long long when, char *buf, size_t len)
 {
     time_t t = (time_t)when;

@@ -14,6 +14,7 @@ struct sspr_admin {
     const struct sspr_config *cfg;
     struct sspr_backend be;
     struct sspr_account acct; /* the target (after sspr_admin_find_user) */
+    int replace;              /* enroll --replace: replace what is registered without asking */
 };
 
 /* Open the configured backend (making missing storage); prints why not.
@@ -37,6 +38,11 @@ int sspr_admin_save(struct sspr_admin *ad, const struct sspr_gate *g,
 /* One line from stdin without echo when it is a terminal (prompt on
  * stderr). 0, or -1 at the end of input. */
 int sspr_admin_read_line(const char *prompt, int secret, char *buf, size_t len);
+
+/* Ask on the terminal whether to replace what is registered: 1 yes, 0 no
+ * (or -1 when stdin or stderr is not a terminal, nothing asked). The
+ * question is prompt followed by " [y/N] ". */
+int sspr_admin_confirm(const char *prompt);
 
 /* "2026-12-01 18:00 UTC", or "unknown" for 0. */
 void sspr_admin_time(long long when, char *buf, size_t len);
