@@ -4,8 +4,13 @@ right SSPR-Exxx code and a fix), in a throwaway root sandbox with the real
 installed helper, the Debian pam-auth-update profile applied and sshd set
 up for keyboard-interactive."""
 
+import fcntl
 import os
+import re
 import socket
+import struct
+import subprocess
+import termios
 
 from admin_util import h, apply_profile, good_sshd, doctor, Snapshot, SSHD_DROPIN, PAM_COMMON
 
@@ -246,6 +251,73 @@ class DoctorTest(h.SandboxTest):
             self.assertOnlyFail("SSPR-E210", "alice")
         finally:
             h.write_file(path, good, mode=0o600)
+
+    # -- on a terminal: wrapped at spaces (issue 9 item 13) ----------------------------
+    def doctor_on_tty(self, cols, *args):
+        """doctor with stdout on a pty of `cols` columns; returns its output."""
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+        p = subprocess.Popen([h.HELPER, "doctor"] + list(args), stdin=subprocess.DEVNULL,
+                             stdout=slave, stderr=subprocess.DEVNULL)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                b = os.read(master, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not b:
+                break
+            chunks.append(b)
+        os.close(master)
+        p.wait(timeout=h.DEFAULT_TIMEOUT)
+        return b"".join(chunks).decode().replace("\r\n", "\n")
+
+    def assertWrapped(self, tty, piped, width):
+        """Every line of tty fits width; continuation lines are indented to
+        where their check's text starts; joined up again they are exactly
+        the piped lines (so no word was cut or lost). Returns how many
+        checks took more than one line."""
+        records = []
+        for line in tty.splitlines():
+            self.assertLessEqual(len(line), width, "too wide:\n" + tty)
+            if line.startswith(" "):
+                self.assertTrue(records, tty)
+                prefix = records[-1][0]
+                self.assertTrue(prefix, "a continuation of the count line?\n" + tty)
+                self.assertEqual(len(line) - len(line.lstrip(" ")), len(prefix), tty)
+                records[-1][1].append(line.strip())
+            else:
+                m = re.match(r"^(PASS  |WARN  |FAIL  SSPR-E\d{3} )?(.*)$", line)
+                records.append((m.group(1) or "", [m.group(2)]))
+        self.assertEqual([p + " ".join(parts) for p, parts in records], piped.splitlines())
+        return sum(1 for _, parts in records if len(parts) > 1)
+
+    def test_terminal_wraps_at_word_boundaries(self):
+        os.chmod(CONF, 0o620)  # a FAIL line with a long fix
+        _, piped, _ = doctor("bob")
+        self.assertFormat(piped)
+        self.assertIn("FAIL  SSPR-E102 ", piped)
+        for width in (60, 100):
+            tty = self.doctor_on_tty(width, "bob")
+            wrapped = self.assertWrapped(tty, piped, width)
+            self.assertGreater(wrapped, 0, tty)
+            # the fix of a FAIL lines up after "FAIL  SSPR-E102 "
+            self.assertRegex(tty, r"(?m)^FAIL  SSPR-E102 .*\n {16}\S", tty)
+
+    def test_terminal_without_a_width_wraps_at_80(self):
+        h.write_config("[policy]\nno_such_key = 1\n")
+        _, piped, _ = doctor()
+        tty = self.doctor_on_tty(0)  # a terminal that reports no size
+        self.assertGreater(self.assertWrapped(tty, piped, 80), 0, tty)
+        self.assertTrue(any(len(l) > 70 for l in tty.splitlines()), tty)
+
+    def test_piped_output_is_one_line_per_check(self):
+        os.chmod(CONF, 0o620)
+        _, out, parsed = doctor("bob")
+        lines = out.splitlines()
+        self.assertEqual(len(lines), len(parsed) + 1, out)  # + the count
+        self.assertTrue(any(len(l) > 120 for l in lines), out)
 
     def test_usage(self):
         p = h.helper_cmd("doctor", "a", "b", check=False)
