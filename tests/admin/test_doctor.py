@@ -433,11 +433,45 @@ class DoctorTest(h.SandboxTest):
     def test_user_without_methods(self):
         out = self.assertOnlyFail("SSPR-E208", "bob")
         self.assertIn("user bob: no methods registered", out)
+        # the account line is there (the pam-auth-update profile): sign-in registers
+        self.assertIn("fix: bob is asked to register at the next sign-in (register_at_login = "
+                      "offer); or as root: `sspr-helper enroll bob --totp`", out)
 
     def test_admin_with_one_method(self):
         out = self.assertOnlyFail("SSPR-E209", "carol")
         self.assertIn("administrator", out)
         self.assertIn("2 different methods needed", out)
+        self.assertIn("fix: carol is asked to register at the next sign-in", out)
+        self.assertIn("`sspr-helper enroll carol --recovery-codes`", out)
+
+    def test_fix_fits_without_an_account_line(self):
+        # issue 9 item 9: no account line, so "register at sign-in" cannot be the fix
+        h.write_file("/etc/pam.d/common-account",
+                     "account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so\n"
+                     "account requisite pam_deny.so\naccount required pam_permit.so\n")
+        line = "`account [success=ok perm_denied=die default=ignore] pam_sspr.so`"
+        for user, code, enroll in (("bob", "SSPR-E208", "`sspr-helper enroll bob --totp`"),
+                                   ("carol", "SSPR-E209",
+                                    "`sspr-helper enroll carol --recovery-codes`")):
+            rc, out, parsed = doctor(user)
+            self.assertEqual({c for k, c, _ in parsed if k == "FAIL"}, {code}, out)
+            fail = [t for k, _, t in parsed if k == "FAIL"][0]
+            self.assertIn(enroll, fail)
+            self.assertIn("or, for registration at sign-in, add %s to /etc/pam.d/common-account "
+                          "(`pam-auth-update --enable sspr` does)" % line, fail)
+            self.assertNotIn("register at the next sign-in", fail)
+            self.assertNotIn("register at sign-in (register_at_login = offer)", fail)
+            # and the warning says the same
+            self.assertRegex(out, r"(?m)^WARN  PAM service login: no account line .* add %s"
+                             % re.escape(line))
+        # the line is there but registration is off: say so instead
+        self.snap.restore()
+        h.write_config(DOCTOR_CONFIG + "[policy]\nregister_at_login = off\n")
+        rc, out, parsed = doctor("bob")
+        fail = [t for k, _, t in parsed if k == "FAIL"][0]
+        self.assertIn("or, for registration at sign-in, set register_at_login = offer in "
+                      "sspr.conf", fail)
+        self.assertNotIn("common-account", fail)
 
     def test_unknown_user(self):
         self.assertOnlyFail("SSPR-E201", "nosuchuser")

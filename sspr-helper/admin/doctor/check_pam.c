@@ -53,7 +53,10 @@ static void check_account_line(struct sspr_report *r, const struct sspr_config *
     if (has == 0) {
         sspr_warn(r,
                   "PAM service %s: no account line for pam_sspr.so, so registration at sign-in "
-                  "(register_at_login = %s) does not happen there",
+                  "(register_at_login = %s) does not happen there: add `account "
+                  "[success=ok perm_denied=die default=ignore] pam_sspr.so` to "
+                  "/etc/pam.d/common-account (`pam-auth-update --enable sspr` does), or set "
+                  "register_at_login = off",
                   svc, cfg->register_at_login == SSPR_REG_REQUIRE ? "require" : "offer");
     } else if (has == 1 && cfg->register_at_login == SSPR_REG_REQUIRE && strcmp(act, "die") != 0 &&
                strcmp(act, "bad") != 0) {
