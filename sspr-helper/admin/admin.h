@@ -8,6 +8,7 @@
 
 #include "backends/backend.h"
 #include "gates/gate.h"
+#include "state/throttle.h"
 #include "support/config.h"
 
 struct sspr_admin {
@@ -43,6 +44,25 @@ int sspr_admin_read_line(const char *prompt, int secret, char *buf, size_t len);
  * (or -1 when stdin or stderr is not a terminal, nothing asked). The
  * question is prompt followed by " [y/N] ". */
 int sspr_admin_confirm(const char *prompt);
+
+/* A method blocked after too many wrong answers (max_failures_per_method
+ * in the throttle's window) while the account itself is not locked out. */
+struct sspr_method_block {
+    const struct sspr_gate *g;
+    int failures;
+    long long until; /* when the window ends (0: unknown) */
+};
+
+/* The methods of subj blocked at now, in table order, up to max into out:
+ * how many (0 when none, or when the account is locked out, which blocks
+ * everything and is reported as such), or < 0 when the throttle record
+ * cannot be read. */
+int sspr_admin_method_blocks(struct sspr_backend *be, const struct sspr_subject *subj, time_t now,
+                             struct sspr_method_block *out, int max);
+
+/* "totp: blocked until 2026-12-01 19:15 UTC (3 wrong codes); other methods
+ * still work" (others: whether another registered method is not blocked). */
+void sspr_admin_block_text(const struct sspr_method_block *b, int others, char *buf, size_t len);
 
 /* "2026-12-01 18:00 UTC", or "unknown" for 0. */
 void sspr_admin_time(long long when, char *buf, size_t len);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "admin/admin.h"
 #include "admin/doctor/checks.h"
 #include "gates/gate.h"
 #include "policy/policy.h"
@@ -47,9 +48,10 @@ static void registration_fix(const struct sspr_config *cfg, const char *user, in
                  on ? "" : "set register_at_login = offer in sspr.conf");
 }
 
-static void check_registration(struct sspr_report *r, const struct sspr_config *cfg,
-                               struct sspr_backend *be, const struct sspr_account *acct, int admin,
-                               int gates)
+/* Returns the methods registered (0 when none or unreadable). */
+static unsigned check_registration(struct sspr_report *r, const struct sspr_config *cfg,
+                                   struct sspr_backend *be, const struct sspr_account *acct,
+                                   int admin, int gates)
 {
     struct sspr_record rec;
     char have_w[128], usable_w[128], fix[1024];
@@ -60,7 +62,7 @@ static void check_registration(struct sspr_report *r, const struct sspr_config *
                   "user %s: the record of registered methods (uid "
                   "%lu, %s backend) is unreadable or corrupt",
                   acct->name, (unsigned long)acct->uid, cfg->backend);
-        return;
+        return 0;
     }
     have = sspr_gates_usable(&rec);
     sspr_record_clear(&rec);
@@ -68,7 +70,7 @@ static void check_registration(struct sspr_report *r, const struct sspr_config *
     if (have == 0) {
         registration_fix(cfg, acct->name, SSPR_E_NO_METHODS, admin, fix, sizeof(fix));
         sspr_fail_fix(r, SSPR_E_NO_METHODS, fix, "user %s: no methods registered", acct->name);
-        return;
+        return 0;
     }
     usable = sspr_policy_usable(cfg, have, admin);
     sspr_methods_words(usable, usable_w, sizeof(usable_w));
@@ -95,10 +97,30 @@ static void check_registration(struct sspr_report *r, const struct sspr_config *
                       acct->name, have_w);
         break;
     }
+    return have;
+}
+
+/* Methods blocked after too many wrong answers: a warning each (the
+ * account is not locked out, other methods may still work). */
+static void check_blocks(struct sspr_report *r, struct sspr_backend *be,
+                         const struct sspr_account *acct, const struct sspr_subject *subj,
+                         time_t now, unsigned registered)
+{
+    struct sspr_method_block b[SSPR_GATES_MAX];
+    unsigned blocked = 0;
+    char line[256];
+    int n = sspr_admin_method_blocks(be, subj, now, b, SSPR_GATES_MAX);
+
+    for (int i = 0; i < n; i++)
+        blocked |= sspr_gate_bit(b[i].g);
+    for (int i = 0; i < n; i++) {
+        sspr_admin_block_text(&b[i], (registered & ~blocked) != 0, line, sizeof(line));
+        sspr_warn(r, "user %s: %s", acct->name, line);
+    }
 }
 
 static void check_throttle(struct sspr_report *r, struct sspr_backend *be,
-                           const struct sspr_account *acct)
+                           const struct sspr_account *acct, unsigned registered)
 {
     struct sspr_subject subj;
     struct sspr_throttle_state ts;
@@ -124,6 +146,7 @@ static void check_throttle(struct sspr_report *r, struct sspr_backend *be,
     } else {
         sspr_pass(r, "user %s: not locked out (%d recent failed attempt%s)", acct->name,
                   ts.failures, ts.failures == 1 ? "" : "s");
+        check_blocks(r, be, acct, &subj, now, registered);
     }
 }
 
@@ -168,6 +191,5 @@ void sspr_doctor_check_user(struct sspr_report *r, const struct sspr_config *cfg
     sspr_pass(r, "user %s: %s, needs %d gate%s from: %s", acct.name,
               admin ? "administrator (member of an admin_groups group)" : "regular user", gates,
               gates == 1 ? "" : "s", allowed_w);
-    check_registration(r, cfg, be, &acct, admin, gates);
-    check_throttle(r, be, &acct);
+    check_throttle(r, be, &acct, check_registration(r, cfg, be, &acct, admin, gates));
 }
