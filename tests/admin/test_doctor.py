@@ -278,6 +278,15 @@ class DoctorTest(h.SandboxTest):
         out = self.assertOnlyFail("SSPR-E108")
         self.assertIn("KbdInteractiveAuthentication no (its command line (-o)", out)
 
+    def test_running_sshd_grace_time_option(self):
+        pid, conf = self.start_sshd(GOOD_SSHD, "-o", "LoginGraceTime=60")
+        rc, out, parsed = doctor()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("WARN  sshd (pid %d, -f %s): LoginGraceTime 60 s (its command line (-o)) "
+                      "ends an SSH sign-in" % (pid, conf), out)
+        self.assertIn(": start it with -o LoginGraceTime=300 (the option wins over the file)",
+                      out)
+
     def test_connections_of_a_running_sshd_are_not_listeners(self):
         pid, conf = self.start_sshd(GOOD_SSHD)
         with socket.create_connection(("127.0.0.1", self.sshd_port), timeout=5) as c:

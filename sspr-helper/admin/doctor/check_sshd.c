@@ -590,13 +590,20 @@ static void check_grace(struct sspr_report *r, const struct sspr_config *cfg,
     if (grace == 0) {
         sspr_pass(r, "%s: LoginGraceTime 0: sign-ins have no time limit", who);
     } else if (grace < needed) {
+        char advice[PATH_MAX + 96];
+        int want = sspr_doctor_timeout_advice(needed);
+
+        /* where it was set: a -o option beats the file, the first line wins */
+        if (strncmp(where, "its command line", 16) == 0)
+            snprintf(advice, sizeof(advice),
+                     "start it with -o LoginGraceTime=%d (the option wins over the file)", want);
+        else
+            snprintf(advice, sizeof(advice), "set LoginGraceTime %d in %s", want,
+                     where[0] != '\0' ? where : in->conf);
         sspr_warn(r,
                   "%s: LoginGraceTime %ld s (%s) ends an SSH sign-in in the middle of a reset "
-                  "that can take about %d s here (%s): set LoginGraceTime %d in %s",
-                  who, grace, where[0] != '\0' ? where : "sshd's default", needed, how,
-                  sspr_doctor_timeout_advice(needed),
-                  strncmp(where, "its command line", 16) == 0 || where[0] == '\0' ? in->conf
-                                                                                  : where);
+                  "that can take about %d s here (%s): %s",
+                  who, grace, where[0] != '\0' ? where : "sshd's default", needed, how, advice);
     } else {
         sspr_pass(r, "%s: LoginGraceTime %ld s leaves time for a reset (about %d s here)", who,
                   grace, needed);
