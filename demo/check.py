@@ -7,8 +7,9 @@ password twice) and signs in with it at the next prompt, `login demo` gets a
 shell with it, and kiosk mode (`login`, then `reset`) resets it again with a
 recovery code; newbie (not registered) signs in over ssh, registers an
 authenticator app when asked, and later resets with it at the console;
-and Ctrl-C works in the demo's shell. Exit 0 when all of
-that works, 1 otherwise.
+Ctrl-C works in the demo's shell; and `sspr-helper doctor` (with and
+without a user) finds nothing wrong with the demo's installation. Exit 0
+when all of that works, 1 otherwise.
 """
 import os
 import re
@@ -189,7 +190,36 @@ def demo_shell_ctrl_c():
     c.expect(pexpect.EOF)
 
 
+DOCTOR_LINE = re.compile(r"^(PASS|WARN|FAIL)  (?:SSPR-E\d{3} )?\S")
+
+
+def doctor_passes(*user):
+    """`sspr-helper doctor [USER]` inside the demo: no FAIL (issue 9 item 9:
+    it must read the running sshd's configuration, not /etc/ssh's), one
+    line per check when piped. Returns its output."""
+    p = subprocess.run(["sspr-helper", "doctor"] + list(user), env=ENV, capture_output=True,
+                       text=True)
+    lines = p.stdout.splitlines()
+    assert lines and re.fullmatch(r"0 failed, \d+ warnings?", lines[-1]), \
+        "doctor %s (exit %d):\n%s%s" % (" ".join(user), p.returncode, p.stdout, p.stderr)
+    for line in lines[:-1]:
+        assert DOCTOR_LINE.match(line), "doctor printed %r" % line
+    assert p.returncode == 0, "doctor exited %d:\n%s" % (p.returncode, p.stdout)
+    return p.stdout
+
+
 def main():
+    out = doctor_passes()
+    # the demo's sshd runs with -f /run/sspr-demo/sshd_config: that is the one checked
+    assert re.search(r"(?m)^PASS  sshd \(pid \d+, -f /run/sspr-demo/sshd_config\): UsePAM yes, "
+                     r"KbdInteractiveAuthentication yes", out), out
+    # and neither login nor sshd gives up in the middle of a reset (issue 9 item 8)
+    assert re.search(r"(?m)^PASS  login: LOGIN_TIMEOUT 300 s", out), out
+    assert re.search(r"(?m)^PASS  sshd \(pid \d+, -f /run/sspr-demo/sshd_config\): "
+                     r"LoginGraceTime 300 s", out), out
+    doctor_passes("demo")
+    print("ok: sspr-helper doctor and doctor demo: 0 failed")
+
     demo_shell_ctrl_c()
     print("ok: Ctrl-C ends a program in the demo shell (SIGINT, SIGQUIT not ignored)")
 
@@ -254,6 +284,8 @@ def main():
     print("ok: ssh newbie@localhost: registered an authenticator app at sign-in")
     reset_newbie(key, typed)
     print("ok: login newbie: reset with that app, then signed in (no second registration)")
+    doctor_passes("newbie")
+    print("ok: sspr-helper doctor newbie: 0 failed once newbie registered")
     return 0
 
 

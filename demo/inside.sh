@@ -95,6 +95,12 @@ exec oathtool --totp -b "$*"
 EOF
 chmod 0755 /usr/local/bin/app-code
 
+# ---- time for a reset: console login gives up after LOGIN_TIMEOUT (Debian: 60 s),
+# sshd after LoginGraceTime (120 s); a reset can take longer (sspr-helper doctor
+# says so, docs/troubleshooting.md "Sign-in timeouts")
+sed -i '/^[[:space:]]*LOGIN_TIMEOUT[[:space:]]/d' /etc/login.defs
+echo "LOGIN_TIMEOUT 300" >>/etc/login.defs
+
 # ---- sshd on localhost (this sandbox has its own network: port 22 is free) ----
 mkdir -p /run/sshd /run/sspr-demo
 ssh-keygen -q -t ed25519 -N "" -C sspr-demo -f /run/sspr-demo/host_key
@@ -111,6 +117,7 @@ PubkeyAuthentication no
 PermitRootLogin no
 PrintMotd no
 UseDNS no
+LoginGraceTime 300
 EOF
 /usr/sbin/sshd -f /run/sspr-demo/sshd_config -E /run/sspr-demo/sshd.log
 # the client knows the sandbox's host key and goes straight to the password

@@ -101,6 +101,63 @@ int sspr_admin_read_line(const char *prompt, int secret, char *buf, size_t len)
     return 0;
 }
 
+int sspr_admin_confirm(const char *prompt)
+{
+    char q[512], a[16];
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+        return -1;
+    snprintf(q, sizeof(q), "%s [y/N] ", prompt);
+    if (sspr_admin_read_line(q, 0, a, sizeof(a)) != 0)
+        return 0;
+    return strcmp(a, "y") == 0 || strcmp(a, "Y") == 0 || strcmp(a, "yes") == 0 ||
+           strcmp(a, "YES") == 0 || strcmp(a, "Yes") == 0;
+}
+
+int sspr_admin_method_blocks(struct sspr_backend *be, const struct sspr_subject *subj, time_t now,
+                             struct sspr_method_block *out, int max)
+{
+    struct sspr_throttle_state ts;
+    struct sspr_throttle_rec rec;
+    const struct sspr_gate *g;
+    int n = 0, rc;
+
+    rc = sspr_throttle_get(be, subj, now, &ts);
+    if (rc != SSPR_OK)
+        return rc;
+    if (sspr_throttle_locked(&ts, now) || ts.failures == 0)
+        return 0;
+    /* the window the per-method counts belong to started at `since`; the
+     * throttle forgets them failure_window later (state/throttle.c) */
+    rc = sspr_be_throttle_load(be, subj, &rec);
+    if (rc != SSPR_OK)
+        return rc;
+    SSPR_GATE_FOREACH(i, g) {
+        int mf = 0;
+
+        if (n >= max)
+            break;
+        if (sspr_throttle_get_method(be, subj, now, g->name, &ts, &mf) != SSPR_OK ||
+            !sspr_throttle_method_locked(&ts, mf, now, be->cfg) || sspr_throttle_locked(&ts, now))
+            continue;
+        out[n].g = g;
+        out[n].failures = mf;
+        out[n].until = rec.since > 0 ? rec.since + be->cfg->failure_window : 0;
+        n++;
+    }
+    return n;
+}
+
+void sspr_admin_block_text(const struct sspr_method_block *b, int others, char *buf, size_t len)
+{
+    char when[64];
+
+    sspr_admin_time(b->until, when, sizeof(when));
+    snprintf(buf, len, "%s: blocked until %s (%d wrong %s); %s", b->g->name, when, b->failures,
+             (b->g->flags & SSPR_GATE_WEAK) != 0 ? "answers" : "codes",
+             others ? "other methods still work" : "no other registered method is left until then");
+}
+
 void sspr_admin_time(long long when, char *buf, size_t len)
 {
     time_t t = (time_t)when;

@@ -1,7 +1,10 @@
 /* `enroll` and `unenroll`, over the gate table: each gate's cli_option
- * names its `enroll` form and its enroll_cli does the work. Secrets go to
- * stdout once (the otpauth URI, the recovery codes) and only after the
- * record holding them is stored; everything else goes to stderr, so
+ * names its `enroll` form and its enroll_cli does the work. `--replace`,
+ * anywhere after USER, belongs to no gate: it is taken out here and
+ * handed on in struct sspr_admin (a gate that would replace something the
+ * user relies on asks first on a terminal and otherwise wants it). Secrets
+ * go to stdout once (the otpauth URI, the recovery codes) and only after
+ * the record holding them is stored; everything else goes to stderr, so
  * `> file` captures only them. */
 #include "autoconf.h"
 
@@ -24,7 +27,10 @@ static void usage(void)
                 g->cli_arg ? g->cli_arg : "");
         first = 0;
     }
-    fputs("\n       sspr-helper unenroll USER", stderr);
+    fputs(" [--replace]\n"
+          "       (--replace: replace a registered authenticator app without asking)\n"
+          "       sspr-helper unenroll USER",
+          stderr);
     first = 1;
     SSPR_GATE_FOREACH(i, g) {
         fprintf(stderr, "%s%s", first ? " " : "|", g->name);
@@ -58,17 +64,28 @@ int sspr_cli_enroll(const struct sspr_config *cfg, int argc, char **argv)
 {
     struct sspr_admin ad;
     const struct sspr_gate *g;
-    int rc;
+    char *rest[2];
+    int n = 0, extra = 0, replace = 0, rc;
 
-    if (argc < 2 || argc > 3 || (g = by_option(argv[1], argc == 3 ? argv[2] : NULL)) == NULL) {
+    /* USER, then the gate's option and argument with --replace taken out */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--replace") == 0 && !replace)
+            replace = 1;
+        else if (n < 2)
+            rest[n++] = argv[i];
+        else
+            extra = 1;
+    }
+    if (n < 1 || extra || (g = by_option(rest[0], n == 2 ? rest[1] : NULL)) == NULL) {
         usage();
         return 2;
     }
     if (sspr_admin_open(&ad, cfg) != 0)
         return 1;
+    ad.replace = replace;
     rc = sspr_admin_find_user(&ad, argv[0]);
     if (rc == 0)
-        rc = g->enroll_cli(&ad, g, argc == 3 ? argv[2] : NULL);
+        rc = g->enroll_cli(&ad, g, n == 2 ? rest[1] : NULL);
     sspr_admin_close(&ad);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* `show USER`, `unlock USER`, `gc`: what is registered and the throttle's
- * state, never a secret; clearing a lockout; sweeping expired state. */
+ * state (a lockout, or the methods blocked after too many wrong answers),
+ * never a secret; clearing a lockout; sweeping expired state. */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -10,7 +11,25 @@
 #include "admin/cli.h"
 #include "state/throttle.h"
 
-static void show_throttle(struct sspr_admin *ad)
+/* The methods blocked after too many wrong answers, one line each;
+ * registered: the methods the user has (for what still works). */
+static void show_blocks(struct sspr_admin *ad, const struct sspr_subject *subj, time_t now,
+                        unsigned registered)
+{
+    struct sspr_method_block b[SSPR_GATES_MAX];
+    unsigned blocked = 0;
+    char line[256];
+    int n = sspr_admin_method_blocks(&ad->be, subj, now, b, SSPR_GATES_MAX);
+
+    for (int i = 0; i < n; i++)
+        blocked |= sspr_gate_bit(b[i].g);
+    for (int i = 0; i < n; i++) {
+        sspr_admin_block_text(&b[i], (registered & ~blocked) != 0, line, sizeof(line));
+        printf("%s\n", line);
+    }
+}
+
+static void show_throttle(struct sspr_admin *ad, unsigned registered)
 {
     struct sspr_subject subj;
     struct sspr_throttle_state ts;
@@ -29,6 +48,7 @@ static void show_throttle(struct sspr_admin *ad)
         printf("throttle: locked out until %s\n", when);
     } else {
         printf("throttle: %d recent failed attempt(s), not locked out\n", ts.failures);
+        show_blocks(ad, &subj, now, registered);
     }
 }
 
@@ -37,6 +57,7 @@ int sspr_cli_show(const struct sspr_config *cfg, int argc, char **argv)
     struct sspr_admin ad;
     struct sspr_record rec;
     const struct sspr_gate *g;
+    unsigned registered = 0;
     int rc;
 
     if (argc != 1) {
@@ -59,9 +80,10 @@ int sspr_cli_show(const struct sspr_config *cfg, int argc, char **argv)
     } else {
         SSPR_GATE_FOREACH(i, g)
             g->describe(g, &rec.m[i], cfg, stdout);
+        registered = sspr_gates_usable(&rec);
     }
     sspr_record_clear(&rec);
-    show_throttle(&ad);
+    show_throttle(&ad, registered);
     sspr_admin_close(&ad);
     return 0;
 }

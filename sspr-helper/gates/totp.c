@@ -179,18 +179,100 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
     return ok;
 }
 
-/* `enroll USER --totp`: the URI goes to stdout once, after the record
- * holding the secret is on disk. */
+/* The new app's material, stored only when the registration found is
+ * still the one the administrator agreed to replace (none, or the app
+ * enrolled at `since`; anything with --replace). */
+struct replace_ctx {
+    const struct sspr_gate *g;
+    const struct sspr_material *m;
+    int any;         /* --replace */
+    int had;         /* an app was registered when asked */
+    long long since; /* ...enrolled then */
+    int changed;     /* set by the edit: it is not the one any more */
+};
+
+static int edit_replace(struct sspr_record *rec, void *vctx)
+{
+    struct replace_ctx *c = vctx;
+    struct sspr_material *dst = sspr_gate_material(rec, c->g);
+
+    c->changed = 0;
+    if (dst == NULL)
+        return SSPR_ERR_INVAL;
+    if (!c->any && (dst->present != c->had || (c->had && dst->since != c->since))) {
+        c->changed = 1;
+        return 1; /* write nothing */
+    }
+    return sspr_material_copy(dst, c->m);
+}
+
+/* May enroll_cli go on? 0 yes (ctx filled in), else the exit status, the
+ * administrator told why. */
+static int may_replace(struct sspr_admin *ad, const struct sspr_gate *g, struct replace_ctx *c)
+{
+    struct sspr_record rec;
+    const struct sspr_material *old;
+    char when[64], q[SSPR_USER_MAX + 160];
+    int rc = sspr_be_load(&ad->be, &ad->acct, &rec), yes;
+
+    if (rc != SSPR_OK) {
+        fprintf(stderr, "sspr-helper: record for %s: %s (nothing was changed)\n", ad->acct.name,
+                sspr_strerror(rc));
+        return 1;
+    }
+    old = sspr_gate_material_c(&rec, g);
+    c->had = old != NULL && old->present;
+    c->since = c->had ? old->since : 0;
+    sspr_record_clear(&rec);
+    if (!c->had || c->any)
+        return 0;
+    sspr_admin_time(c->since, when, sizeof(when));
+    snprintf(q, sizeof(q),
+             "%s already has an authenticator app (enrolled %s). Replace it? The old app stops "
+             "working.",
+             ad->acct.name, when);
+    yes = sspr_admin_confirm(q);
+    if (yes > 0)
+        return 0;
+    if (yes == 0) {
+        fprintf(stderr, "Not replaced: %s keeps the authenticator app (nothing was changed).\n",
+                ad->acct.name);
+        return 1;
+    }
+    fprintf(stderr,
+            "sspr-helper: %s already has an authenticator app (enrolled %s); nothing was "
+            "changed.\nTo replace it (the old app stops working): sspr-helper enroll %s --totp "
+            "--replace\n",
+            ad->acct.name, when, ad->acct.name);
+    return 2;
+}
+
+/* `enroll USER --totp [--replace]`: an app already registered is replaced
+ * only when the administrator says so (asked on a terminal, --replace
+ * otherwise). The URI goes to stdout once, after the record holding the
+ * secret is on disk. */
 static int enroll_cli(struct sspr_admin *ad, const struct sspr_gate *g, const char *arg)
 {
+    struct replace_ctx c = { g, NULL, ad->replace, 0, 0, 0 };
     struct new_totp nt;
     struct sspr_material m;
-    int rc = 1;
+    int rc;
 
     (void)arg;
+    if ((rc = may_replace(ad, g, &c)) != 0)
+        return rc;
+    rc = 1;
     if (new_totp(ad->cfg, ad->acct.name, &nt) == 0 && material(&nt, -1, "admin", &m) == 0) {
-        rc = sspr_admin_save(ad, g, &m);
+        c.m = &m;
+        rc = sspr_admin_edit(ad, edit_replace, &c);
         sspr_material_clear(&m);
+    }
+    if (rc == 0 && c.changed) {
+        fprintf(stderr,
+                "sspr-helper: the authenticator app of %s changed meanwhile; nothing was "
+                "changed. Run the command again.\n",
+                ad->acct.name);
+        rc = 1;
     }
     if (rc == 0) {
         printf("%s\n", nt.uri);
@@ -198,9 +280,10 @@ static int enroll_cli(struct sspr_admin *ad, const struct sspr_gate *g, const ch
             (void)sspr_qr_print(stdout, nt.uri);
         fflush(stdout);
         fprintf(stderr,
-                "Authenticator app enrolled for %s: scan the QR code or add the URI above.\n"
+                "Authenticator app %s for %s: scan the QR code or add the URI above.%s\n"
                 "Anyone who sees it can make codes: clear the screen afterwards.\n",
-                ad->acct.name);
+                c.had ? "replaced" : "enrolled", ad->acct.name,
+                c.had ? " The old app no longer works." : "");
     }
     sspr_wipe(&nt, sizeof(nt));
     return rc;

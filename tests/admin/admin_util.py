@@ -58,9 +58,13 @@ def stack_lines(path, kind):
     return out
 
 
+GOOD_SSHD = "KbdInteractiveAuthentication yes\nUsePAM yes\nLoginGraceTime 300\n"
+
+
 def good_sshd():
-    """sshd allows keyboard-interactive through PAM (a drop-in, as an admin would)."""
-    h.write_file(SSHD_DROPIN, "KbdInteractiveAuthentication yes\nUsePAM yes\n", mode=0o644)
+    """sshd allows keyboard-interactive through PAM and gives a sign-in time
+    for a reset (a drop-in, as an admin would)."""
+    h.write_file(SSHD_DROPIN, GOOD_SSHD, mode=0o644)
 
 
 def doctor(*args):

@@ -4,18 +4,57 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "admin/admin.h"
 #include "admin/doctor/checks.h"
 #include "gates/gate.h"
 #include "policy/policy.h"
 #include "state/throttle.h"
 #include "support/errors.h"
 
-static void check_registration(struct sspr_report *r, const struct sspr_config *cfg,
-                               struct sspr_backend *be, const struct sspr_account *acct, int admin,
-                               int gates)
+#define ACCOUNT_LINE "account [success=ok perm_denied=die default=ignore] pam_sspr.so"
+
+/* The fix for E208 (no methods) and E209 (too few) that fits this
+ * installation: registration at sign-in only where it can happen (an
+ * account line in a login stack, register_at_login not off), else how to
+ * make it happen; always the enroll command for this user. */
+static void registration_fix(const struct sspr_config *cfg, const char *user, int code, int admin,
+                             char *fix, size_t len)
+{
+    int line = sspr_doctor_any_account_line(), on = cfg->register_at_login != SSPR_REG_OFF;
+    const char *need =
+        admin ? " (an administrator needs an authenticator app and recovery codes)" : "";
+    char enroll[256];
+
+    if (code == SSPR_E_NO_METHODS)
+        snprintf(enroll, sizeof(enroll),
+                 "as root: `sspr-helper enroll %s --totp` / `--recovery-codes` / `--email "
+                 "ADDR`%s",
+                 user, need);
+    else
+        snprintf(enroll, sizeof(enroll),
+                 "as root register another method, e.g. `sspr-helper enroll %s "
+                 "--recovery-codes`%s",
+                 user, need);
+    if (line && on)
+        snprintf(fix, len,
+                 "%s is asked to register at the next sign-in (register_at_login = %s); or %s",
+                 user, cfg->register_at_login == SSPR_REG_REQUIRE ? "require" : "offer", enroll);
+    else
+        snprintf(fix, len, "%s; or, for registration at sign-in, %s%s%s", enroll,
+                 line ? ""
+                      : "add `" ACCOUNT_LINE "` to /etc/pam.d/common-account "
+                        "(`pam-auth-update --enable sspr` does)",
+                 !line && !on ? " and " : "",
+                 on ? "" : "set register_at_login = offer in sspr.conf");
+}
+
+/* Returns the methods registered (0 when none or unreadable). */
+static unsigned check_registration(struct sspr_report *r, const struct sspr_config *cfg,
+                                   struct sspr_backend *be, const struct sspr_account *acct,
+                                   int admin, int gates)
 {
     struct sspr_record rec;
-    char have_w[128], usable_w[128];
+    char have_w[128], usable_w[128], fix[1024];
     unsigned have, usable;
 
     if (sspr_be_load(be, acct, &rec) != SSPR_OK) {
@@ -23,45 +62,65 @@ static void check_registration(struct sspr_report *r, const struct sspr_config *
                   "user %s: the record of registered methods (uid "
                   "%lu, %s backend) is unreadable or corrupt",
                   acct->name, (unsigned long)acct->uid, cfg->backend);
-        return;
+        return 0;
     }
     have = sspr_gates_usable(&rec);
     sspr_record_clear(&rec);
     sspr_methods_words(have, have_w, sizeof(have_w));
     if (have == 0) {
-        sspr_fail(r, SSPR_E_NO_METHODS, "user %s: no methods registered", acct->name);
-        return;
+        registration_fix(cfg, acct->name, SSPR_E_NO_METHODS, admin, fix, sizeof(fix));
+        sspr_fail_fix(r, SSPR_E_NO_METHODS, fix, "user %s: no methods registered", acct->name);
+        return 0;
     }
     usable = sspr_policy_usable(cfg, have, admin);
     sspr_methods_words(usable, usable_w, sizeof(usable_w));
+    registration_fix(cfg, acct->name, SSPR_E_TOO_FEW_METHODS, admin, fix, sizeof(fix));
     switch (sspr_policy_unsatisfied(usable, gates, admin)) {
     case SSPR_SATISFIED:
         sspr_pass(r, "user %s: registered %s; usable %s covers %d gate%s", acct->name, have_w,
                   usable_w, gates, gates == 1 ? "" : "s");
         break;
     case SSPR_UNSAT_TOO_FEW:
-        sspr_fail(r, SSPR_E_TOO_FEW_METHODS,
-                  "user %s: registered %s, usable here %s: %d "
-                  "different method%s needed",
-                  acct->name, have_w, usable_w, gates, gates == 1 ? "" : "s");
+        sspr_fail_fix(r, SSPR_E_TOO_FEW_METHODS, fix,
+                      "user %s: registered %s, usable here %s: %d different method%s needed",
+                      acct->name, have_w, usable_w, gates, gates == 1 ? "" : "s");
         break;
     case SSPR_UNSAT_ADMIN_DELIVERY:
-        sspr_fail(r, SSPR_E_TOO_FEW_METHODS,
-                  "user %s: an administrator's gates cannot all be "
-                  "email or SMS (registered %s)",
-                  acct->name, have_w);
+        sspr_fail_fix(r, SSPR_E_TOO_FEW_METHODS, fix,
+                      "user %s: an administrator's gates cannot all be email or SMS "
+                      "(registered %s)",
+                      acct->name, have_w);
         break;
     case SSPR_UNSAT_WEAK_ONLY:
-        sspr_fail(r, SSPR_E_TOO_FEW_METHODS,
-                  "user %s: security questions are never the only "
-                  "gate (registered %s)",
-                  acct->name, have_w);
+        sspr_fail_fix(r, SSPR_E_TOO_FEW_METHODS, fix,
+                      "user %s: security questions are never the only gate (registered %s)",
+                      acct->name, have_w);
         break;
+    }
+    return have;
+}
+
+/* Methods blocked after too many wrong answers: a warning each (the
+ * account is not locked out, other methods may still work). */
+static void check_blocks(struct sspr_report *r, struct sspr_backend *be,
+                         const struct sspr_account *acct, const struct sspr_subject *subj,
+                         time_t now, unsigned registered)
+{
+    struct sspr_method_block b[SSPR_GATES_MAX];
+    unsigned blocked = 0;
+    char line[256];
+    int n = sspr_admin_method_blocks(be, subj, now, b, SSPR_GATES_MAX);
+
+    for (int i = 0; i < n; i++)
+        blocked |= sspr_gate_bit(b[i].g);
+    for (int i = 0; i < n; i++) {
+        sspr_admin_block_text(&b[i], (registered & ~blocked) != 0, line, sizeof(line));
+        sspr_warn(r, "user %s: %s", acct->name, line);
     }
 }
 
 static void check_throttle(struct sspr_report *r, struct sspr_backend *be,
-                           const struct sspr_account *acct)
+                           const struct sspr_account *acct, unsigned registered)
 {
     struct sspr_subject subj;
     struct sspr_throttle_state ts;
@@ -87,6 +146,7 @@ static void check_throttle(struct sspr_report *r, struct sspr_backend *be,
     } else {
         sspr_pass(r, "user %s: not locked out (%d recent failed attempt%s)", acct->name,
                   ts.failures, ts.failures == 1 ? "" : "s");
+        check_blocks(r, be, acct, &subj, now, registered);
     }
 }
 
@@ -131,6 +191,5 @@ void sspr_doctor_check_user(struct sspr_report *r, const struct sspr_config *cfg
     sspr_pass(r, "user %s: %s, needs %d gate%s from: %s", acct.name,
               admin ? "administrator (member of an admin_groups group)" : "regular user", gates,
               gates == 1 ? "" : "s", allowed_w);
-    check_registration(r, cfg, be, &acct, admin, gates);
-    check_throttle(r, be, &acct);
+    check_throttle(r, be, &acct, check_registration(r, cfg, be, &acct, admin, gates));
 }

@@ -2,12 +2,13 @@
  * `sspr-helper doctor [USER]`: walk the checks an administrator would make,
  * one PASS / WARN / FAIL line each (report.c), by family: the config and
  * the helper (check_system.c), the backend's own storage (its doctor op),
- * the PAM stacks and the writeback service (check_pam.c), sshd
- * (check_sshd.c), the delivery servers (check_network.c), and one user
+ * the PAM stacks, the writeback service and console login's timeout
+ * (check_pam.c), the sshd that runs (check_sshd.c), the delivery servers (check_network.c), and one user
  * (check_user.c).
  *
- * It reads the real system: /etc/pam.d, /etc/ssh, the installed helper,
- * the state directory. No environment variable moves any of it (the tests
+ * It reads the real system: /etc/pam.d, /etc/login.defs, the running
+ * sshd's configuration (or /etc/ssh's), the installed helper, the state
+ * directory. No environment variable moves any of it (the tests
  * run it in a throwaway root sandbox instead).
  */
 #include "autoconf.h"
@@ -38,9 +39,10 @@ int sspr_cli_doctor(const struct sspr_config *cfg, const char *config_path, int 
     sspr_be_doctor(&be, &r);
     sspr_doctor_check_helper(&r);
     sspr_doctor_check_pam_stacks(&r, cfg);
+    sspr_doctor_check_login_timeout(&r, cfg);
     sspr_doctor_check_writeback(&r, cfg);
     sspr_doctor_check_banned(&r, cfg);
-    sspr_doctor_check_sshd(&r);
+    sspr_doctor_check_sshd(&r, cfg);
     sspr_doctor_check_delivery(&r, cfg);
     if (argc == 1) {
         if (be_rc == SSPR_OK)

@@ -369,7 +369,10 @@ out:
     return rc;
 }
 
-int sspr_doctor_stack_has_sspr(const char *service, const char *type, char *perm_denied, size_t len)
+/* 1 when the `type` stack of service has a pam_sspr.so line (kiosk lines
+ * only when kiosk_too), 0 when not, -1 when the file is missing. */
+static int stack_find_sspr(const char *service, const char *type, int kiosk_too, char *perm_denied,
+                           size_t len)
 {
     struct sspr_pam_stack *st = calloc(1, sizeof(*st));
     int found = 0;
@@ -380,7 +383,8 @@ int sspr_doctor_stack_has_sspr(const char *service, const char *type, char *perm
     if (st->missing)
         found = -1;
     for (int i = 0; i < st->n && found == 0; i++) {
-        if (strcmp(st->e[i].module, "pam_sspr.so") == 0 && !sspr_pam_is_kiosk_line(&st->e[i])) {
+        if (strcmp(st->e[i].module, "pam_sspr.so") == 0 &&
+            (kiosk_too || !sspr_pam_is_kiosk_line(&st->e[i]))) {
             found = 1;
             if (perm_denied != NULL)
                 sspr_pam_action(&st->e[i], "perm_denied", perm_denied, len);
@@ -388,6 +392,16 @@ int sspr_doctor_stack_has_sspr(const char *service, const char *type, char *perm
     }
     free(st);
     return found;
+}
+
+int sspr_doctor_stack_has_sspr(const char *service, const char *type, char *perm_denied, size_t len)
+{
+    return stack_find_sspr(service, type, 0, perm_denied, len);
+}
+
+int sspr_doctor_stack_runs_reset(const char *service)
+{
+    return stack_find_sspr(service, "auth", 1, NULL, 0) == 1;
 }
 
 void sspr_pam_stack_parse(const char *dir, const char *service, const char *type,
