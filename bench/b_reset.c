@@ -92,9 +92,10 @@ int cmd_reset(int ac, char **av)
     samples_print("  of which: New password -> RESULT", &t_wb);
     {
         double b = samples_q(&t_ch, .5), r = samples_q(&t_res, .5);
+        double ratio = samples_ratio(&t_res, &t_ch);
 
-        verdict(r / b <= 1.6, "full TOTP reset vs pam_chauthtok",
-                "ratio %.2f  (target <= 1.60)  %.2f ms vs %.2f ms", r / b, r / 1000, b / 1000);
+        verdict(ratio <= 1.6, "full TOTP reset vs pam_chauthtok",
+                "ratio %.2f  (target <= 1.60)  %.2f ms vs %.2f ms", ratio, r / 1000, b / 1000);
     }
     samples_free(&t_ch);
     samples_free(&t_res);

@@ -24,6 +24,9 @@ double samples_q(const struct samples *s, double q); /* 0..1, on a sorted copy *
 /* "median 7.70 ms  p90 8.10  IQR 7.52-7.91  (n=60)", values in ms */
 void samples_print(const char *label, const struct samples *s);
 void samples_free(struct samples *s);
+/* The median of a[i] / b[i]: rounds are interleaved, so each pair shares
+ * the machine's state of the moment (other load, caches, frequency). */
+double samples_ratio(const struct samples *a, const struct samples *b);
 
 /* A target line, printed and appended to $BENCH_SUMMARY:
  *   PASS  first prompt vs bare exec     ratio 2.10  (target <= 2.50)  7.70 ms vs 1.52 ms */
@@ -118,7 +121,7 @@ int cmd_gcflows(int ac, char **av);
 
 /* fork + execve(path, argv, envp) + waitpid; returns the exit status or -1 */
 int run_wait(const char *path, char *const argv[], char *const envp[]);
-/* the same with stdout to /dev/null when quiet */
+/* the same with stdout and stderr to /dev/null when quiet */
 int run_wait_out(const char *path, char *const argv[], char *const envp[], bool quiet);
 
 #endif

@@ -104,6 +104,20 @@ void samples_print(const char *label, const struct samples *s)
            samples_q(s, 0.75) / 1000, s->n);
 }
 
+double samples_ratio(const struct samples *a, const struct samples *b)
+{
+    struct samples r = { 0 };
+    double m;
+
+    if (a->n != b->n || a->n == 0)
+        die("paired samples of different sizes");
+    for (int i = 0; i < a->n; i++)
+        samples_add(&r, a->v[i] / b->v[i]);
+    m = samples_q(&r, 0.5);
+    samples_free(&r);
+    return m;
+}
+
 void samples_free(struct samples *s)
 {
     free(s->v);
@@ -163,7 +177,7 @@ int run_wait_out(const char *path, char *const argv[], char *const envp[], bool 
     if (pid == 0) {
         if (quiet) {
             int null = open("/dev/null", O_WRONLY);
-            if (null < 0 || dup2(null, 1) < 0)
+            if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
                 _exit(127);
         }
         execve(path, argv, envp);
