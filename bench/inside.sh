@@ -168,22 +168,29 @@ fi
 # ---- 5. fsyncs ------------------------------------------------------------------------
 if want 5; then
 echo
-echo "== 5. fsyncs (strace -f -e trace=fsync,fdatasync,syncfs,sync_file_range, one flow each)"
+echo "== 5. fsyncs (strace -f -y -e trace=fsync,fdatasync,syncfs,sync_file_range, one flow each)"
 if command -v strace >/dev/null &&
-    strace -f -qq -e trace=fsync,fdatasync,syncfs,sync_file_range -o "$run/fsync.trace" \
+    strace -f -qq -y -e trace=fsync,fdatasync,syncfs,sync_file_range -o "$run/fsync.trace" \
         "$bench" fsyncs bench-trigger sspr-passwd benchu "$run/totp-pool" >/dev/null; then
-    # real syncs between the markers fsync(-100) .. fsync(-107) (bench/b_reset.c)
+    # real syncs between the markers fsync(-100) .. fsync(-107) (bench/b_reset.c);
+    # -y names each fd's file: what was synced, in order, per segment
     awk '
-        /fsync\(-1[0-9][0-9]\)/ { match($0, /fsync\(-1[0-9][0-9]\)/); m = substr($0, RSTART + 7, 3) + 0; seg = m; next }
-        /(fsync|fdatasync|syncfs|sync_file_range)\([0-9]/ { n[seg]++ }
+        /fsync\(-1[0-9][0-9]\)/ { match($0, /fsync\(-1[0-9][0-9]\)/); seg = substr($0, RSTART + 7, 3) + 0; next }
+        /(fsync|fdatasync|syncfs|sync_file_range)\([0-9]/ {
+            n[seg]++
+            f = $0; sub(/^[^<]*</, "", f); sub(/>.*$/, "", f)
+            sub(/\.tmp\.[a-z0-9]+$/, ".tmp", f); sub(/^.*\//, "", f)
+            what[seg] = what[seg] (what[seg] == "" ? "" : ", ") f
+        }
+        function line(label, k) { printf "  %-52s %d  %s\n", label, n[k], what[k] }
         END {
-            printf "  %-52s %d\n", "reset: helper start .. code prompt", n[100]
-            printf "  %-52s %d\n", "reset: code prompt .. \"New password\" prompt", n[101]
+            line("reset: helper start .. code prompt", 100)
+            line("reset: code prompt .. \"New password\" prompt", 101)
             printf "  %-52s %d\n", "reset: up to \"New password\"", n[100] + n[101]
-            printf "  %-52s %d\n", "reset: \"New password\" .. pam_authenticate returns", n[102]
+            line("reset: \"New password\" .. pam_authenticate returns", 102)
             printf "  %-52s %d\n", "reset: whole flow", n[100] + n[101] + n[102]
-            printf "  %-52s %d\n", "wrong code: answer .. flow ends (cancel)", n[104]
-            printf "  %-52s %d\n", "in-process pam_chauthtok (baseline)", n[106]
+            line("wrong code: answer .. flow ends (cancel)", 104)
+            line("in-process pam_chauthtok (baseline)", 106)
             printf "%d %d %d %d\n", n[100] + n[101], n[100] + n[101] + n[102], n[104], n[106] > "/dev/stderr"
         }' "$run/fsync.trace" 2>"$run/fsync.counts"
     read -r up whole wrong base <"$run/fsync.counts"
