@@ -118,6 +118,7 @@ int cmd_mail(int ac, char **av);
 int cmd_gcfill(int ac, char **av);
 int cmd_gc(int ac, char **av);
 int cmd_gcflows(int ac, char **av);
+int cmd_disk(int ac, char **av);
 
 /* fork + execve(path, argv, envp) + waitpid; returns the exit status or -1 */
 int run_wait(const char *path, char *const argv[], char *const envp[]);

@@ -41,9 +41,19 @@ info() { echo "info  $*" | tee -a "$BENCH_SUMMARY"; }
 # BENCH_ONLY="3 6": run only those sections
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
+# The state directory on the build directory's own file system (a bind
+# mount, no overlay in between), as /var/lib/sspr is on a real system.
+diskdir=/var/lib/sspr-bench-disk
+if [ "${BENCH_DISK:-1}" = 1 ]; then
+    mkdir -p "$SSPR_BUILDDIR/bench-run/state" "$SSPR_BUILDDIR/bench-run/disk"
+    chmod 0700 "$SSPR_BUILDDIR/bench-run/state"
+    mount --bind "$SSPR_BUILDDIR/bench-run/state" "$state" || { echo "inside.sh: bind mount on $state failed" >&2; exit 1; }
+    diskdir=$SSPR_BUILDDIR/bench-run/disk
+fi
+
 echo "== machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 echo "== load average $(cut -d" " -f1-3 /proc/loadavg) at the start; kernel $(uname -r); $(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"'); $(ldd --version | head -1)"
-echo "== state directory $state on $(df --output=fstype "$state" | tail -1) (overlay upper layer on $(df --output=fstype "${SSPR_SANDBOX_DIR:-/}" 2>/dev/null | tail -1))"
+echo "== state directory $state on $(df --output=fstype "$state" | tail -1); /etc/shadow on $(df --output=fstype /etc | tail -1) (its upper layer on $(df --output=fstype "${SSPR_SANDBOX_DIR:-/}" 2>/dev/null | tail -1))"
 
 # ---- configuration, stacks, users -------------------------------------------------
 # Failures are fast here (no throttle delay, pam_unix nodelay) and high
@@ -162,6 +172,7 @@ fi
 if want 4; then
 echo
 echo "== 4. full TOTP reset vs in-process pam_chauthtok on sspr-passwd ($rrounds rounds)"
+measure "disk" "$bench" disk "$diskdir" 30
 measure "full reset" "$bench" reset bench-trigger sspr-passwd benchu "$run/totp-pool" "$rrounds"
 fi
 
@@ -206,6 +217,7 @@ fi
 if want 6; then
 echo
 echo "== 6. 16 wrong codes at once: one user vs 16 users ($parrounds rounds)"
+measure "disk" "$bench" disk "$diskdir" 30
 measure "16-way verdicts" "$bench" parallel bench-trigger "$helper" "$state" benchu "$run/totp-all" "$parrounds"
 fi
 
@@ -221,6 +233,7 @@ fi
 if want 8; then
 echo
 echo "== 8. gc of stale unknown-name records ($gcn records, $gcrounds rounds), and flows meanwhile"
+measure "disk" "$bench" disk "$diskdir" 30
 measure "gc" "$bench" gc "$helper" "$state" "$gcn" "$gcrounds"
 measure "flows with stale records" "$bench" gcflows bench-trigger "$state" "$gcflowrecs" "$gcflows"
 fi

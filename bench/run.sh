@@ -17,9 +17,9 @@
 # BENCH_PARALLEL_ROUNDS (10), BENCH_MAIL_ROUNDS (3), BENCH_GC_RECORDS (10000),
 # BENCH_GC_ROUNDS (3), BENCH_GC_FLOW_RECORDS (20000), BENCH_GC_FLOWS (160),
 # BENCH_ONLY (sections to run, e.g. "3 6"; default all),
-# BENCH_DISK (1: the sandbox's writable layers, so /var/lib/sspr and
-# /etc/shadow, on the build directory's disk, so that fsync costs what it
-# costs; 0: on a tmpfs).
+# BENCH_DISK (1: /var/lib/sspr bind-mounted from BUILDDIR/bench-run/state
+# and the sandbox's writable layers, so /etc/shadow, on the build
+# directory's disk, so that fsync costs what it costs; 0: all on a tmpfs).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
@@ -71,8 +71,8 @@ if [ "${BENCH_DISK:-1}" = 1 ]; then
         ;;
     esac
 fi
-export SSPR_STAGE=$out/stage SSPR_BUILDDIR=$build SSPR_SRCDIR=$top
+export SSPR_STAGE=$out/stage SSPR_BUILDDIR=$build SSPR_SRCDIR=$top BENCH_DISK=${BENCH_DISK:-1}
 rc=0
 /bin/sh "$top/tests/sandbox/sandbox.sh" "${keep[@]}" /bin/bash "$top/bench/inside.sh" 2> >(grep -v '^sandbox.sh: kept upper layers' >&2) || rc=$?
-rm -rf "$out"/sspr-sandbox.*
+rm -rf "$out"/sspr-sandbox.* "$out/state" "$out/disk"
 exit "$rc"

@@ -16,6 +16,7 @@
  *   gc HELPER STATEDIR N ROUNDS                             b_gc.c
  *   gcflows SVC STATEDIR N FLOWS
  *   gcfill STATEDIR N
+ *   disk DIR ROUNDS                                         b_disk.c
  *
  * PASS/MISS lines go to stdout and are appended to $BENCH_SUMMARY. Exit
  * status 1: the measurement could not be taken (a target missed is not a
@@ -35,7 +36,7 @@ static const struct {
     { "normal", cmd_normal },   { "once", cmd_once },         { "startup", cmd_startup },
     { "prompt", cmd_prompt },   { "reset", cmd_reset },       { "fsyncs", cmd_fsync_flow },
     { "parallel", cmd_parallel }, { "mail", cmd_mail },       { "gc", cmd_gc },
-    { "gcflows", cmd_gcflows }, { "gcfill", cmd_gcfill },
+    { "gcflows", cmd_gcflows }, { "gcfill", cmd_gcfill },     { "disk", cmd_disk },
 };
 
 int main(int argc, char **argv)
