@@ -205,7 +205,8 @@ int cmd_startup(int ac, char **av)
     enum { NPROBES = sizeof(probes) / sizeof(probes[0]) };
     const char *helper, *dir, *svc, *user;
     char ppath[NPROBES][512];
-    struct samples t_true = { 0 }, t_probe[NPROBES] = { { 0 } }, t_eof = { 0 }, t_hello = { 0 };
+    struct samples t_true = { 0 }, t_probe[NPROBES] = { { 0 } }, t_eof = { 0 }, t_hello = { 0 },
+                   t_pam = { 0 };
     int rounds, have[NPROBES];
     double tpu;
 
@@ -236,6 +237,14 @@ int cmd_startup(int ac, char **av)
         x = helper_hello(helper, svc, user);
         if (i >= 0)
             samples_add(&t_hello, x);
+        {
+            struct flow fl = { .code_action = CODE_CANCEL };
+            (void)flow_run(svc, user, &fl, NULL);
+            if (fl.t_first == 0)
+                die("no prompt after the offer (last message: \"%s\")", fl.last_msg);
+            if (i >= 0)
+                samples_add(&t_pam, fl.t_first - fl.t_yes);
+        }
     }
     printf(" fork+exec+exit, from this PAM process (%d rounds, interleaved):\n", rounds);
     samples_print("/bin/true (bare exec)", &t_true);
@@ -247,6 +256,7 @@ int cmd_startup(int ac, char **av)
         }
     samples_print("sspr-helper pam, channel closed at once", &t_eof);
     samples_print("sspr-helper pam, fork .. first prompt frame", &t_hello);
+    samples_print("through pam_sspr: \"y\" .. first prompt", &t_pam);
     {
         double tr = samples_q(&t_true, .5), pn = have[0] ? samples_q(&t_probe[0], .5) : tr;
         double e = samples_q(&t_eof, .5), h = samples_q(&t_hello, .5);
@@ -258,6 +268,8 @@ int cmd_startup(int ac, char **av)
                    (pn - tr) / 1000);
         printf("  %-44s %8.3f ms\n", "+ main() to the HELLO read, and exit", (e - pn) / 1000);
         printf("  %-44s %8.3f ms\n", "+ HELLO to the first prompt frame", (h - e) / 1000);
+        printf("  %-44s %8.3f ms\n", "+ the module's part (spawn, relay, INFO)",
+               (samples_q(&t_pam, .5) - h) / 1000);
     }
     tpu = tsc_per_us();
     printf(" LD_DEBUG=statistics (one run each; TSC %.0f MHz):\n", tpu);
