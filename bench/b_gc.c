@@ -193,6 +193,7 @@ int cmd_gcflows(int ac, char **av)
     FILE *ur = fopen("/dev/urandom", "r");
     int dfd, n, flows, swept = 0, removed = 0;
     double worst_swept = 0;
+    char detail[2048] = "";
 
     if (ac != 4 || ur == NULL)
         die("usage: gcflows SVC STATEDIR N FLOWS");
@@ -218,6 +219,10 @@ int cmd_gcflows(int ac, char **av)
             removed += gone;
             if (x > worst_swept)
                 worst_swept = x;
+            size_t dl = strlen(detail);
+            if (dl < sizeof(detail) - 40)
+                snprintf(detail + dl, sizeof(detail) - dl, "%s#%d %.0f ms/%d", dl ? ", " : "", i,
+                         x / 1000, gone);
             stale_fill(dfd, &s);
         }
     }
@@ -235,6 +240,8 @@ int cmd_gcflows(int ac, char **av)
     printf("  flows during which a sweep removed stale records: %d (%d records in all; "
            "slowest of them %.1f ms)\n",
            swept, removed, worst_swept / 1000);
+    if (swept > 0)
+        printf("  (flow number, its time and the records it removed: %s)\n", detail);
     {
         double p0 = samples_q(&without, .99), p1 = samples_q(&with, .99);
         verdict(swept == 0 && p1 / p0 <= 1.5, "no flow waits on gc",
