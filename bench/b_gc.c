@@ -64,8 +64,8 @@ static int stale_fill(int dirfd, const struct stale *s)
     int made = 0;
 
     for (int i = 0; i < s->n; i++) {
-        int fd = openat(dirfd, s->name[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        0600);
+        int fd =
+            openat(dirfd, s->name[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0) {
             if (errno == EEXIST)
                 continue;
@@ -147,8 +147,8 @@ int cmd_gc(int ac, char **av)
     }
     printf(" %d stale records of unknown names, then `sspr-helper gc`:\n", n);
     samples_print("sspr-helper gc (exec to exit)", &t);
-    printf("  %-44s %.1f us per record; %d left behind in all\n", "",
-           samples_q(&t, .5) / n, left_total);
+    printf("  %-44s %.1f us per record; %d left behind in all\n", "", samples_q(&t, .5) / n,
+           left_total);
     if (n == 10000)
         verdict(samples_q(&t, .5) <= 300000 && left_total == 0, "gc of 10 000 stale records",
                 "%.3f s  (target <= 0.3 s)%s", samples_q(&t, .5) / 1e6,
@@ -173,15 +173,13 @@ static double ghost_flow(const char *svc, FILE *ur)
     t0 = now_us();
     (void)flow_run(svc, name, &fl, &t1);
     if (!fl.bad_code_msg)
-        die("an unknown name's wrong code got no \"not valid\" (last message \"%s\")",
-            fl.last_msg);
+        die("an unknown name's wrong code got no \"not valid\" (last message \"%s\")", fl.last_msg);
     return t1 - t0;
 }
 
 static void print_tail(const struct samples *s)
 {
-    printf("  %-44s p99 %.3f ms  max %.3f\n", "", samples_q(s, .99) / 1000,
-           samples_q(s, 1) / 1000);
+    printf("  %-44s p99 %.3f ms  max %.3f\n", "", samples_q(s, .99) / 1000, samples_q(s, 1) / 1000);
 }
 
 /* gcflows SVC STATEDIR N FLOWS: unknown-name flows without, then with N
@@ -247,8 +245,7 @@ int cmd_gcflows(int ac, char **av)
         verdict(swept == 0 && p1 / p0 <= 1.5, "no flow waits on gc",
                 "%d of %d flows swept; p99 with/without %.2f  (target: 0 and <= 1.50)  "
                 "max %.1f ms vs %.1f",
-                swept, flows, p1 / p0, samples_q(&with, 1) / 1000,
-                samples_q(&without, 1) / 1000);
+                swept, flows, p1 / p0, samples_q(&with, 1) / 1000, samples_q(&without, 1) / 1000);
     }
     samples_free(&without);
     samples_free(&with);

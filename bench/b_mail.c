@@ -192,8 +192,7 @@ int cmd_mail(int ac, char **av)
         pthread_mutex_unlock(&mu);
         (void)flow_run(av[0], av[1], &fl, NULL);
         if (fl.t_code == 0)
-            die("no email code prompt (menu \"%s\", last message \"%s\")", fl.menu,
-                fl.last_msg);
+            die("no email code prompt (menu \"%s\", last message \"%s\")", fl.menu, fl.last_msg);
         /* the send is in the background: wait for it (10 s at most) */
         for (int k = 0; k < 1000; k++) {
             int done;

@@ -37,11 +37,11 @@ struct result {
 
 /* One flow in a child: wrong code at the first code prompt, after the
  * barrier; cancel at the next prompt. */
-static void child(const char *svc, const char *user, const char *wrong, struct barrier *b,
-                  int out)
+static void child(const char *svc, const char *user, const char *wrong, struct barrier *b, int out)
 {
-    struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL, .code = wrong,
-                       .before_answer = wait_go, .ctx = b };
+    struct flow fl = {
+        .code_action = CODE_ANSWER_THEN_CANCEL, .code = wrong, .before_answer = wait_go, .ctx = b
+    };
     struct result r;
 
     (void)flow_run(svc, user, &fl, NULL);

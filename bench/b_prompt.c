@@ -190,8 +190,8 @@ static void lddebug_one(const char *label, const char *path, const char *helper,
                label, s.startup_cycles / tpu / 1000, s.load_cycles / tpu / 1000,
                s.reloc_cycles / tpu / 1000, s.relocs, s.relative);
     else
-        printf("  %-30s ld.so start-up %.0f cycles; %ld symbol + %ld relative relocations\n",
-               label, s.startup_cycles, s.relocs, s.relative);
+        printf("  %-30s ld.so start-up %.0f cycles; %ld symbol + %ld relative relocations\n", label,
+               s.startup_cycles, s.relocs, s.relative);
 }
 
 /* startup HELPER PROBEDIR SVC USER ROUNDS
@@ -334,7 +334,8 @@ int cmd_prompt(int ac, char **av)
     if ((rounds = atoi(av[2])) < 3)
         die("ROUNDS >= 3");
     for (int i = -2; i < rounds; i++) {
-        struct flow fl = { .code_action = CODE_CANCEL, .at_code_prompt = at_prompt_rss,
+        struct flow fl = { .code_action = CODE_CANCEL,
+                           .at_code_prompt = at_prompt_rss,
                            .ctx = &rc };
         double x = time_exec("/bin/true"), tret;
 
@@ -362,8 +363,7 @@ int cmd_prompt(int ac, char **av)
     printf("  helper at the code prompt (median of %d): VmHWM %.2f MiB, VmRSS %.2f MiB "
            "(RssAnon %.2f, RssFile %.2f), %.0f shared objects mapped\n",
            rc.hwm.n, samples_q(&rc.hwm, .5) / 1024, samples_q(&rc.rss, .5) / 1024,
-           samples_q(&rc.anon, .5) / 1024, samples_q(&rc.file, .5) / 1024,
-           samples_q(&rc.libs, .5));
+           samples_q(&rc.anon, .5) / 1024, samples_q(&rc.file, .5) / 1024, samples_q(&rc.libs, .5));
     {
         double b = samples_q(&t_true, .5), f = samples_q(&t_first, .5),
                c = samples_q(&t_cancel, .5), h = samples_q(&rc.hwm, .5) / 1024;

@@ -70,12 +70,12 @@ int cmd_reset(int ac, char **av)
 
         u = next_user(users, n, &rot, code);
         new_password(pw, sizeof(pw), 2 * i + 101);
-        struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL, .code = code,
+        struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL,
+                           .code = code,
                            .new_password = pw };
         (void)flow_run(av[0], u->name, &fl, &tret);
         if (fl.t_done == 0)
-            die("a TOTP reset of %s did not finish (last message: \"%s\")", u->name,
-                fl.last_msg);
+            die("a TOTP reset of %s did not finish (last message: \"%s\")", u->name, fl.last_msg);
         if (i < 0)
             continue;
         samples_add(&t_res, fl.t_done - fl.t_yes);
@@ -148,8 +148,11 @@ int cmd_fsync_flow(int ac, char **av)
     u = next_user(users, n, &rot, code);
     new_password(pw, sizeof(pw), 1);
     mark(0);
-    struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL, .code = code, .new_password = pw,
-                       .at_code_prompt = mark_code, .at_new_password = mark_newpw };
+    struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL,
+                       .code = code,
+                       .new_password = pw,
+                       .at_code_prompt = mark_code,
+                       .at_new_password = mark_newpw };
     (void)flow_run(av[0], u->name, &fl, NULL);
     mark(3);
     totp_save(av[3], users, n);
@@ -157,7 +160,8 @@ int cmd_fsync_flow(int ac, char **av)
         die("the reset did not finish (last message: \"%s\")", fl.last_msg);
 
     totp_wrong(u, wrong);
-    struct flow fw = { .code_action = CODE_ANSWER_THEN_CANCEL, .code = wrong,
+    struct flow fw = { .code_action = CODE_ANSWER_THEN_CANCEL,
+                       .code = wrong,
                        .before_answer = mark_answer };
     (void)flow_run(av[0], u->name, &fw, NULL);
     mark(5);

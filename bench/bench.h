@@ -68,14 +68,14 @@ struct flow {
     flow_hook at_new_password;
     void *ctx;
     /* what happened (now_us() stamps; 0 = never) */
-    double t_yes;         /* "y" handed back to PAM */
-    double t_first;       /* first prompt after "y" */
-    double t_code;        /* first code prompt */
-    double t_answered;    /* code answer handed back to PAM */
-    double t_after;       /* the first frame after that answer */
-    double t_newpw;       /* "New password" prompt */
-    double t_done;        /* the "has been changed" message (RESULT reset-done) */
-    double t_cancel;      /* PAM_CONV_ERR handed back */
+    double t_yes;      /* "y" handed back to PAM */
+    double t_first;    /* first prompt after "y" */
+    double t_code;     /* first code prompt */
+    double t_answered; /* code answer handed back to PAM */
+    double t_after;    /* the first frame after that answer */
+    double t_newpw;    /* "New password" prompt */
+    double t_done;     /* the "has been changed" message (RESULT reset-done) */
+    double t_cancel;   /* PAM_CONV_ERR handed back */
     int code_prompts;
     bool bad_code_msg; /* "not valid" seen */
     char last_msg[512];

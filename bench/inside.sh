@@ -21,7 +21,8 @@ gcn=${BENCH_GC_RECORDS:-10000}
 gcrounds=${BENCH_GC_ROUNDS:-3}
 gcflowrecs=${BENCH_GC_FLOW_RECORDS:-20000}
 gcflows=${BENCH_GC_FLOWS:-160}
-mkdir -p "$run"
+keepdir=$SSPR_BUILDDIR/bench-run # kept after the sandbox: the libraries, the fsync trace, the summary
+mkdir -p "$run" "$keepdir"
 export BENCH_SUMMARY=$run/summary
 : >"$BENCH_SUMMARY"
 failed=0
@@ -164,7 +165,7 @@ fi
 if want 3; then
 echo
 echo "== 3. \"y\" -> first prompt, cancel, helper memory ($prounds rounds)"
-export BENCH_LIBS_FILE=$run/helper-libs.txt
+export BENCH_LIBS_FILE=$keepdir/helper-libs.txt
 measure "first prompt" "$bench" prompt bench-trigger benchu "$prounds"
 fi
 
@@ -240,5 +241,7 @@ fi
 echo
 echo "== summary (each against its baseline in this run)"
 cat "$BENCH_SUMMARY"
+cp "$BENCH_SUMMARY" "$keepdir/summary.txt"
+[ -f "$run/fsync.trace" ] && cp "$run/fsync.trace" "$keepdir/fsync.trace"
 [ "$failed" -eq 0 ] || { echo "== $failed measurement(s) could not be taken"; exit 1; }
 exit 0

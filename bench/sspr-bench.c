@@ -33,10 +33,10 @@ static const struct {
     const char *name;
     int (*run)(int ac, char **av);
 } cmds[] = {
-    { "normal", cmd_normal },   { "once", cmd_once },         { "startup", cmd_startup },
-    { "prompt", cmd_prompt },   { "reset", cmd_reset },       { "fsyncs", cmd_fsync_flow },
-    { "parallel", cmd_parallel }, { "mail", cmd_mail },       { "gc", cmd_gc },
-    { "gcflows", cmd_gcflows }, { "gcfill", cmd_gcfill },     { "disk", cmd_disk },
+    { "normal", cmd_normal },     { "once", cmd_once },     { "startup", cmd_startup },
+    { "prompt", cmd_prompt },     { "reset", cmd_reset },   { "fsyncs", cmd_fsync_flow },
+    { "parallel", cmd_parallel }, { "mail", cmd_mail },     { "gc", cmd_gc },
+    { "gcflows", cmd_gcflows },   { "gcfill", cmd_gcfill }, { "disk", cmd_disk },
 };
 
 int main(int argc, char **argv)
