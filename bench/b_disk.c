@@ -18,7 +18,7 @@ static const char body[] = "{\"consecutive\":1,\"failures\":1,\"locked_until\":0
                            "\"methods\":{\"totp\":1},\"since\":1700000000}";
 
 /* the store's atomic replace: temp file, write, fsync, rename, fsync dir */
-static double atomic_write(int dfd)
+double disk_atomic_write(int dfd)
 {
     double t0 = now_us();
     int fd = openat(dfd, "rec.json.tmp", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -81,7 +81,7 @@ int cmd_disk(int ac, char **av)
         (fd = openat(dfd, "over.json", O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
         die("%s: %s", av[0], strerror(errno));
     for (int i = 0; i < rounds; i++) {
-        samples_add(&a, atomic_write(dfd));
+        samples_add(&a, disk_atomic_write(dfd));
         samples_add(&o, overwrite_fdatasync(fd));
         samples_add(&r, remove_dirsync(dfd));
         samples_add(&m, unlink_only(dfd));

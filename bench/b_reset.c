@@ -3,6 +3,7 @@
  * a flow costs. */
 #include "autoconf.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +43,20 @@ static void new_password(char *out, size_t len, int i)
     snprintf(out, len, "Bench-%ld-%d-Zq!%x", (long)getpid(), i, (unsigned)now_us());
 }
 
-/* reset SVC PASSWD_SVC BASE_USER TOTP_FILE ROUNDS */
+/* reset SVC PASSWD_SVC BASE_USER TOTP_FILE ROUNDS [DISKDIR]
+ * With DISKDIR, one atomic record write there per round (untimed for the
+ * flows): what the disk charged while they ran. */
 int cmd_reset(int ac, char **av)
 {
     struct totp_user users[MAX_USERS];
-    struct samples t_ch = { 0 }, t_res = { 0 }, t_ret = { 0 }, t_gate = { 0 }, t_wb = { 0 };
-    int n, rounds, rot = 0;
+    struct samples t_ch = { 0 }, t_res = { 0 }, t_ret = { 0 }, t_gate = { 0 }, t_wb = { 0 },
+                   t_disk = { 0 };
+    int n, rounds, rot = 0, dfd = -1;
 
-    if (ac != 5)
-        die("usage: reset SVC PASSWD_SVC BASE_USER TOTP_FILE ROUNDS");
+    if (ac != 5 && ac != 6)
+        die("usage: reset SVC PASSWD_SVC BASE_USER TOTP_FILE ROUNDS [DISKDIR]");
+    if (ac == 6 && (dfd = open(av[5], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        die("cannot open %s", av[5]);
     n = totp_load(av[3], users, MAX_USERS);
     if ((rounds = atoi(av[4])) < 3)
         die("ROUNDS >= 3");
@@ -78,6 +84,8 @@ int cmd_reset(int ac, char **av)
             die("a TOTP reset of %s did not finish (last message: \"%s\")", u->name, fl.last_msg);
         if (i < 0)
             continue;
+        if (dfd >= 0)
+            samples_add(&t_disk, disk_atomic_write(dfd));
         samples_add(&t_res, fl.t_done - fl.t_yes);
         samples_add(&t_ret, tret - fl.t_yes);
         samples_add(&t_gate, fl.t_newpw - fl.t_answered);
@@ -90,6 +98,10 @@ int cmd_reset(int ac, char **av)
     samples_print("reset: \"y\" -> pam_authenticate returns", &t_ret);
     samples_print("  of which: code answered -> New password", &t_gate);
     samples_print("  of which: New password -> RESULT", &t_wb);
+    if (dfd >= 0) {
+        samples_print("the disk meanwhile: one atomic record write", &t_disk);
+        close(dfd);
+    }
     {
         double b = samples_q(&t_ch, .5), r = samples_q(&t_res, .5);
         double ratio = samples_ratio(&t_res, &t_ch);
@@ -102,6 +114,7 @@ int cmd_reset(int ac, char **av)
     samples_free(&t_ret);
     samples_free(&t_gate);
     samples_free(&t_wb);
+    samples_free(&t_disk);
     return 0;
 }
 

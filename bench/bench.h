@@ -119,6 +119,8 @@ int cmd_gcfill(int ac, char **av);
 int cmd_gc(int ac, char **av);
 int cmd_gcflows(int ac, char **av);
 int cmd_disk(int ac, char **av);
+/* the store's atomic record write in dfd (b_disk.c); microseconds */
+double disk_atomic_write(int dfd);
 
 /* fork + execve(path, argv, envp) + waitpid; returns the exit status or -1 */
 int run_wait(const char *path, char *const argv[], char *const envp[]);

@@ -174,7 +174,7 @@ if want 4; then
 echo
 echo "== 4. full TOTP reset vs in-process pam_chauthtok on sspr-passwd ($rrounds rounds)"
 measure "disk" "$bench" disk "$diskdir" 30
-measure "full reset" "$bench" reset bench-trigger sspr-passwd benchu "$run/totp-pool" "$rrounds"
+measure "full reset" "$bench" reset bench-trigger sspr-passwd benchu "$run/totp-pool" "$rrounds" "$diskdir"
 fi
 
 # ---- 5. fsyncs ------------------------------------------------------------------------
