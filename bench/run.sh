@@ -1,29 +1,78 @@
 #!/usr/bin/env bash
-# pam_sspr benchmarks (docs/benchmarks.md). As root, from the source tree:
+# pam_sspr benchmarks (docs/benchmarks.md). As root:
 #
-#   sudo bench/run.sh [BUILDDIR]
+#   bench/run.sh [BUILDDIR]
 #
-# BUILDDIR: an existing configured build (default: build-bench/, configured
-# and built here if missing). Builds bench/sspr-bench, stages `make install`,
-# and runs bench/inside.sh in the throwaway sandbox (tests/sandbox/sandbox.sh),
-# where it makes real users and PAM stacks. Prints the measurements and the
-# ratios of this one run. Environment: BENCH_ROUNDS (normal path, default 300),
-# BENCH_TRIGGER_ROUNDS (default 50), BENCH_STORE_USERS (default "100 100000"),
-# BENCH_STORE_DIR (where the store bench writes; default BUILDDIR, on disk).
+# Without BUILDDIR: the source tree itself when it is configured in place
+# (./configure was run there), else build-bench/ (configured and built here
+# if missing; on a fresh clone autogen.sh runs first). With BUILDDIR: that
+# build directory, configured here if it has no Makefile yet. Builds
+# (make, make bench), stages `make install` into BUILDDIR/bench-run/, and
+# runs bench/inside.sh in the throwaway sandbox (tests/sandbox/sandbox.sh).
+# Prints each measurement against its baseline from the same run and
+# PASS/MISS per target; exits 1 only when a measurement could not be taken.
+#
+# Environment (defaults): BENCH_ROUNDS (200) normal-path rounds,
+# BENCH_STARTUP_ROUNDS (40), BENCH_PROMPT_ROUNDS (60), BENCH_RESET_ROUNDS (20),
+# BENCH_PARALLEL_ROUNDS (10), BENCH_MAIL_ROUNDS (3), BENCH_GC_RECORDS (10000),
+# BENCH_GC_ROUNDS (3), BENCH_GC_FLOW_RECORDS (20000), BENCH_GC_FLOWS (160),
+# BENCH_ONLY (sections to run, e.g. "3 6"; default all),
+# BENCH_DISK (1: /var/lib/sspr bind-mounted from BUILDDIR/bench-run/state
+# and the sandbox's writable layers, so /etc/shadow, on the build
+# directory's disk, so that fsync costs what it costs; 0: all on a tmpfs).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: run as root (it uses a namespace sandbox)" >&2; exit 1; }
-build=$(cd "${1:-$top/build-bench}" 2>/dev/null && pwd || echo "${1:-$top/build-bench}")
+top=$(cd "$(dirname "$0")/.." && pwd -P)
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root (it uses a namespace sandbox)"
+[ $# -le 1 ] || die "usage: bench/run.sh [BUILDDIR]"
+
+inplace=0
+[ -f "$top/config.status" ] && inplace=1
+if [ $# -eq 1 ]; then
+    mkdir -p "$1"
+    build=$(cd "$1" && pwd -P)
+elif [ "$inplace" = 1 ]; then
+    build=$top # configured in place: configure refuses any other build directory
+else
+    build=$top/build-bench
+fi
+
 if [ ! -f "$build/Makefile" ]; then
+    # autoconf refuses a second, out-of-tree build of a source tree that is
+    # configured in place ("source directory already configured")
+    [ "$inplace" = 0 ] || [ "$build" = "$top" ] ||
+        die "$top is configured in place, so configure refuses to build in $build; run bench/run.sh without an argument to use the in-place build, or 'make distclean' in $top first"
     echo "== configuring $build"
     mkdir -p "$build"
     [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null)
     (cd "$build" && "$top/configure" --prefix=/usr --sysconfdir=/etc --localstatedir=/var >/dev/null)
 fi
-echo "== building (make bench) in $build"
+src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
+[ "$(cd "$src" 2>/dev/null && pwd -P)" = "$top" ] ||
+    die "$build is a build of $src, not of $top"
+
+echo "== building (make, make bench) in $build"
 make -C "$build" -j"$(nproc)" >/dev/null
 make -C "$build" bench >/dev/null
-rm -rf "$build/bench-stage"
-make -C "$build" install DESTDIR="$build/bench-stage" >/dev/null
-export SSPR_STAGE=$build/bench-stage SSPR_BUILDDIR=$build SSPR_SRCDIR=$top
-exec /bin/sh "$top/tests/sandbox/sandbox.sh" /bin/bash "$top/bench/inside.sh"
+out=$build/bench-run
+rm -rf "$out"
+mkdir -p "$out"
+make -C "$build" install DESTDIR="$out/stage" >/dev/null
+
+keep=()
+if [ "${BENCH_DISK:-1}" = 1 ]; then
+    case "$out/" in
+    /etc/* | /usr/* | /var/* | /home/* | /root/*)
+        echo "== $out lies under a directory the sandbox overlays: its writable layers stay on a tmpfs"
+        ;;
+    *)
+        keep=(--keep)
+        export SSPR_SANDBOX_TMP=$out
+        ;;
+    esac
+fi
+export SSPR_STAGE=$out/stage SSPR_BUILDDIR=$build SSPR_SRCDIR=$top BENCH_DISK=${BENCH_DISK:-1}
+rc=0
+/bin/sh "$top/tests/sandbox/sandbox.sh" "${keep[@]}" /bin/bash "$top/bench/inside.sh" 2> >(grep -v '^sandbox.sh: kept upper layers' >&2) || rc=$?
+rm -rf "$out"/sspr-sandbox.* "$out/state" "$out/disk"
+exit "$rc"

@@ -1,0 +1,275 @@
+/* sspr-bench gc / gcflows: the cost of sweeping stale throttle records of
+ * unknown names, and whether any flow waits for a sweep. */
+#include "autoconf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define PREFIX "throttle-n"
+
+struct stale {
+    char (*name)[64]; /* "throttle-n<32 hex>.json" */
+    int n;
+};
+
+static void rand_hex(char *out, size_t nhex, FILE *ur)
+{
+    static const char hx[] = "0123456789abcdef";
+    unsigned char b[64];
+
+    if (fread(b, 1, nhex / 2, ur) != nhex / 2)
+        die("reading /dev/urandom");
+    for (size_t i = 0; i < nhex / 2; i++) {
+        out[2 * i] = hx[b[i] >> 4];
+        out[2 * i + 1] = hx[b[i] & 15];
+    }
+    out[nhex] = '\0';
+}
+
+static void stale_make(struct stale *s, int n)
+{
+    FILE *ur = fopen("/dev/urandom", "r");
+
+    if (ur == NULL || (s->name = calloc((size_t)n, sizeof(*s->name))) == NULL)
+        die("setting up %d records", n);
+    for (int i = 0; i < n; i++) {
+        char hex[33];
+        rand_hex(hex, 32, ur);
+        snprintf(s->name[i], sizeof(s->name[i]), PREFIX "%s.json", hex);
+    }
+    s->n = n;
+    fclose(ur);
+}
+
+/* Write the missing ones, in the shape throttle_json.c writes
+ * (JSON_COMPACT | JSON_SORT_KEYS): one failure with the code gate two
+ * days ago, window and lockout long over. No fsync: this is setup. */
+static int stale_fill(int dirfd, const struct stale *s)
+{
+    long long t = (long long)time(NULL) - 2 * 86400;
+    char body[256];
+    int len = snprintf(body, sizeof(body),
+                       "{\"consecutive\":1,\"failures\":1,\"locked_until\":0,"
+                       "\"methods\":{\"totp\":1},\"since\":%lld}",
+                       t);
+    int made = 0;
+
+    for (int i = 0; i < s->n; i++) {
+        int fd =
+            openat(dirfd, s->name[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            if (errno == EEXIST)
+                continue;
+            die("creating %s: %s", s->name[i], strerror(errno));
+        }
+        if (write(fd, body, (size_t)len) != len || close(fd) != 0)
+            die("writing %s", s->name[i]);
+        made++;
+    }
+    syncfs(dirfd);
+    return made;
+}
+
+static int stale_count(int dirfd, const struct stale *s)
+{
+    int have = 0;
+
+    for (int i = 0; i < s->n; i++) {
+        struct stat sb;
+        if (fstatat(dirfd, s->name[i], &sb, AT_SYMLINK_NOFOLLOW) == 0)
+            have++;
+    }
+    return have;
+}
+
+static void stale_remove(int dirfd, const struct stale *s)
+{
+    for (int i = 0; i < s->n; i++)
+        (void)unlinkat(dirfd, s->name[i], 0);
+    syncfs(dirfd);
+}
+
+static int open_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0)
+        die("%s: %s", dir, strerror(errno));
+    return fd;
+}
+
+/* gc HELPER STATEDIR N ROUNDS: N stale records, then `sspr-helper gc` */
+int cmd_gc(int ac, char **av)
+{
+    static char a0[] = "sspr-helper", a1[] = "gc", e0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+    char *argv[] = { a0, a1, NULL };
+    char *envp[] = { e0, NULL };
+    struct samples t = { 0 };
+    struct stale s;
+    int dfd, n, rounds, left_total = 0;
+
+    if (ac != 4)
+        die("usage: gc HELPER STATEDIR N ROUNDS");
+    dfd = open_dir(av[1]);
+    n = atoi(av[2]);
+    rounds = atoi(av[3]);
+    if (n < 1 || rounds < 1)
+        die("N, ROUNDS >= 1");
+    for (int r = 0; r < rounds; r++) {
+        double t0;
+        int left;
+
+        /* a sweep that takes minutes is measured once (BENCH_GC_BUDGET_S) */
+        if (r > 0 && samples_q(&t, 1) * (r + 1) > 1e6 * env_int("BENCH_GC_BUDGET_S", 60)) {
+            printf("  (%d of %d rounds: one sweep takes %.1f s)\n", r, rounds,
+                   samples_q(&t, 1) / 1e6);
+            break;
+        }
+        stale_make(&s, n);
+        stale_fill(dfd, &s);
+        t0 = now_us();
+        if (run_wait_out(av[0], argv, envp, true) != 0)
+            die("sspr-helper gc failed");
+        samples_add(&t, now_us() - t0);
+        left = stale_count(dfd, &s);
+        left_total += left;
+        stale_remove(dfd, &s);
+        free(s.name);
+    }
+    printf(" %d stale records of unknown names, then `sspr-helper gc`:\n", n);
+    samples_print("sspr-helper gc (exec to exit)", &t);
+    printf("  %-44s %.1f us per record; %d left behind in all\n", "", samples_q(&t, .5) / n,
+           left_total);
+    if (n == 10000)
+        verdict(samples_q(&t, .5) <= 300000 && left_total == 0, "gc of 10 000 stale records",
+                "%.3f s  (target <= 0.3 s)%s", samples_q(&t, .5) / 1e6,
+                left_total ? "  records left behind: the run stopped early" : "");
+    else
+        note_summary("gc of %d stale records: %.3f s", n, samples_q(&t, .5) / 1e6);
+    samples_free(&t);
+    close(dfd);
+    return 0;
+}
+
+/* One flow of a name no account has: "" at Password, "y", a wrong code,
+ * cancel at the next prompt. pam_start .. pam_authenticate returned. */
+static double ghost_flow(const char *svc, FILE *ur)
+{
+    char name[32], hex[9];
+    struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL, .code = "123456" };
+    double t0, t1;
+
+    rand_hex(hex, 8, ur);
+    snprintf(name, sizeof(name), "ghost%s", hex);
+    t0 = now_us();
+    (void)flow_run(svc, name, &fl, &t1);
+    if (!fl.bad_code_msg)
+        die("an unknown name's wrong code got no \"not valid\" (last message \"%s\")", fl.last_msg);
+    return t1 - t0;
+}
+
+static void print_tail(const struct samples *s)
+{
+    printf("  %-44s p99 %.3f ms  max %.3f\n", "", samples_q(s, .99) / 1000, samples_q(s, 1) / 1000);
+}
+
+/* gcflows SVC STATEDIR N FLOWS: unknown-name flows without, then with N
+ * stale records (put back after any flow that removed some). */
+int cmd_gcflows(int ac, char **av)
+{
+    struct samples without = { 0 }, with = { 0 };
+    struct stale s;
+    FILE *ur = fopen("/dev/urandom", "r");
+    int dfd, n, flows, swept = 0, removed = 0;
+    double worst_swept = 0;
+    char detail[2048] = "";
+
+    if (ac != 4 || ur == NULL)
+        die("usage: gcflows SVC STATEDIR N FLOWS");
+    dfd = open_dir(av[1]);
+    n = atoi(av[2]);
+    flows = atoi(av[3]);
+    if (n < 1 || flows < 10)
+        die("N >= 1, FLOWS >= 10");
+    for (int i = 0; i < 3; i++)
+        (void)ghost_flow(av[0], ur); /* warm-up */
+    for (int i = 0; i < flows; i++)
+        samples_add(&without, ghost_flow(av[0], ur));
+    stale_make(&s, n);
+    stale_fill(dfd, &s);
+    for (int i = 0; i < flows; i++) {
+        double x = ghost_flow(av[0], ur);
+
+        samples_add(&with, x);
+        /* untimed: did a sweep take any? then back to N */
+        int gone = n - stale_count(dfd, &s);
+        if (gone > 0) {
+            swept++;
+            removed += gone;
+            if (x > worst_swept)
+                worst_swept = x;
+            size_t dl = strlen(detail);
+            if (dl < sizeof(detail) - 40)
+                snprintf(detail + dl, sizeof(detail) - dl, "%s#%d %.0f ms/%d", dl ? ", " : "", i,
+                         x / 1000, gone);
+            stale_fill(dfd, &s);
+        }
+    }
+    stale_remove(dfd, &s);
+    free(s.name);
+    printf(" flows of unknown names (pam_start .. pam_authenticate returns), %d each:\n", flows);
+    samples_print("without stale records", &without);
+    print_tail(&without);
+    {
+        char label[96];
+        snprintf(label, sizeof(label), "with %d stale records", n);
+        samples_print(label, &with);
+        print_tail(&with);
+    }
+    printf("  flows during which a sweep removed stale records: %d (%d records in all; "
+           "slowest of them %.1f ms)\n",
+           swept, removed, worst_swept / 1000);
+    if (swept > 0)
+        printf("  (flow number, its time and the records it removed: %s)\n", detail);
+    {
+        double p0 = samples_q(&without, .99), p1 = samples_q(&with, .99);
+        /* A sweep may run while flows do (a detached process, a timer):
+         * what must not happen is a flow that waits for one. */
+        double wmax = samples_q(&without, 1);
+        bool waited = swept > 0 && worst_swept > 2 * wmax;
+
+        verdict(!waited && p1 / p0 <= 1.5, "no flow waits on gc",
+                "p99 with/without %.2f  (target <= 1.50, no swept flow > 2 x the slowest "
+                "without)  %d of %d flows saw a sweep, slowest %.1f ms; max without %.1f ms",
+                p1 / p0, swept, flows, worst_swept / 1000, wmax / 1000);
+    }
+    samples_free(&without);
+    samples_free(&with);
+    fclose(ur);
+    close(dfd);
+    return 0;
+}
+
+int cmd_gcfill(int ac, char **av)
+{
+    struct stale s;
+    int dfd;
+
+    if (ac != 2)
+        die("usage: gcfill STATEDIR N");
+    dfd = open_dir(av[0]);
+    stale_make(&s, atoi(av[1]));
+    printf("%d records written\n", stale_fill(dfd, &s));
+    free(s.name);
+    close(dfd);
+    return 0;
+}
