@@ -40,7 +40,7 @@ static int wait_fd(int fd, short events, int64_t deadline_ms)
     }
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline_ms)
+int sspr_wire_write_all(int fd, const uint8_t *p, size_t n, int64_t deadline_ms)
 {
     while (n > 0) {
         int rc = wait_fd(fd, POLLOUT, deadline_ms);
@@ -60,7 +60,7 @@ static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline_ms)
 
 /* Read exactly n bytes. *got tells how many arrived (to tell EOF apart
  * from truncation). */
-static int read_all(int fd, uint8_t *p, size_t n, int64_t deadline_ms, size_t *got)
+int sspr_wire_read_all(int fd, uint8_t *p, size_t n, int64_t deadline_ms, size_t *got)
 {
     *got = 0;
     while (*got < n) {
@@ -113,7 +113,7 @@ int sspr_wire_send(int fd, uint8_t type, const void *payload, size_t len,
     buf[4] = type;
     if (len > 0)
         memcpy(buf + 5, payload, len);
-    rc = write_all(fd, buf, 5 + len, deadline_ms);
+    rc = sspr_wire_write_all(fd, buf, 5 + len, deadline_ms);
     SSPR_WIPE_ARRAY(buf); /* answers are secrets */
     return rc;
 }
@@ -128,7 +128,7 @@ int sspr_wire_recv(int fd, struct sspr_frame *f, int64_t deadline_ms)
     f->type = 0;
     f->len = 0;
     f->payload[0] = '\0';
-    rc = read_all(fd, hdr, sizeof(hdr), deadline_ms, &got);
+    rc = sspr_wire_read_all(fd, hdr, sizeof(hdr), deadline_ms, &got);
     if (rc == SSPR_WIRE_ECLOSED && got > 0)
         return SSPR_WIRE_ETRUNC;
     if (rc != SSPR_WIRE_OK)
@@ -136,7 +136,7 @@ int sspr_wire_recv(int fd, struct sspr_frame *f, int64_t deadline_ms)
     rc = sspr_wire_check_header(hdr, &plen);
     if (rc != SSPR_WIRE_OK)
         return rc;
-    rc = read_all(fd, (uint8_t *)f->payload, plen, deadline_ms, &got);
+    rc = sspr_wire_read_all(fd, (uint8_t *)f->payload, plen, deadline_ms, &got);
     if (rc == SSPR_WIRE_ECLOSED)
         rc = SSPR_WIRE_ETRUNC;
     if (rc != SSPR_WIRE_OK) {

@@ -67,6 +67,12 @@ int sspr_wire_check_header(const uint8_t hdr[5], uint32_t *payload_len);
 
 void sspr_frame_wipe(struct sspr_frame *f);
 
+/* Write / read exactly n bytes with a deadline (the framing's own I/O, for
+ * other framings). SSPR_WIRE_OK, or ETIMEDOUT, EIO, ECLOSED (read: EOF;
+ * *got says how much came first). */
+int sspr_wire_write_all(int fd, const uint8_t *p, size_t n, int64_t deadline_ms);
+int sspr_wire_read_all(int fd, uint8_t *p, size_t n, int64_t deadline_ms, size_t *got);
+
 const char *sspr_wire_strerror(int err);
 
 /* ---- which frame may come when (wire_state.c) -------------------------- */

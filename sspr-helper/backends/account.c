@@ -28,6 +28,8 @@ int sspr_account_error(enum sspr_ineligible why)
         return SSPR_E_LOCKED;
     case SSPR_ACCT_LOOKUP:
         return SSPR_E_UNKNOWN_USER;
+    case SSPR_ACCT_LOCAL:
+        return SSPR_E_LOCAL_ACCOUNT;
     }
     return SSPR_E_UNKNOWN_USER;
 }
@@ -57,6 +59,8 @@ const char *sspr_account_why(enum sspr_ineligible why)
         return "account disabled";
     case SSPR_ACCT_LOOKUP:
         return "account lookup failed";
+    case SSPR_ACCT_LOCAL:
+        return "local account (the ldap backend resets directory accounts only)";
     }
     return "unknown";
 }

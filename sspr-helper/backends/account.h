@@ -19,6 +19,7 @@ enum sspr_ineligible {
     SSPR_ACCT_NOSHADOW, /* shadow entry unreadable */
     SSPR_ACCT_DISABLED, /* a directory says the account is disabled */
     SSPR_ACCT_LOOKUP,   /* the backend could not tell (a directory down) */
+    SSPR_ACCT_LOCAL,    /* a local account, and the backend resets directory ones only */
 };
 
 struct sspr_account {
@@ -26,7 +27,7 @@ struct sspr_account {
     uid_t uid;
     gid_t gid;
     char name[SSPR_USER_MAX + 1];
-    char id[256];             /* the backend's own key for it (local: the uid) */
+    char id[1024];            /* the backend's own key for it (local: the uid; ldap: the DN) */
     enum sspr_ineligible why; /* SSPR_ACCT_OK when eligible */
 };
 

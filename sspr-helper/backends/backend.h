@@ -47,7 +47,7 @@
  * none (keyed so that made-up names are throttled like real ones). The key
  * is the backend's own; callers only pass it back. */
 struct sspr_subject {
-    char key[256];
+    char key[1100];
 };
 
 /* What commit did. */
@@ -143,6 +143,8 @@ struct sspr_backend {
     const struct sspr_config *cfg;
     unsigned flags;
     void *priv;
+    int code; /* the SSPR-E code of the last failure the backend could name
+                 (a directory down: 112), 0 when none: what the flow shows */
 };
 
 /* ---- the registry (backends/registry.c) ---- */

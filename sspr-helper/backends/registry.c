@@ -7,9 +7,11 @@
 #include "backends/backend.h"
 
 extern const struct sspr_backend_ops sspr_backend_local;
+extern const struct sspr_backend_ops sspr_backend_ldap;
 
 static const struct sspr_backend_ops *const REGISTRY[] = {
     &sspr_backend_local,
+    &sspr_backend_ldap,
 };
 #define N_BACKENDS (sizeof(REGISTRY) / sizeof(REGISTRY[0]))
 
@@ -23,7 +25,7 @@ const struct sspr_backend_ops *sspr_backend_find(const char *name)
 
 const char *sspr_backend_names(void)
 {
-    return "local";
+    return "local ldap";
 }
 
 int sspr_backend_open_with(struct sspr_backend *be, const struct sspr_backend_ops *ops,

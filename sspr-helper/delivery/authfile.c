@@ -23,7 +23,8 @@ void sspr_auth_wipe(struct sspr_auth *a)
         sspr_wipe(a, sizeof(*a));
 }
 
-static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, size_t errlen)
+static int parse(const char *text, size_t len, struct sspr_auth *a, unsigned flags, char *err,
+                 size_t errlen)
 {
     size_t pos = 0;
     int line = 0, seen_user = 0, seen_pass = 0, seen_bearer = 0;
@@ -72,6 +73,10 @@ static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, s
             v++;
             vn--;
         }
+        if ((flags & SSPR_AUTH_PASSWORD_ONLY) && !(kn == 8 && memcmp(s, "password", 8) == 0)) {
+            sspr_set_err(err, errlen, "line %d: only password = ... belongs in this file", line);
+            return -1;
+        }
         if (kn == 8 && memcmp(s, "username", 8) == 0) {
             dst = a->username;
             dstsize = sizeof(a->username);
@@ -111,7 +116,7 @@ static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, s
         sspr_set_err(err, errlen, "use either bearer or username/password, not both");
         return -1;
     }
-    if (seen_user != seen_pass) {
+    if (seen_user != seen_pass && !(flags & SSPR_AUTH_PASSWORD_ONLY)) {
         sspr_set_err(err, errlen, "username and password go together");
         return -1;
     }
@@ -119,6 +124,12 @@ static int parse(const char *text, size_t len, struct sspr_auth *a, char *err, s
 }
 
 int sspr_auth_load(const char *path, struct sspr_auth *a, char *err, size_t errlen)
+{
+    return sspr_auth_load_flags(path, a, 0, err, errlen);
+}
+
+int sspr_auth_load_flags(const char *path, struct sspr_auth *a, unsigned flags, char *err,
+                         size_t errlen)
 {
     struct stat sb;
     char *text = NULL;
@@ -169,7 +180,7 @@ int sspr_auth_load(const char *path, struct sspr_auth *a, char *err, size_t errl
     } else {
         char perr[128];
 
-        rc = parse(text, len, a, perr, sizeof(perr));
+        rc = parse(text, len, a, flags, perr, sizeof(perr));
         if (rc != 0)
             sspr_set_err(err, errlen, "%s: %s", path, perr);
     }

@@ -31,6 +31,12 @@ struct sspr_auth {
  * set and a wiped. */
 int sspr_auth_load(const char *path, struct sspr_auth *a, char *err, size_t errlen);
 
+/* The same with flags: SSPR_AUTH_PASSWORD_ONLY takes one "password = ..."
+ * line and nothing else (the LDAP bind_pw_file: the DN is bind_dn). */
+#define SSPR_AUTH_PASSWORD_ONLY 1u
+int sspr_auth_load_flags(const char *path, struct sspr_auth *a, unsigned flags, char *err,
+                         size_t errlen);
+
 /* Wipe the secrets. */
 void sspr_auth_wipe(struct sspr_auth *a);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "flow/flow.h"
+#include "support/errors.h"
 #include "policy/policy.h"
 #include "state/throttle.h"
 #include "wipe.h"
@@ -214,8 +215,11 @@ int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const struct sspr
     case SSPR_J_METHOD_LOCKED:
         return say_method_blocked(f, g);
     case SSPR_J_ERROR:
-        sspr_chan_error(&f->ch, "Password reset is not available right now. "
-                                "Try again later or ask your administrator.");
+        if (f->be->code != 0 && sspr_error_may_show(f->be->code, SSPR_SHOW_ANYONE))
+            sspr_flow_say_code(f, f->be->code, NULL); /* a directory that went away */
+        else
+            sspr_chan_error(&f->ch, "Password reset is not available right now. "
+                                    "Try again later or ask your administrator.");
         return SSPR_STEP_END;
     case SSPR_J_LOCKED:
     case SSPR_J_PASS:

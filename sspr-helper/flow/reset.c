@@ -37,14 +37,21 @@ static const char MSG_LAST_TRY[] = "Last try used: your password was not changed
 static const char MSG_CANCELLED[] = "Nothing was entered, so the password reset stops here.";
 static const char MSG_ASK_ADMIN[] = "If you cannot confirm it is you, ask your administrator.";
 
-/* Decide whether this flow can ever succeed; logs why not. */
-static void assess(struct sspr_flow *f)
+/* Decide whether this flow can ever succeed; logs why not. Returns -1
+ * when the backend itself is down for every name alike (a directory that
+ * does not answer): then there is nothing to walk through, and saying so
+ * tells nothing about the name. */
+static int assess(struct sspr_flow *f)
 {
     const char *why = NULL;
     int code = 0;
 
-    if (sspr_be_resolve(f->be, f->hello.user, &f->acct) != SSPR_OK && f->acct.why == SSPR_ACCT_OK)
-        f->acct.why = SSPR_ACCT_LOOKUP;
+    if (sspr_be_resolve(f->be, f->hello.user, &f->acct) != SSPR_OK) {
+        if (f->be->code != 0 && sspr_error_may_show(f->be->code, SSPR_SHOW_ANYONE))
+            return -1;
+        if (f->acct.why == SSPR_ACCT_OK)
+            f->acct.why = SSPR_ACCT_LOOKUP;
+    }
     f->audit.user = f->acct.known ? f->acct.name : NULL;
     f->audit.uid = f->acct.known ? (long)f->acct.uid : -1;
     if (f->acct.why != SSPR_ACCT_OK) {
@@ -75,6 +82,7 @@ static void assess(struct sspr_flow *f)
              f->can_pass ? "yes" : "no", why ? " code=" : "", id, why ? " reason=\"" : "",
              why ? why : "", why ? "\"" : "");
     sspr_audit(&f->audit, "request", detail);
+    return 0;
 }
 
 /* Why a new password is refused before it is typed again: our own rules,
@@ -159,11 +167,17 @@ static int set_password(struct sspr_flow *f)
             sspr_flow_say_code(f, SSPR_E_ACCOUNT_CHANGED, NULL);
             rc = -2;
             break;
-        case SSPR_COMMIT_ERROR:
-            sspr_audit(&f->audit, "writeback-fail", "code=SSPR-E103 reason=store");
-            sspr_flow_say_code(f, SSPR_E_STATE_DIR, NULL);
+        case SSPR_COMMIT_ERROR: {
+            /* the backend's own code when it named one (a directory), else the store */
+            int code = f->be->code != 0 ? f->be->code : SSPR_E_STATE_DIR;
+            char detail[64];
+
+            snprintf(detail, sizeof(detail), "code=SSPR-E%03d reason=backend", code);
+            sspr_audit(&f->audit, "writeback-fail", detail);
+            sspr_flow_say_code(f, code, NULL);
             rc = -2;
             break;
+        }
         }
     }
     SSPR_WIPE_ARRAY(pw);
@@ -176,7 +190,11 @@ int sspr_reset_run(struct sspr_flow *f)
     unsigned used = 0, allowed;
     int gates, admin;
 
-    assess(f);
+    if (assess(f) != 0) {
+        sspr_flow_say_code(f, f->be->code, NULL);
+        sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "backend-down");
+        return 0;
+    }
     sspr_chan_info(&f->ch, MSG_INTRO);
     /* An account that cannot pass is asked as a plain user would be: the
      * admin's second gate is only seen after a first gate passed. */

@@ -52,6 +52,7 @@ enum key_type {
     T_ADDR,    /* one email address */
     T_ADDRS,   /* space-separated email addresses, stored single-spaced */
     T_CHOICE,  /* int field: the index of the value in choices (case-insensitive) */
+    T_LDAPURI, /* space-separated ldap://, ldaps://, ldapi:// URIs, stored single-spaced */
 };
 
 #define KF_EMPTY_OK 1u /* an empty value is allowed */
@@ -76,6 +77,8 @@ static const char *const starttls_choices[] = { "required", "optional", "off", N
 static const char *const method_choices[] = { "POST", "GET", NULL };
 static const char *const body_choices[] = { "json", "form", NULL };
 static const char *const register_choices[] = { "off", "offer", "require", NULL };
+static const char *const ldap_starttls_choices[] = { "required", "off", NULL };
+static const char *const contacts_choices[] = { "readonly", "writable", NULL };
 
 static void def_min_uid(char *buf, size_t len);
 static void def_issuer(char *buf, size_t len);
@@ -152,6 +155,24 @@ static const struct key keys[] = {
     { "sms", "connect_timeout", T_INT, FIELD(sms_connect_timeout), 1, 30, 0, "5", NULL, NULL },
     { "sms", "code_digits", T_INT, FIELD(sms_code_digits), 6, 10, 0, "6", NULL, NULL },
     { "sms", "code_lifetime", T_INT, FIELD(sms_code_lifetime), 60, 600, 0, "300", NULL, NULL },
+
+    { "ldap", "uri", T_LDAPURI, FIELD(ldap_uri), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "ldap", "starttls", T_CHOICE, FIELD(ldap_starttls), 0, 0, 0, "required", NULL,
+      ldap_starttls_choices },
+    { "ldap", "base", T_TEXT, FIELD(ldap_base), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "ldap", "user_filter", T_TEXT, FIELD(ldap_user_filter), 0, 0, 0,
+      "(&(objectClass=posixAccount)(uid=%s))", NULL, NULL },
+    { "ldap", "bind_dn", T_TEXT, FIELD(ldap_bind_dn), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "ldap", "bind_pw_file", T_PATH, FIELD(ldap_bind_pw_file), 0, 0, KF_EMPTY_OK, "", NULL,
+      NULL },
+    { "ldap", "ca_file", T_PATH, FIELD(ldap_ca_file), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
+    { "ldap", "timeout", T_INT, FIELD(ldap_timeout), 1, 30, 0, "5", NULL, NULL },
+    { "ldap", "mail_attribute", T_NAME, FIELD(ldap_mail_attr), 0, 0, 0, "mail", NULL, NULL },
+    { "ldap", "mobile_attribute", T_NAME, FIELD(ldap_mobile_attr), 0, 0, 0, "mobile", NULL,
+      NULL },
+    { "ldap", "contacts", T_CHOICE, FIELD(ldap_contacts), 0, 0, 0, "readonly", NULL,
+      contacts_choices },
+    { "ldap", "unlock_on_reset", T_BOOL, FIELD(ldap_unlock_on_reset), 0, 0, 0, "no", NULL, NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -289,6 +310,8 @@ int sspr_config_sms_on(const struct sspr_config *cfg)
     return cfg != NULL && cfg->sms_url[0] != '\0';
 }
 
+static int ldap_check(const struct sspr_config *cfg, char *err, size_t errlen);
+
 /* Rules between keys, checked once the whole file is read. */
 static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
 {
@@ -319,6 +342,8 @@ static int config_check(const struct sspr_config *cfg, char *err, size_t errlen)
         sspr_set_err(err, errlen, "[sms] method = GET needs body = form (the query string)");
         return -1;
     }
+    if (ldap_check(cfg, err, errlen) != 0)
+        return -1;
     if (sspr_backend_find(cfg->backend) == NULL) {
         sspr_set_err(err, errlen, "[general] backend = %s is not a backend (known: %s)",
                      cfg->backend, sspr_backend_names());
@@ -400,6 +425,102 @@ static void def_issuer(char *buf, size_t len)
         snprintf(buf, len, "%s", "sspr");
     else
         snprintf(buf, len, "%s", host);
+}
+
+/* ---- LDAP ------------------------------------------------------------------------ */
+
+/* One URI of [ldap] uri: a scheme we speak and a host (ldapi://: a socket
+ * path, percent-encoded, or none), printable ASCII. */
+static int ldap_uri_ok(const char *p, size_t n)
+{
+    static const char *const schemes[] = { "ldaps://", "ldap://", "ldapi://" };
+    size_t i, sl = 0;
+
+    for (i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f)
+            return 0;
+    for (i = 0; i < 3; i++) {
+        sl = strlen(schemes[i]);
+        if (n >= sl && strncasecmp(p, schemes[i], sl) == 0)
+            break;
+    }
+    if (i == 3)
+        return 0;
+    return i == 2 || (n > sl && p[sl] != '/');
+}
+
+/* 1 when every URI in list is ldapi:// or ldap:// to a loopback host: the
+ * only places where a clear-text connection is allowed. */
+static int ldap_uris_local(const char *list)
+{
+    char one[SSPR_CFG_URL];
+
+    while (*list != '\0') {
+        size_t n = strcspn(list, " ");
+
+        if (n > 0) {
+            if (n >= sizeof(one))
+                return 0;
+            memcpy(one, list, n);
+            one[n] = '\0';
+            if (strncasecmp(one, "ldapi://", 8) != 0 &&
+                !(strncasecmp(one, "ldap://", 7) == 0 && sspr_url_is_loopback(one)))
+                return 0;
+        }
+        list += n;
+        while (*list == ' ')
+            list++;
+    }
+    return 1;
+}
+
+/* The user filter: one %s (the typed name goes there, escaped), no other
+ * '%', in parentheses. */
+static int user_filter_ok(const char *f)
+{
+    const char *at = strstr(f, "%s");
+    int depth = 0;
+
+    if (f[0] != '(' || at == NULL || strstr(at + 2, "%s") != NULL)
+        return 0;
+    for (const char *p = f; *p != '\0'; p++) {
+        if (*p == '%' && p != at)
+            return 0;
+        depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+        if (depth < 0 || (depth == 0 && p[1] != '\0'))
+            return 0;
+    }
+    return depth == 0;
+}
+
+static int ldap_check(const struct sspr_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->backend, "ldap") != 0)
+        return 0;
+    if (cfg->ldap_uri[0] == '\0' || cfg->ldap_base[0] == '\0') {
+        sspr_set_err(err, errlen, "[ldap] uri and base are required with backend = ldap");
+        return -1;
+    }
+    if (!user_filter_ok(cfg->ldap_user_filter)) {
+        sspr_set_err(err, errlen, "[ldap] user_filter must be one (...) filter with exactly one %%s "
+                                  "and no other %%");
+        return -1;
+    }
+    if (cfg->ldap_starttls == SSPR_LDAP_STARTTLS_OFF && !ldap_uris_local(cfg->ldap_uri)) {
+        sspr_set_err(err, errlen, "[ldap] starttls = off is allowed only for ldapi:// and ldap:// "
+                                  "to a loopback address: use ldaps:// or StartTLS");
+        return -1;
+    }
+    if (cfg->ldap_bind_dn[0] != '\0' && cfg->ldap_bind_pw_file[0] == '\0') {
+        sspr_set_err(err, errlen, "[ldap] bind_dn needs bind_pw_file (the service account's "
+                                  "password, in a root-only file)");
+        return -1;
+    }
+    if (cfg->ldap_timeout * 4 > cfg->flow_timeout) {
+        sspr_set_err(err, errlen, "[ldap] timeout must be at most a quarter of flow_timeout");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- setting one key ---------------------------------------------------------- */
@@ -538,6 +659,7 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
             return -1;
         }
         return 0;
+    case T_LDAPURI:
     case T_ADDRS:
     case T_NAMES: {
         char buf[SSPR_CFG_LIST];
@@ -555,6 +677,8 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
             n = strcspn(p, " \t");
             if (k->type == T_NAMES) {
                 ok = name_ok(p, n);
+            } else if (k->type == T_LDAPURI) {
+                ok = ldap_uri_ok(p, n);
             } else {
                 char one[SSPR_CFG_ADDR];
 
@@ -567,7 +691,8 @@ static int set_value(struct sspr_config *cfg, const struct key *k, const char *v
             }
             if (!ok) {
                 sspr_set_err(why, whylen, "%s",
-                        k->type == T_ADDRS ? "not a list of email addresses"
+                        k->type == T_ADDRS     ? "not a list of email addresses"
+                        : k->type == T_LDAPURI ? "not a list of ldaps://, ldap:// or ldapi:// URIs"
                         : strcmp(k->name, "services") == 0 ? "not a list of PAM service names"
                                                            : "not a list of group names");
                 return -1;
@@ -859,6 +984,7 @@ int sspr_config_print(const struct sspr_config *cfg, FILE *out)
         case T_URL:
         case T_ADDR:
         case T_ADDRS:
+        case T_LDAPURI:
             snprintf(buf, sizeof(buf), "%.*s", (int)k->size, field);
             break;
         case T_CHOICE:

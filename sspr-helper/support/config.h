@@ -14,6 +14,10 @@ enum sspr_sms_body { SSPR_SMS_JSON, SSPR_SMS_FORM };
 
 enum sspr_enabled { SSPR_ENABLED_ALL, SSPR_ENABLED_NONE, SSPR_ENABLED_GROUP };
 
+/* [ldap] starttls on ldap:// URIs, and who writes contact addresses. */
+enum sspr_ldap_starttls { SSPR_LDAP_STARTTLS_REQUIRED, SSPR_LDAP_STARTTLS_OFF };
+enum sspr_ldap_contacts { SSPR_LDAP_CONTACTS_READONLY, SSPR_LDAP_CONTACTS_WRITABLE };
+
 /* register_at_login: index into its choices in config.c. */
 enum sspr_register_mode { SSPR_REG_OFF, SSPR_REG_OFFER, SSPR_REG_REQUIRE };
 
@@ -91,6 +95,20 @@ struct sspr_config {
     int sms_connect_timeout;           /* connect_timeout = 5 (s) */
     int sms_code_digits;               /* code_digits = 6 */
     int sms_code_lifetime;             /* code_lifetime = 300 (s, <= 600) */
+    /* [ldap] (backend = ldap) */
+    char ldap_uri[SSPR_CFG_URL];       /* uri = ldaps://, ldap:// (StartTLS) or ldapi://; several,
+                                          space-separated, are tried in order */
+    int ldap_starttls;                 /* starttls = required | off (off: loopback/ldapi only) */
+    char ldap_base[SSPR_CFG_URL];      /* base = where users are searched */
+    char ldap_user_filter[SSPR_CFG_URL]; /* user_filter = (&(objectClass=posixAccount)(uid=%s)) */
+    char ldap_bind_dn[SSPR_CFG_URL];   /* bind_dn = the service account */
+    char ldap_bind_pw_file[PATH_MAX];  /* bind_pw_file = its password (root-only file) */
+    char ldap_ca_file[PATH_MAX];       /* ca_file = (empty: the system's CA store) */
+    int ldap_timeout;                  /* timeout = 5 (s, connecting and each operation) */
+    char ldap_mail_attr[64];           /* mail_attribute = mail */
+    char ldap_mobile_attr[64];         /* mobile_attribute = mobile */
+    int ldap_contacts;                 /* contacts = readonly | writable */
+    int ldap_unlock_on_reset;          /* unlock_on_reset = no (clear ppolicy's lockout) */
 };
 
 /* 1 when the email / SMS gate is configured (smtp_url / url set). */

@@ -91,6 +91,28 @@ static const struct sspr_error table[] = {
       "password is refused (\"error loading dictionary\"), so no reset can finish.",
       "install cracklib-runtime (apt-get install cracklib-runtime; it is only a recommendation "
       "of libcrack2), or set dictcheck = 0 in /etc/security/pwquality.conf" },
+    { 112, "directory-unreachable", SSPR_SHOW_ANYONE, UNAVAILABLE,
+      "the LDAP directory cannot be reached (connection, TLS or timeout)",
+      "with backend = ldap every reset reads the directory: no server in [ldap] uri answered "
+      "within [ldap] timeout, the TLS certificate did not verify against ca_file, or "
+      "StartTLS was refused. Normal password logins are not affected.",
+      "check [ldap] uri and that the port is open from this machine, ca_file (the CA that "
+      "signed the server's certificate; the name in uri must be in the certificate), and "
+      "`sspr-helper doctor`, which connects and says which step failed" },
+    { 113, "directory-bind", SSPR_SHOW_ANYONE, UNAVAILABLE,
+      "the directory refused the service account (bind or access)",
+      "the bind as [ldap] bind_dn failed (wrong password in bind_pw_file, an expired or "
+      "locked service account), or its ACLs do not let it read or write the ssprAccount "
+      "attributes.",
+      "check bind_dn and the password = line in bind_pw_file (root-only, 0600), and the "
+      "ACLs of conf/ldap/sspr-acl.ldif; `sspr-helper doctor` binds and tries them" },
+    { 114, "directory-schema", SSPR_SHOW_ANYONE, UNAVAILABLE,
+      "the directory does not know pam_sspr's schema (objectClass ssprAccount)",
+      "the methods of directory users are kept in the auxiliary objectClass ssprAccount, "
+      "which the server must load from conf/ldap/sspr.schema (slapd.conf) or sspr.ldif "
+      "(cn=config).",
+      "load the schema (docs/ldap.md: `ldapadd -Y EXTERNAL -H ldapi:/// -f sspr.ldif`) on "
+      "every server of the directory" },
 
     /* ---- E2xx eligibility and registration ---------------------------------- */
     { 201, "unknown-user", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
@@ -159,6 +181,11 @@ static const struct sspr_error table[] = {
       "shadow data, or a broken /etc/shadow): it cannot tell whether the account is locked "
       "or expired, so it refuses.",
       "check `getent shadow USER` as root; local writeback needs a local shadow entry" },
+    { 213, "local-account", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
+      "a local account: the ldap backend resets directory accounts only",
+      "the name is in /etc/passwd; with backend = ldap a reset writes the password to the "
+      "directory, so a local account (and root) is never reset that way.",
+      "reset local accounts with passwd, or run a machine with local users on backend = local" },
 
     /* ---- E3xx delivery ---------------------------------------------------- */
     { 301, "smtp-unreachable", SSPR_SHOW_AFTER_CHANNEL,
@@ -210,6 +237,12 @@ static const struct sspr_error table[] = {
       "between the checks and the writeback the account was locked, expired, renamed, or "
       "its password changed by someone else; the reset stops rather than overwrite it.",
       "start the reset again; if the account was locked on purpose, it stays locked" },
+    { 404, "directory-write", SSPR_SHOW_AFTER_GATES, "Your password could not be changed",
+      "the directory refused to set the password for the user (not its password policy)",
+      "the Password Modify operation was refused: the service account may not act as the "
+      "user (proxied authorization: authz-policy, authzTo), or the directory went away.",
+      "check the service entry's authzTo and olcAuthzPolicy (docs/ldap.md); the server's "
+      "log names the refusal" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

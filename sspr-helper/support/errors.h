@@ -32,6 +32,9 @@ enum sspr_error_code {
     SSPR_E_BANNED_LIST = 109,
     SSPR_E_PAM_MODULE = 110,
     SSPR_E_PWQUALITY_DICT = 111,
+    SSPR_E_DIRECTORY = 112,
+    SSPR_E_DIRECTORY_BIND = 113,
+    SSPR_E_DIRECTORY_SCHEMA = 114,
     /* eligibility and registration */
     SSPR_E_UNKNOWN_USER = 201,
     SSPR_E_ROOT = 202,
@@ -45,6 +48,7 @@ enum sspr_error_code {
     SSPR_E_RECORD_CORRUPT = 210,
     SSPR_E_THROTTLED = 211,
     SSPR_E_NO_SHADOW = 212,
+    SSPR_E_LOCAL_ACCOUNT = 213,
     /* delivery */
     SSPR_E_SMTP_UNREACHABLE = 301,
     SSPR_E_SMTP_REFUSED = 302,
@@ -54,6 +58,7 @@ enum sspr_error_code {
     SSPR_E_PWQUALITY_REJECT = 401,
     SSPR_E_CHAUTHTOK = 402,
     SSPR_E_ACCOUNT_CHANGED = 403,
+    SSPR_E_DIRECTORY_WRITE = 404,
 };
 
 /* Who may be told a code, as the stages a user reaches in order: a code

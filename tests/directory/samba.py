@@ -67,7 +67,7 @@ AD_ATTRS = (
     ("ssprQuestion", "2.5.5.12", 64, False, "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0a05"),
     ("ssprRegistered", "2.5.5.11", 24, True, "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0a06"),
     ("ssprThrottle", "2.5.5.12", 64, True, "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0a07"),
-    ("ssprFailures", "2.5.5.9", 2, True, "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0a08"),
+    ("ssprMethod", "2.5.5.12", 64, False, "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0a0a"),
     ("ssprResetGrant", "2.5.5.12", 64, True, "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0a09"),
 )
 AD_CLASS_GUID = "6f0d5a3e-63b1-4f6c-9d61-0c8f5f6a0b01"

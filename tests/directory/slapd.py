@@ -48,7 +48,7 @@ TOOLS = ("ldapsearch", "ldapmodify", "ldappasswd", "ldapwhoami", SLAPD, "/usr/sb
 
 # The attributes only the sspr service account may read or write.
 SSPR_ATTRS = ("ssprTotpSecret", "ssprTotpLastStep", "ssprRecoveryKey", "ssprRecoveryCode",
-              "ssprQuestion", "ssprRegistered", "ssprThrottle", "ssprFailures",
+              "ssprQuestion", "ssprRegistered", "ssprThrottle", "ssprMethod",
               "ssprResetGrant")
 
 # (uid, uidNumber, password, mail, mobile)

@@ -47,7 +47,7 @@ struct mem_state {
     struct mem_account acct[MEM_ACCOUNTS];
     size_t n;
     struct {
-        char key[256];
+        char key[sizeof(((struct sspr_subject *)0)->key)];
         struct sspr_throttle_rec r;
     } subj[MEM_SUBJECTS];
     size_t nsubj;

@@ -159,7 +159,11 @@ void sspr_doctor_check_user(struct sspr_report *r, const struct sspr_config *cfg
 
     snprintf(shown, sizeof(shown), "%s", sspr_username_ok(name) ? name : "(malformed name)");
     if (sspr_be_resolve(be, name, &acct) != SSPR_OK || !acct.known) {
-        sspr_fail(r, SSPR_E_UNKNOWN_USER, "user %s: %s", shown, sspr_account_why(acct.why));
+        /* a backend that can say more than "unknown" (a local account
+         * under the ldap backend, a directory that is down) says it */
+        int why = be->code != 0 ? be->code : sspr_account_error(acct.why);
+        sspr_fail(r, why != 0 ? why : SSPR_E_UNKNOWN_USER, "user %s: %s", shown,
+                  sspr_account_why(acct.why));
         return;
     }
     if ((code = sspr_account_error(acct.why)) != 0) {

@@ -15,7 +15,7 @@
 
 #include "backends/local/local.h"
 
-static int shell_allowed(const char *shell)
+int sspr_local_shell_allowed(const char *shell)
 {
     const char *s;
     int ok = 0;
@@ -85,7 +85,7 @@ int sspr_local_resolve(struct sspr_backend *be, const char *typed, struct sspr_a
         out->why = SSPR_ACCT_ROOT;
     else if ((long)pw->pw_uid < cfg->min_uid)
         out->why = SSPR_ACCT_SYSTEM;
-    else if (!shell_allowed(pw->pw_shell))
+    else if (!sspr_local_shell_allowed(pw->pw_shell))
         out->why = SSPR_ACCT_NOLOGIN;
     else
         out->why = shadow_state(pw->pw_name);

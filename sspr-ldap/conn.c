@@ -1,0 +1,142 @@
+/* The connection: TLS always verified, StartTLS where asked, one simple
+ * bind, timeouts on connecting and on every operation. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ldapc.h"
+#include "wipe.h"
+
+char *sspr_ldapc_dup(const struct sspr_msg *req, const char *key)
+{
+    const struct sspr_msg_item *it = sspr_msg_get(req, key);
+    char *s;
+
+    if (it == NULL || memchr(it->val, '\0', it->len) != NULL || (s = malloc(it->len + 1)) == NULL)
+        return NULL;
+    memcpy(s, it->val, it->len);
+    s[it->len] = '\0';
+    return s;
+}
+
+void sspr_ldapc_result(LDAP *ld, int rc, struct sspr_msg_buf *out)
+{
+    char *diag = NULL;
+
+    sspr_msg_add_int(out, "rc", rc);
+    if (ld != NULL && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS &&
+        diag != NULL && diag[0] != '\0')
+        sspr_msg_add_str(out, "err", diag);
+    else
+        sspr_msg_add_str(out, "err", ldap_err2string(rc));
+    if (diag != NULL)
+        ldap_memfree(diag);
+}
+
+/* The CA certificates the helper sent, as a file libldap can open by name:
+ * an anonymous memory file, named through /proc/self/fd. */
+static int ca_file(const struct sspr_msg_item *pem, char *path, size_t size)
+{
+    int fd = memfd_create("sspr-ca", MFD_CLOEXEC);
+    size_t off = 0;
+
+    if (fd < 0)
+        return -1;
+    while (off < pem->len) {
+        ssize_t n = write(fd, pem->val + off, pem->len - off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    snprintf(path, size, "/proc/self/fd/%d", fd);
+    return 0; /* kept open for the life of the process */
+}
+
+static int set_options(LDAP *ld, const struct sspr_msg *req, long timeout, char *why,
+                       size_t whylen)
+{
+    const struct sspr_msg_item *pem = sspr_msg_get(req, "ca_pem");
+    struct timeval tv = { timeout, 0 };
+    int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
+    char path[64];
+
+    if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS) {
+        snprintf(why, whylen, "cannot set the connection's options");
+        return -1;
+    }
+    if (pem != NULL && pem->len > 0) {
+        if (ca_file(pem, path, sizeof(path)) != 0 ||
+            ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, path) != LDAP_OPT_SUCCESS) {
+            snprintf(why, whylen, "cannot use the CA certificates (ca_file)");
+            return -1;
+        }
+    }
+    /* the TLS options above take effect in a new context of this handle */
+    if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+        snprintf(why, whylen, "cannot set up TLS (a CA file that is not PEM?)");
+        return -1;
+    }
+    return 0;
+}
+
+int sspr_ldapc_hello(const struct sspr_msg *req, LDAP **ldp, struct sspr_msg_buf *out)
+{
+    char *uri = sspr_ldapc_dup(req, "uri"), *dn = sspr_ldapc_dup(req, "bind_dn"), why[128];
+    const struct sspr_msg_item *pw = sspr_msg_get(req, "bind_pw");
+    long long timeout = 0, starttls = 0;
+    struct berval cred = { 0, NULL };
+    LDAP *ld = NULL;
+    int rc;
+
+    *ldp = NULL;
+    if (uri == NULL || dn == NULL || pw == NULL || sspr_msg_get_int(req, "timeout", &timeout) ||
+        timeout < 1 || timeout > 120 || sspr_msg_get_int(req, "starttls", &starttls)) {
+        rc = LDAP_PARAM_ERROR;
+        sspr_msg_add_int(out, "rc", rc);
+        sspr_msg_add_str(out, "err", "bad hello request");
+        goto done;
+    }
+    if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS) {
+        sspr_msg_add_int(out, "rc", rc);
+        sspr_msg_add_str(out, "err", "not an LDAP URI");
+        goto done;
+    }
+    if (set_options(ld, req, (long)timeout, why, sizeof(why)) != 0) {
+        rc = LDAP_LOCAL_ERROR;
+        sspr_msg_add_int(out, "rc", rc);
+        sspr_msg_add_str(out, "err", why);
+        goto done;
+    }
+    if (starttls && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+        sspr_ldapc_result(ld, rc, out);
+        goto done;
+    }
+    /* the password stays in the request's frame: wiped when it is freed */
+    cred.bv_val = sspr_ldapc_unconst(pw->val);
+    cred.bv_len = pw->len;
+    rc = ldap_sasl_bind_s(ld, dn[0] != '\0' ? dn : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
+                          NULL);
+    sspr_ldapc_result(ld, rc, out);
+done:
+    if (rc == LDAP_SUCCESS)
+        *ldp = ld;
+    else if (ld != NULL)
+        ldap_unbind_ext_s(ld, NULL, NULL);
+    free(uri);
+    free(dn);
+    return rc;
+}
