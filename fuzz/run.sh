@@ -28,6 +28,7 @@ targets=(
     "fuzz_template  16384  template"
     "fuzz_import     8192  import"
     "fuzz_pam_stack 12288  pam"
+    "fuzz_ldap       8192  ldap"
 )
 
 for t in "${targets[@]}"; do

@@ -41,11 +41,13 @@ int sspr_admin_find_user(struct sspr_admin *ad, const char *name)
 
 int sspr_admin_edit(struct sspr_admin *ad, sspr_record_edit edit, void *ctx)
 {
-    int rc = sspr_be_update(&ad->be, &ad->acct, SSPR_UPDATE_CREATE, edit, ctx);
+    int rc;
 
+    ad->be.why[0] = '\0';
+    rc = sspr_be_update(&ad->be, &ad->acct, SSPR_UPDATE_CREATE, edit, ctx);
     if (rc < 0) {
         fprintf(stderr, "sspr-helper: record for %s: %s (nothing was changed)\n", ad->acct.name,
-                sspr_strerror(rc));
+                ad->be.why[0] != '\0' ? ad->be.why : sspr_strerror(rc));
         return 1;
     }
     return 0;

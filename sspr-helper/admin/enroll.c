@@ -93,7 +93,12 @@ int sspr_cli_enroll(const struct sspr_config *cfg, int argc, char **argv)
 static int edit_drop_all(struct sspr_record *rec, void *ctx)
 {
     (void)ctx;
-    sspr_record_clear(rec); /* every method and the registration stamp */
+    /* every method and the registration stamp; an address the directory
+     * holds (a fleet backend's mail, mobile) is not an enrollment: it stays */
+    for (size_t i = 0; i < SSPR_GATES_MAX; i++)
+        if (strcmp(rec->m[i].source, "directory") != 0)
+            sspr_material_clear(&rec->m[i]);
+    rec->registered = 0;
     return SSPR_OK;
 }
 

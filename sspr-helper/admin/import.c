@@ -20,7 +20,7 @@
 #include "delivery/email.h"
 #include "gates/delivery.h"
 
-enum change { CH_NONE, CH_SET, CH_SAME, CH_KEPT };
+enum change { CH_NONE, CH_SET, CH_SAME, CH_KEPT, CH_DIRECTORY };
 
 struct edit_ctx {
     const struct sspr_gate *email_gate, *sms_gate;
@@ -37,6 +37,8 @@ static enum change edit_part(struct sspr_material *m, const char *value)
     if (m->present && m->text[0] != '\0') {
         if (strcmp(m->text, value) == 0)
             return CH_SAME;
+        if (strcmp(m->source, "directory") == 0)
+            return CH_DIRECTORY;
         if (strcmp(m->source, "import") != 0)
             return CH_KEPT;
     }
@@ -69,6 +71,8 @@ static const char *change_word(enum change c)
     case CH_KEPT:
         return "kept (the user registered a different one; unenroll it first to "
                "replace it)";
+    case CH_DIRECTORY:
+        return "kept (the directory holds it: change it there)";
     case CH_NONE:
         break;
     }
@@ -185,10 +189,11 @@ static int apply_row(struct sspr_admin *ad, struct seen *seen, const struct sspr
     ctx.sms_gate = sms;
     ctx.email = r->email;
     ctx.phone = r->phone;
+    ad->be.why[0] = '\0';
     rc = sspr_be_update(&ad->be, acct, SSPR_UPDATE_CREATE, edit_row, &ctx);
     if (rc < 0) {
         printf("row %zu %s: ERROR record user-%lu: %s%s\n", r->number, name,
-               (unsigned long)acct->uid, sspr_strerror(rc),
+               (unsigned long)acct->uid, ad->be.why[0] != '\0' ? ad->be.why : sspr_strerror(rc),
                rc == SSPR_ERR_CORRUPT ? " (fix or remove it, then import again)" : "");
         return -1;
     }

@@ -145,6 +145,8 @@ struct sspr_backend {
     void *priv;
     int code; /* the SSPR-E code of the last failure the backend could name
                  (a directory down: 112), 0 when none: what the flow shows */
+    char why[256]; /* the backend's words for the last refusal, for the
+                      administrator ("" when none); never shown on the reset path */
 };
 
 /* ---- the registry (backends/registry.c) ---- */

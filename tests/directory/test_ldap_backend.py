@@ -180,6 +180,38 @@ class LdapBackend(h.SandboxTest):
         s.close(kill=True)
         self.assertIn("SSPR-E205", self.a.helper("doctor", user, check=False).stdout)
 
+    # -- the admin toolbox against the directory --------------------------------------
+    def test_admin_toolbox(self):
+        user, _ = self.new_user("ft", mail="ft@example.test")
+        self.a.enroll_totp(user)
+        codes = self.a.enroll_recovery(user)
+        self.assertEqual(len(codes), 10)
+        out = self.b.helper("show", user).stdout
+        self.assertIn("totp: enrolled", out)
+        self.assertIn("recovery: 10", out)
+        self.assertIn("ft@example.test", out)  # from the directory, no enrollment
+        # the directory's addresses are the directory's (contacts = readonly)
+        p = self.a.helper("enroll", user, "--email", "other@example.test", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("directory", p.stdout + p.stderr)
+        e = self.d.search(self.d.user_dn(user), attrs=["mail"], scope="base")[0]
+        self.assertEqual(e.get("mail"), ["ft@example.test"])
+        self.a.helper("unenroll", user, "recovery")
+        self.assertNotIn("ssprRecoveryCode", str(self.d.search(
+            self.d.user_dn(user), attrs=["ssprRecoveryCode"], scope="base")[0].get(
+                "ssprRecoveryCode")))
+        out = self.b.helper("show", user).stdout
+        self.assertIn("recovery: not enrolled", out)
+        # import of contacts: the directory's own addresses stay, and it says so
+        h.write_file("/tmp/people.csv", "user,email,phone\n%s,x@example.test,\n" % user)
+        p = self.a.helper("import", "/tmp/people.csv", check=False)
+        self.assertIn("kept (the directory holds it", p.stdout)
+        e = self.d.search(self.d.user_dn(user), attrs=["mail"], scope="base")[0]
+        self.assertEqual(e.get("mail"), ["ft@example.test"])
+        self.a.helper("unenroll", user, "all")
+        self.assertEqual(self.d.search(self.d.user_dn(user), attrs=list(slapd.SSPR_ATTRS[:6]),
+                                       scope="base")[0].attrs, {})
+
     # -- who is never reset here ---------------------------------------------------------
     def test_local_accounts_and_root_are_refused(self):
         h.add_user("fhlocal", h.strong_password())

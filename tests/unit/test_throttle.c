@@ -247,7 +247,7 @@ static void test_corrupt_fails_closed(void **state)
 
 static void test_store_errors_fail_closed(void **state)
 {
-    struct sspr_backend dead = { &sspr_backend_local, &cfg, 0, NULL, 0 };
+    struct sspr_backend dead = { &sspr_backend_local, &cfg, 0, NULL, 0, "" };
     struct sspr_throttle_state s;
 
     (void)state;

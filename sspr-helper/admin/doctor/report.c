@@ -87,6 +87,8 @@ static void emit(const char *prefix, const char *text, int width)
 }
 
 /* fmt and ap, formatted into a new string (NULL without memory). */
+static char *format(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *format(const char *fmt, va_list ap)
 {
     va_list copy;
@@ -101,6 +103,9 @@ static char *format(const char *fmt, va_list ap)
     (void)vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
 }
+
+static void line(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 static void line(const char *prefix, const char *fmt, va_list ap)
 {
@@ -129,6 +134,9 @@ void sspr_warn(struct sspr_report *r, const char *fmt, ...)
     line("WARN  ", fmt, ap);
     va_end(ap);
 }
+
+static void fail(struct sspr_report *r, int code, const char *fix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 static void fail(struct sspr_report *r, int code, const char *fix, const char *fmt, va_list ap)
 {

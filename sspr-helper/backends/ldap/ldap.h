@@ -125,6 +125,16 @@ int sspr_ldap_load(struct sspr_backend *be, const struct sspr_account *acct,
                    struct sspr_record *out);
 int sspr_ldap_update(struct sspr_backend *be, const struct sspr_account *acct, unsigned flags,
                      sspr_record_edit edit, void *ctx);
+/* The entry's values as a record (a value that cannot be read makes that
+ * method damaged: refused, the others unaffected). Fuzzed (fuzz/fuzz_ldap.c). */
+void sspr_ldap_record_decode(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+                             struct sspr_record *out);
+/* Append to b the mods that turn entry e (which decoded to before) into
+ * after; *changes counts them. A change the directory does not take from
+ * us is SSPR_ERR_UNSUPPORTED with why (may be NULL) saying so. */
+int sspr_ldap_record_modify(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+                            const struct sspr_record *before, const struct sspr_record *after,
+                            struct sspr_msg_buf *b, int *changes, char *why, size_t whylen);
 
 /* ---- throttling (throttle.c) ---- */
 int sspr_ldap_subject(struct sspr_backend *be, const struct sspr_account *acct, const char *typed,

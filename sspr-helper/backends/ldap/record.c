@@ -213,8 +213,8 @@ static long long gtime_parse(const char *s)
     return (long long)timegm(&tm);
 }
 
-static void decode_entry(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
-                         struct sspr_record *out)
+void sspr_ldap_record_decode(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+                             struct sspr_record *out)
 {
     const struct sspr_gate *g;
     char t[32];
@@ -282,7 +282,7 @@ int sspr_ldap_load(struct sspr_backend *be, const struct sspr_account *acct,
         return SSPR_ERR_CORRUPT; /* the entry resolve found is gone */
     if (rc != SSPR_OK)
         return rc;
-    decode_entry(be->cfg, &e, out);
+    sspr_ldap_record_decode(be->cfg, &e, out);
     sspr_ldap_entry_free(&e);
     return SSPR_OK;
 }
@@ -436,9 +436,9 @@ static int one_attr(struct sspr_msg_buf *b, const struct sspr_ldap_entry *e, con
 }
 
 /* The modify that turns the entry (which decoded to before) into after. */
-static int build_modify(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
-                        const struct sspr_record *before, const struct sspr_record *after,
-                        struct sspr_msg_buf *b, int *changes)
+int sspr_ldap_record_modify(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+                            const struct sspr_record *before, const struct sspr_record *after,
+                            struct sspr_msg_buf *b, int *changes, char *why, size_t whylen)
 {
     const struct sspr_gate *g;
     struct vals v;
@@ -457,8 +457,15 @@ static int build_modify(const struct sspr_config *cfg, const struct sspr_ldap_en
             return SSPR_ERR_UNSUPPORTED;
         }
         if (ga->text != 0 && cfg->ldap_contacts == SSPR_LDAP_CONTACTS_READONLY &&
-            strcmp(before->m[i].text, m->text) != 0)
-            return SSPR_ERR_UNSUPPORTED; /* the directory's own data: change it there */
+            strcmp(before->m[i].text, m->text) != 0) {
+            /* the directory's own data: change it there */
+            if (why != NULL)
+                snprintf(why, whylen,
+                         "%s comes from the directory's %s attribute ([ldap] contacts = readonly): "
+                         "change it in the directory",
+                         g->reg_label != NULL ? g->reg_label : g->name, text_attr(cfg, ga));
+            return SSPR_ERR_UNSUPPORTED;
+        }
         if (ga->secret)
             list[n++] = ga->secret;
         if (ga->counter)
@@ -508,7 +515,7 @@ int sspr_ldap_update(struct sspr_backend *be, const struct sspr_account *acct, u
         rc = sspr_ldap_read_entry(be, acct, sspr_ldap_account_attrs(be->cfg), &e);
         if (rc != SSPR_OK)
             return rc == SSPR_ERR_NOENT ? SSPR_ERR_CORRUPT : rc;
-        decode_entry(be->cfg, &e, &before);
+        sspr_ldap_record_decode(be->cfg, &e, &before);
         rc = sspr_record_copy(&after, &before);
         if (rc == SSPR_OK)
             rc = edit(&after, ctx);
@@ -518,7 +525,8 @@ int sspr_ldap_update(struct sspr_backend *be, const struct sspr_account *acct, u
                 sspr_ldap_mod(&b, "add", "objectClass");
                 sspr_ldap_val(&b, A_OC, strlen(A_OC));
             }
-            rc = build_modify(be->cfg, &e, &before, &after, &b, &changes);
+            rc = sspr_ldap_record_modify(be->cfg, &e, &before, &after, &b, &changes, be->why,
+                                         sizeof(be->why));
             if (rc == SSPR_OK && changes > 0)
                 rc = sspr_ldap_send_modify(be, &b, &code, msg, sizeof(msg));
             else

@@ -123,7 +123,7 @@ int sspr_ldap_throttle_decode(const char *text, size_t len, struct sspr_throttle
         if (num(&p, &r->methods[r->nmethods].n) != 0)
             return SSPR_ERR_CORRUPT;
         r->nmethods++;
-        if (*p == ',')
+        if (*p == ',' && p[1] != ' ' && p[1] != '\0')
             p++;
         else if (*p != ' ')
             return SSPR_ERR_CORRUPT;
@@ -134,7 +134,7 @@ int sspr_ldap_throttle_decode(const char *text, size_t len, struct sspr_throttle
     while (*p != '\0') {
         if (r->nsends >= SSPR_THROTTLE_SENDS || num(&p, &r->sends[r->nsends++]) != 0)
             return SSPR_ERR_CORRUPT;
-        if (*p == ',')
+        if (*p == ',' && p[1] != '\0')
             p++;
         else if (*p != '\0')
             return SSPR_ERR_CORRUPT;
