@@ -71,8 +71,13 @@ struct sspr_backend;
 /* A doctor report line (admin/doctor/report.h implements it). */
 struct sspr_report;
 
+/* What a backend is like (ops.caps). */
+#define SSPR_BE_REMOTE 1u /* every call is a round trip to a server: callers
+                             remember on this host what they safely may */
+
 struct sspr_backend_ops {
     const char *name;
+    unsigned caps;
 
     /* Set up be->priv from the configuration. Cheap: a directory backend
      * connects on first use, so that nothing but the reset path pays. */

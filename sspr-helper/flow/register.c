@@ -178,12 +178,46 @@ static int end(struct sspr_flow *f, const char *word, const char *why)
 static int run_registration(struct sspr_flow *f, unsigned have, int need, unsigned allowed,
                             int require, const char *old_email, unsigned *added);
 
+/* With a remote backend (a directory) the account line would ask the
+ * server at every sign-in; a user found registered is remembered on this
+ * host for a day instead, so a normal sign-in opens no connection. */
+#define REMEMBER_S 86400
+
+static void remember_key(const struct sspr_flow *f, char *key, size_t len)
+{
+    snprintf(key, len, "registered:%s", f->hello.user);
+}
+
+static int remembered(struct sspr_flow *f)
+{
+    char key[sizeof(f->hello.user) + 16];
+    long long at = 0;
+
+    if (!(f->be->ops->caps & SSPR_BE_REMOTE))
+        return 0;
+    remember_key(f, key, sizeof(key));
+    return sspr_be_fact_get(f->be, key, &at) == SSPR_OK && at <= (long long)time(NULL) &&
+           (long long)time(NULL) - at < REMEMBER_S;
+}
+
+static void remember(struct sspr_flow *f)
+{
+    char key[sizeof(f->hello.user) + 16];
+
+    if (!(f->be->ops->caps & SSPR_BE_REMOTE))
+        return;
+    remember_key(f, key, sizeof(key));
+    (void)sspr_be_fact_set(f->be, key, (long long)time(NULL), 0);
+}
+
 int sspr_register_run(struct sspr_flow *f)
 {
     unsigned have, allowed;
     int need, require = f->cfg->register_at_login == SSPR_REG_REQUIRE;
     int rc;
 
+    if (f->cfg->register_at_login != SSPR_REG_OFF && remembered(f))
+        return end(f, SSPR_RESULT_SKIPPED, "registered (remembered on this host)");
     (void)sspr_be_resolve(f->be, f->hello.user, &f->acct);
     f->audit.user = f->acct.known ? f->acct.name : NULL;
     f->audit.uid = f->acct.known ? (long)f->acct.uid : -1;
@@ -204,6 +238,8 @@ int sspr_register_run(struct sspr_flow *f)
     char *old_email = before != NULL ? strdup(before) : NULL;
     unsigned added = 0;
     rc = run_registration(f, have, need, allowed, require, old_email, &added);
+    if (rc == 0 && sspr_policy_satisfied(sspr_gates_usable(&f->rec) & allowed, need, f->is_admin))
+        remember(f);
     if (added != 0 && old_email != NULL) {
         char change[160] = "Added:";
         labels(added, " ", "", ";", change, sizeof(change));

@@ -274,6 +274,31 @@ class LdapBackend(h.SandboxTest):
         other = t.TestCA(t.scratch("other-ca"))
         self.assert_unavailable_in_time(ca_file=other.ca_file)
 
+    def test_account_line_remembers_a_registered_user(self):
+        """The registration line runs at every sign-in; once a directory user
+        is found registered, this host remembers it for a day and the next
+        sign-ins start no sspr-ldap and open no connection."""
+        user, _ = self.new_user("fm")
+        self.a.enroll_totp(user)
+        self.a.enroll_recovery(user)
+        # pam_permit stands in for pam_sss here (tests/directory/test_ldap_sssd.py has the real one)
+        h.write_file("/etc/pam.d/" + self.a.service,
+                     "auth required pam_permit.so\naccount required pam_permit.so\n"
+                     "account [success=ok perm_denied=die default=ignore] pam_sspr.so "
+                     "register_services=%s config=%s\n" % (self.a.service, self.a.conf))
+        traces = []
+        for _ in range(2):
+            p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect,execve", "-o",
+                                "/tmp/strace.out", h.pamdrive_path(), self.a.service, user,
+                                "--op", "auth,acct"], input="", text=True, capture_output=True,
+                               timeout=30)
+            self.assertIn("PAM_SUCCESS", p.stdout, p.stdout + p.stderr)
+            with open("/tmp/strace.out") as f:
+                traces.append(f.read())
+        self.assertIn("sspr-ldap", traces[0], "the first sign-in did not ask the directory")
+        self.assertNotIn("sspr-ldap", traces[1], "a remembered user still asked the directory")
+        self.assertNotIn("sin_port=htons(%d)" % self.d.port, traces[1])
+
     def test_normal_login_opens_no_connection(self):
         h.add_user("fllocal", "Local-Pass-1234567")
         for pw in ("Local-Pass-1234567", "wrong-password"):

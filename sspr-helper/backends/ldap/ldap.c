@@ -62,6 +62,7 @@ static int ldap_gc(struct sspr_backend *be, time_t now, unsigned *removed)
 
 const struct sspr_backend_ops sspr_backend_ldap = {
     .name = "ldap",
+    .caps = SSPR_BE_REMOTE,
     .open = ldap_open,
     .close = ldap_close,
     .resolve = sspr_ldap_resolve,
