@@ -29,7 +29,9 @@
  * updated. Otherwise PAM_IGNORE everywhere.
  *
  * Without the first line a reset would be followed by pam_pwquality asking
- * again, so the second line then offers nothing (and logs why). Root (not
+ * again, so the second line then offers nothing: the sspr profile alone
+ * brings only the second line, and the feature is on with the sspr-password
+ * profile, which brings the first. Root (not
  * asked for a current password), an expired password at sign-in
  * (PAM_CHANGE_EXPIRED_AUTHTOK: the user just typed it), another account, a
  * directory account (pam_unix does not ask) and a wrong non-empty password
@@ -130,8 +132,9 @@ static int prelim(pam_handle_t *pamh, int flags, const struct sspr_args *args)
     if (!sspr_username_ok(user) || !own_account(user))
         return PAM_IGNORE;
     if (!have(pamh, DATA_FIRST)) {
-        SSPR_ERR(pamh, "passwd: no reset offered: pam_sspr.so must also come first in the "
-                       "password stack (pam-auth-update --enable sspr-password)");
+        /* the feature is off (the sspr profile alone): nothing to say */
+        SSPR_DEBUG(pamh, args->debug, "passwd: no reset offered: pam_sspr.so is not also first "
+                                      "in the password stack (the sspr-password profile)");
         return PAM_IGNORE;
     }
     return offer_reset(pamh, args, user);
