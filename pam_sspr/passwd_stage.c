@@ -2,7 +2,7 @@
  * passwd. The same line stands twice in the password stack, and what it
  * does depends on where it stands:
  *
- *   password [success=end ignore=ignore default=die] pam_sspr.so   <- first
+ *   password [success=end default=ignore] pam_sspr.so   <- first
  *   password requisite pam_pwquality.so retry=3
  *   password [success=end default=ignore] pam_unix.so obscure use_authtok ...
  *   password [success=end default=ignore] pam_sspr.so              <- after pam_unix
