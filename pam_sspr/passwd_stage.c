@@ -133,8 +133,9 @@ static int prelim(pam_handle_t *pamh, int flags, const struct sspr_args *args)
         return PAM_IGNORE;
     if (!have(pamh, DATA_FIRST)) {
         /* the feature is off (the sspr profile alone): nothing to say */
-        SSPR_DEBUG(pamh, args->debug, "passwd: no reset offered: pam_sspr.so is not also first "
-                                      "in the password stack (the sspr-password profile)");
+        SSPR_DEBUG(pamh, args->debug,
+                   "passwd: no reset offered: pam_sspr.so is not also first "
+                   "in the password stack (the sspr-password profile)");
         return PAM_IGNORE;
     }
     return offer_reset(pamh, args, user);

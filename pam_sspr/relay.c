@@ -176,8 +176,8 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args, const ch
 /* The user's conversation failed and CANCEL was sent: the helper may still
  * say how the flow ended (registration needs that to hold `require`).
  * Nothing is shown; no RESULT in time means the failure stands. */
-static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args,
-                        const char *mode, enum sspr_wire_state *st, int rc, bool *orderly)
+static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args, const char *mode,
+                        enum sspr_wire_state *st, int rc, bool *orderly)
 {
     struct sspr_frame f;
     unsigned wait_s = args->timeout < CANCEL_GRACE_S ? args->timeout : CANCEL_GRACE_S;
@@ -197,9 +197,8 @@ static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args
     return rc;
 }
 
-int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
-               const char *user, const char *mode, bool *orderly,
-               enum sspr_outcome *outcome)
+int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args, const char *user,
+               const char *mode, bool *orderly, enum sspr_outcome *outcome)
 {
     enum sspr_wire_state st = SSPR_WS_START;
     enum sspr_outcome scratch = SSPR_OUTCOME_NONE;

@@ -103,8 +103,7 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
      * in as RUSER types the password of USER. No reset of USER there,
      * unless the admin named the service in `services` (a string compare
      * of what the application set: no lookup, so nothing is told). */
-    if (!reg && !sspr_policy_other_account_ok(cfg, f.hello.service, f.hello.ruser,
-                                              f.hello.user)) {
+    if (!reg && !sspr_policy_other_account_ok(cfg, f.hello.service, f.hello.ruser, f.hello.user)) {
         sspr_chan_error(&f.ch, MSG_NOT_OTHER);
         sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, "other-account");
         sspr_backend_close(&be);

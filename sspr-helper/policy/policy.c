@@ -49,7 +49,7 @@ int sspr_policy_service_enabled(const struct sspr_config *cfg, const char *servi
 }
 
 int sspr_policy_other_account_ok(const struct sspr_config *cfg, const char *service,
-                                  const char *ruser, const char *user)
+                                 const char *ruser, const char *user)
 {
     if (ruser == NULL || ruser[0] == '\0' || (user != NULL && strcmp(ruser, user) == 0))
         return 1; /* nobody else signed in, or one's own account */

@@ -93,9 +93,8 @@ void sspr_doctor_check_passwd_stack(struct sspr_report *r)
         goto out;
     }
     if (after < 0) {
-        sspr_warn(r,
-                  "PAM service passwd: pam_sspr.so first but not after pam_unix.so: nothing is "
-                  "offered (pam-auth-update --enable sspr adds that line)");
+        sspr_warn(r, "PAM service passwd: pam_sspr.so first but not after pam_unix.so: nothing is "
+                     "offered (pam-auth-update --enable sspr adds that line)");
         goto out;
     }
     if (first < 0) {
@@ -177,8 +176,9 @@ static void check_faillock_in(struct sspr_report *r, const char *svc)
                   svc, st->e[args].file, st->e[args].line);
         goto out;
     }
-    sspr_pass(r, "PAM service %s: pam_faillock.so %sand pam_sspr.so before authfail: a user locked "
-                 "by failed sign-ins can unlock after the gates",
+    sspr_pass(r,
+              "PAM service %s: pam_faillock.so %sand pam_sspr.so before authfail: a user locked "
+              "by failed sign-ins can unlock after the gates",
               svc, preauth >= 0 ? "preauth required " : "");
 out:
     free(st);
