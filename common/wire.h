@@ -28,6 +28,7 @@ enum sspr_frame_type {
 #define SSPR_RESULT_DECLINED "declined"
 #define SSPR_RESULT_DENIED "denied"
 #define SSPR_RESULT_UNAVAILABLE "unavailable"
+#define SSPR_RESULT_UNLOCKED "unlocked"       /* a lockout lifted, the password kept */
 /* Registration at sign-in (mode=register, account stage). */
 #define SSPR_RESULT_REGISTERED "registered"   /* enough methods now */
 #define SSPR_RESULT_SKIPPED "skipped"         /* nothing to do, or not for this account */

@@ -54,7 +54,7 @@ int sspr_account(pam_handle_t *pamh, int flags, const struct sspr_args *args)
         return PAM_IGNORE;
     if (sspr_spawn(pamh, args->helper, args->config, args->debug, &child) != 0)
         return PAM_IGNORE;
-    rc = sspr_relay(pamh, child.fd, args, user, "register", &orderly);
+    rc = sspr_relay(pamh, child.fd, args, user, "register", &orderly, NULL);
     (void)sspr_child_finish(pamh, &child, orderly ? REAP_GRACE_MS : 0, args->debug);
     SSPR_DEBUG(pamh, args->debug, "registration for %s: %s", user, pam_strerror(pamh, rc));
     return rc == PAM_PERM_DENIED ? PAM_PERM_DENIED : PAM_IGNORE;

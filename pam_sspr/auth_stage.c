@@ -50,13 +50,14 @@ static int never_pass(int rc)
     return (rc == PAM_SUCCESS || rc == PAM_IGNORE) ? PAM_AUTH_ERR : rc;
 }
 
-int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
-                   const char *user, const char *mode)
+int sspr_run_flow(pam_handle_t *pamh, const struct sspr_args *args, const char *user,
+                  const char *mode, enum sspr_outcome *outcome)
 {
     struct sspr_child child;
     bool orderly = false;
     int rc;
 
+    *outcome = SSPR_OUTCOME_NONE;
     if (args->invalid) {
         SSPR_ERR(pamh, "password reset refused: bad module options");
         sspr_say_unavailable(pamh);
@@ -66,12 +67,20 @@ int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
         sspr_say_unavailable(pamh);
         return PAM_AUTHINFO_UNAVAIL;
     }
-    rc = sspr_relay(pamh, child.fd, args, user, mode, &orderly);
+    rc = sspr_relay(pamh, child.fd, args, user, mode, &orderly, outcome);
     /* RESULT is final: the exit status does not change the outcome. After
      * an orderly end the helper gets a moment to finish its audit; after a
      * protocol failure it may be stuck, so it is killed at once. */
     (void)sspr_child_finish(pamh, &child, orderly ? REAP_GRACE_MS : 0, args->debug);
-    return never_pass(rc);
+    return rc;
+}
+
+int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
+                   const char *user, const char *mode)
+{
+    enum sspr_outcome outcome;
+
+    return never_pass(sspr_run_flow(pamh, args, user, mode, &outcome));
 }
 
 static void hint(pam_handle_t *pamh, int flags, const struct sspr_args *args)

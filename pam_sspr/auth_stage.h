@@ -6,6 +6,7 @@
 #include <security/pam_modules.h>
 
 #include "args.h"
+#include "relay.h"
 
 #define SSPR_OFFER_PROMPT "Forgot your password? Reset it now? [y/N] "
 #define SSPR_KIOSK_PROMPT "Account to reset: "
@@ -16,7 +17,12 @@
  * PAM_SUCCESS or PAM_IGNORE. */
 int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *args);
 
-/* Spawn the helper, relay, reap. Never PAM_SUCCESS or PAM_IGNORE. */
+/* Spawn the helper, relay, reap: the relay's PAM code, and in *outcome what
+ * the RESULT said. */
+int sspr_run_flow(pam_handle_t *pamh, const struct sspr_args *args, const char *user,
+                  const char *mode, enum sspr_outcome *outcome);
+
+/* The same for the auth stage. Never PAM_SUCCESS or PAM_IGNORE. */
 int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
                    const char *user, const char *mode);
 

@@ -138,8 +138,8 @@ static int relay_prompt(pam_handle_t *pamh, int fd, const struct sspr_args *args
     return PAM_SUCCESS;
 }
 
-static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
-                      const struct sspr_frame *f)
+static int map_result(pam_handle_t *pamh, const struct sspr_args *args, const char *mode,
+                      const struct sspr_frame *f, enum sspr_outcome *outcome)
 {
     static const struct {
         const char *word;
@@ -149,6 +149,7 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
         { SSPR_RESULT_DECLINED, PAM_AUTH_ERR },
         { SSPR_RESULT_DENIED, PAM_AUTH_ERR },
         { SSPR_RESULT_UNAVAILABLE, PAM_AUTHINFO_UNAVAIL }, /* the helper said why */
+        { SSPR_RESULT_UNLOCKED, PAM_AUTH_ERR }, /* sign in again, with the same password */
         /* account stage (registration); sspr_run_reset never lets these pass */
         { SSPR_RESULT_REGISTERED, PAM_SUCCESS },
         { SSPR_RESULT_SKIPPED, PAM_IGNORE },
@@ -158,8 +159,14 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
     for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
         if (f->len == strlen(results[i].word) && strcmp(f->payload, results[i].word) == 0) {
             SSPR_DEBUG(pamh, args->debug, "helper result: %s", results[i].word);
-            if (i == 0)
-                (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_MSG_RESET_DONE, NULL);
+            if (i == 0) {
+                *outcome = SSPR_OUTCOME_RESET_DONE;
+                if (strcmp(mode, "passwd") != 0)
+                    (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_MSG_RESET_DONE, NULL);
+            } else if (strcmp(results[i].word, SSPR_RESULT_UNLOCKED) == 0) {
+                *outcome = SSPR_OUTCOME_UNLOCKED;
+                (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_MSG_UNLOCKED, NULL);
+            }
             return results[i].code;
         }
     }
@@ -169,7 +176,7 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
 /* The user's conversation failed and CANCEL was sent: the helper may still
  * say how the flow ended (registration needs that to hold `require`).
  * Nothing is shown; no RESULT in time means the failure stands. */
-static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args,
+static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args, const char *mode,
                         enum sspr_wire_state *st, int rc, bool *orderly)
 {
     struct sspr_frame f;
@@ -178,7 +185,8 @@ static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args
     if (sspr_wire_recv(fd, &f, sspr_now_ms() + (int64_t)wait_s * 1000) == SSPR_WIRE_OK &&
         sspr_wire_transition(st, SSPR_DIR_TO_MODULE, f.type) == SSPR_WIRE_OK &&
         f.type == SSPR_F_RESULT) {
-        int mapped = map_result(pamh, args, &f);
+        enum sspr_outcome ignored = SSPR_OUTCOME_NONE;
+        int mapped = map_result(pamh, args, mode, &f, &ignored);
         if (mapped == PAM_PERM_DENIED)
             rc = mapped; /* the only outcome that may change after a cancel */
     }
@@ -189,15 +197,19 @@ static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args
     return rc;
 }
 
-int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
-               const char *user, const char *mode, bool *orderly)
+int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args, const char *user,
+               const char *mode, bool *orderly, enum sspr_outcome *outcome)
 {
     enum sspr_wire_state st = SSPR_WS_START;
+    enum sspr_outcome scratch = SSPR_OUTCOME_NONE;
     struct sspr_frame f;
     int rc;
 
     if (orderly != NULL)
         *orderly = false;
+    if (outcome == NULL)
+        outcome = &scratch;
+    *outcome = SSPR_OUTCOME_NONE;
 
     if (sspr_wire_transition(&st, SSPR_DIR_TO_HELPER, SSPR_F_HELLO) != SSPR_WIRE_OK)
         return fail(pamh, "state", SSPR_WIRE_ESTATE);
@@ -230,7 +242,7 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
             rc = PAM_SUCCESS;
             break;
         case SSPR_F_RESULT:
-            rc = map_result(pamh, args, &f);
+            rc = map_result(pamh, args, mode, &f, outcome);
             sspr_frame_wipe(&f);
             if (orderly != NULL)
                 *orderly = true;
@@ -241,7 +253,7 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
         }
         sspr_frame_wipe(&f);
         if (cancelled)
-            return after_cancel(pamh, fd, args, &st, rc, orderly);
+            return after_cancel(pamh, fd, args, mode, &st, rc, orderly);
         if (rc != PAM_SUCCESS)
             return rc;
     }

@@ -12,6 +12,15 @@
     "Password reset is not available right now. Try again later or ask your administrator."
 #define SSPR_MSG_RESET_DONE \
     "Your password has been changed. Sign in again with your new password."
+#define SSPR_MSG_UNLOCKED "Your account has been unlocked. Sign in again with your password."
+
+/* What a RESULT said, for the callers that act on more than the PAM code
+ * (the password stage: a reset done there is a success). */
+enum sspr_outcome {
+    SSPR_OUTCOME_NONE,      /* no RESULT, or one that ends the flow without a change */
+    SSPR_OUTCOME_RESET_DONE,
+    SSPR_OUTCOME_UNLOCKED,
+};
 
 /* Ask one question (PAM_PROMPT_ECHO_OFF/ON) or show one message
  * (PAM_TEXT_INFO/PAM_ERROR_MSG) through the application's conversation.
@@ -24,13 +33,17 @@ int sspr_converse(pam_handle_t *pamh, int style, const char *text, char **answer
 /* Tell the user the reset could not run (PAM_ERROR_MSG). */
 void sspr_say_unavailable(pam_handle_t *pamh);
 
-/* Run the protocol on fd for user in mode ("offer", "trigger", "kiosk").
+/* Run the protocol on fd for user in mode ("offer", "trigger", "kiosk",
+ * "passwd", "register").
  * Returns the PAM code for the outcome; never PAM_SUCCESS or PAM_IGNORE.
  * On any failure other than the user's own it has already shown
  * SSPR_MSG_UNAVAILABLE. *orderly (may be NULL) tells whether the flow
  * ended by the protocol (RESULT received or CANCEL sent), so the helper
- * may be given time to exit rather than killed. */
+ * may be given time to exit rather than killed. *outcome (may be NULL)
+ * gets what the RESULT said. In "passwd" mode a finished reset shows no
+ * "sign in again" line (passwd says it is done). */
 int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args,
-               const char *user, const char *mode, bool *orderly);
+               const char *user, const char *mode, bool *orderly,
+               enum sspr_outcome *outcome);
 
 #endif

@@ -31,7 +31,7 @@ packages=(
     liboath-dev libqrencode-dev libinih-dev libunistring-dev libldap-dev libpwquality-dev
     libcmocka-dev oathtool python3 python3-pexpect python3-aiosmtpd openssl
     libpam-pwquality cracklib-runtime libpam-modules libpam-runtime passwd login util-linux
-    iproute2 openssh-server openssh-client expect tmux procps strace
+    iproute2 openssh-server openssh-client expect tmux procps strace sudo
     binutils groff-base man-db
     # fuzzing (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes
     clang libclang-rt-14-dev

@@ -29,6 +29,11 @@ struct sspr_account {
     char name[SSPR_USER_MAX + 1];
     char id[1024];            /* the backend's own key for it (local: the uid; ldap: the DN) */
     enum sspr_ineligible why; /* SSPR_ACCT_OK when eligible */
+    /* Locked after failed sign-ins by a lockout the backend keeps and its
+     * `unlock` lifts (local: pam_faillock's tally; a directory's password
+     * policy lockout). Not an admin's lock: that is why = SSPR_ACCT_LOCKED.
+     * Read only after the gates passed (docs/security.md 14). */
+    int lockout;
 };
 
 /* The stable error code (support/errors.h, SSPR-E2xx) for why; 0 for eligible. */

@@ -125,8 +125,10 @@ struct sspr_backend_ops {
      * words on SSPR_COMMIT_REFUSED ("" when it gave none). */
     enum sspr_commit (*commit)(struct sspr_backend *be, const struct sspr_account *acct,
                                const char *flow_id, const char *password, char *msg, size_t msglen);
-    /* Lift a lockout the backend itself keeps (a directory's password
-     * policy lockout). NULL when there is none. */
+    /* Lift the lockout after failed sign-ins that resolve reports as
+     * acct->lockout (local: pam_faillock's tally; a directory's password
+     * policy lockout). SSPR_OK also when there was none. Never lifts an
+     * admin's lock. NULL when the backend keeps no such lockout. */
     int (*unlock)(struct sspr_backend *be, const struct sspr_account *acct);
 
     /* ---- host facts and housekeeping ---- */

@@ -24,6 +24,7 @@
 /* The shipped templates (templates_dir). */
 #define SSPR_TEMPLATE_EMAIL_CODE "email-code.txt"
 #define SSPR_TEMPLATE_EMAIL_NOTICE "email-reset-notice.txt"
+#define SSPR_TEMPLATE_EMAIL_UNLOCK "email-unlock-notice.txt"
 #define SSPR_TEMPLATE_SMS_CODE "sms-code.txt"
 #define SSPR_TEMPLATE_EMAIL_CONFIRM "email-confirm.txt"
 #define SSPR_TEMPLATE_SMS_CONFIRM "sms-confirm.txt"

@@ -69,7 +69,7 @@ const char *sspr_notify_address(const struct sspr_flow *f)
     return NULL;
 }
 
-void sspr_notify_reset(struct sspr_flow *f)
+static void notify(struct sspr_flow *f, const char *template)
 {
     char *subject = NULL, *body = NULL;
     const char *to;
@@ -79,7 +79,7 @@ void sspr_notify_reset(struct sspr_flow *f)
     to = sspr_notify_address(f);
     if (to == NULL && !(f->is_admin && f->cfg->notify_admins[0] != '\0'))
         return;
-    if (render(f, SSPR_TEMPLATE_EMAIL_NOTICE, "", &subject, &body) == 0) {
+    if (render(f, template, "", &subject, &body) == 0) {
         if (to != NULL)
             send_one(f, to, subject, body, "user");
         if (f->is_admin) {
@@ -93,6 +93,16 @@ void sspr_notify_reset(struct sspr_flow *f)
     }
     sspr_wipe_free_str(subject);
     sspr_wipe_free_str(body);
+}
+
+void sspr_notify_reset(struct sspr_flow *f)
+{
+    notify(f, SSPR_TEMPLATE_EMAIL_NOTICE);
+}
+
+void sspr_notify_unlock(struct sspr_flow *f)
+{
+    notify(f, SSPR_TEMPLATE_EMAIL_UNLOCK);
 }
 
 void sspr_notify_methods_changed(struct sspr_flow *f, const char *to, const char *change)

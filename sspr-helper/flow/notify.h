@@ -12,6 +12,9 @@ const char *sspr_notify_address(const struct sspr_flow *f);
  * audited and never undo the reset (docs/security.md 17). */
 void sspr_notify_reset(struct sspr_flow *f);
 
+/* The same after a self-service unlock (the password was kept). */
+void sspr_notify_unlock(struct sspr_flow *f);
+
 /* Registration at sign-in changed the methods (change: one line saying
  * what). Sent to `to` (the address registered before the change; NULL or
  * "": nothing is sent). Audited; never fails the registration. */

@@ -1,6 +1,13 @@
 /*
  * The reset: resolve the account -> eligibility and policy -> gates -> the
  * reset grant -> new password twice -> checks -> commit -> notice -> RESULT.
+ * The same flow serves the login prompt (modes offer, trigger, kiosk) and
+ * passwd (mode passwd: a forgotten current password). After the gates, an
+ * account that failed sign-ins locked (pam_faillock's tally, or the
+ * backend's own lockout) may be unlocked instead, keeping its password
+ * (not in passwd mode: that user asked for a new password); a reset lifts
+ * that lockout too. An admin's lock is never lifted: such an account is
+ * not eligible and never passes a gate.
  *
  * Every account that cannot succeed (unknown, ineligible, not enabled, no
  * methods) walks the same prompts as a registered user who types a wrong
@@ -36,6 +43,11 @@ static const char MSG_LAST_TRY[] = "Last try used: your password was not changed
                                    "Start the reset again.";
 static const char MSG_CANCELLED[] = "Nothing was entered, so the password reset stops here.";
 static const char MSG_ASK_ADMIN[] = "If you cannot confirm it is you, ask your administrator.";
+static const char MSG_LOCKED_OUT[] = "Your account is locked after too many failed sign-in "
+                                     "attempts.";
+static const char MSG_ASK_UNLOCK[] = "Unlock it and keep your current password? [Y/n] ";
+static const char MSG_UNLOCK_FAILED[] = "Your account could not be unlocked right now. "
+                                        "Try again later or ask your administrator.";
 
 /* Decide whether this flow can ever succeed; logs why not. Returns -1
  * when the backend itself is down for every name alike (a directory that
@@ -185,8 +197,56 @@ static int set_password(struct sspr_flow *f)
     return rc;
 }
 
+/* Lift the backend's lockout after failed sign-ins (audited). 0, or -1. */
+static int unlock(struct sspr_flow *f, const char *why)
+{
+    char detail[64];
+    int rc = sspr_be_unlock(f->be, &f->acct);
+
+    if (rc == SSPR_ERR_UNSUPPORTED)
+        return 0;
+    snprintf(detail, sizeof(detail), "result=%s reason=%s", rc == SSPR_OK ? "ok" : "failed", why);
+    sspr_audit(&f->audit, rc == SSPR_OK ? "unlock" : "unlock-fail", detail);
+    return rc == SSPR_OK ? 0 : -1;
+}
+
+/* After the gates: is the account locked by failed sign-ins now? (A fresh
+ * look: the lockout may have started or ended during the flow.) */
+static int locked_out(struct sspr_flow *f)
+{
+    struct sspr_account now;
+
+    return sspr_be_resolve(f->be, f->acct.name, &now) == SSPR_OK && now.known &&
+           now.uid == f->acct.uid && now.why == SSPR_ACCT_OK && now.lockout;
+}
+
+/* Offer to unlock and keep the password: 1 done (RESULT sent), 0 go on to
+ * a new password, -1 the channel broke. */
+static int offer_unlock(struct sspr_flow *f)
+{
+    int yes;
+
+    sspr_chan_info(&f->ch, MSG_LOCKED_OUT);
+    yes = sspr_flow_ask_yes(f, MSG_ASK_UNLOCK, 1);
+    if (yes < 0)
+        return -1;
+    if (!yes)
+        return 0;
+    if (unlock(f, "unlock-only") != 0) {
+        sspr_chan_error(&f->ch, MSG_UNLOCK_FAILED);
+        sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "unlock-failed");
+        return 1;
+    }
+    if (sspr_throttle_clear(f->be, &f->subject) == SSPR_OK)
+        f->nrefunds = 0;
+    sspr_notify_unlock(f);
+    sspr_flow_finish(f, SSPR_RESULT_UNLOCKED, "ok");
+    return 1;
+}
+
 int sspr_reset_run(struct sspr_flow *f)
 {
+    int passwd_mode = strcmp(f->hello.mode, "passwd") == 0, lockout;
     unsigned used = 0, allowed;
     int gates, admin;
 
@@ -223,6 +283,12 @@ int sspr_reset_run(struct sspr_flow *f)
         return 0;
     }
     f->stage = SSPR_SHOW_AFTER_GATES;
+    lockout = locked_out(f);
+    if (lockout && !passwd_mode) {
+        int u = offer_unlock(f);
+        if (u != 0)
+            return u < 0 ? -1 : 0;
+    }
     if (sspr_be_grant(f->be, &f->acct, f->audit.flow) != SSPR_OK) {
         sspr_chan_error(&f->ch, MSG_UNAVAILABLE);
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "grant-not-stored");
@@ -238,6 +304,8 @@ int sspr_reset_run(struct sspr_flow *f)
         return 0;
     }
     sspr_audit(&f->audit, "writeback", "result=ok");
+    if (lockout)
+        (void)unlock(f, "after-reset"); /* else the new password would not get in */
     if (sspr_throttle_clear(f->be, &f->subject) == SSPR_OK)
         f->nrefunds = 0; /* cleared with everything else */
     sspr_notify_reset(f);

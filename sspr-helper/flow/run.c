@@ -16,6 +16,8 @@
 
 static const char MSG_NOT_HERE[] = "Password reset is not offered here. "
                                    "Ask your administrator where you can reset your password.";
+static const char MSG_NOT_OTHER[] = "Password reset is not offered here for another account. "
+                                    "Its owner can reset it where they sign in.";
 
 void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why)
 {
@@ -94,6 +96,16 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
     if (!reg && !sspr_policy_service_enabled(cfg, f.hello.service)) {
         sspr_chan_error(&f.ch, MSG_NOT_HERE);
         sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, "service-not-enabled");
+        sspr_backend_close(&be);
+        return 0;
+    }
+    /* su to another account, sudo with rootpw or targetpw: someone signed
+     * in as RUSER types the password of USER. No reset of USER there,
+     * unless the admin named the service in `services` (a string compare
+     * of what the application set: no lookup, so nothing is told). */
+    if (!reg && !sspr_policy_other_account_ok(cfg, f.hello.service, f.hello.ruser, f.hello.user)) {
+        sspr_chan_error(&f.ch, MSG_NOT_OTHER);
+        sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, "other-account");
         sspr_backend_close(&be);
         return 0;
     }

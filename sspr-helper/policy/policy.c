@@ -48,6 +48,14 @@ int sspr_policy_service_enabled(const struct sspr_config *cfg, const char *servi
     return cfg->services[0] == '\0' || (service != NULL && in_list(cfg->services, service));
 }
 
+int sspr_policy_other_account_ok(const struct sspr_config *cfg, const char *service,
+                                 const char *ruser, const char *user)
+{
+    if (ruser == NULL || ruser[0] == '\0' || (user != NULL && strcmp(ruser, user) == 0))
+        return 1; /* nobody else signed in, or one's own account */
+    return cfg->services[0] != '\0' && service != NULL && in_list(cfg->services, service);
+}
+
 int sspr_policy_is_admin(const struct sspr_config *cfg, struct sspr_backend *be,
                          const struct sspr_account *acct)
 {

@@ -25,6 +25,13 @@ int sspr_policy_enabled(const struct sspr_config *cfg, struct sspr_backend *be,
  * list means every service). Not account-specific, so it may be said. */
 int sspr_policy_service_enabled(const struct sspr_config *cfg, const char *service);
 
+/* 1 unless someone signed in as ruser (PAM_RUSER: su, sudo) asks to reset
+ * another account, user, at a service that `services` does not name: a
+ * reset is for one's own account, except where the admin listed the
+ * service (su, for example). */
+int sspr_policy_other_account_ok(const struct sspr_config *cfg, const char *service,
+                                  const char *ruser, const char *user);
+
 /* 1 when the account is in one of admin_groups. A membership that cannot
  * be told counts as admin: the stricter policy. */
 int sspr_policy_is_admin(const struct sspr_config *cfg, struct sspr_backend *be,

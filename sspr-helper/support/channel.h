@@ -24,7 +24,7 @@ struct sspr_hello {
     char rhost[256];
     char tty[128];
     char ruser[256];
-    char mode[16];        /* offer | trigger | kiosk */
+    char mode[16];        /* offer | trigger | kiosk | passwd | register */
 };
 
 void sspr_chan_init(struct sspr_channel *ch, int fd, int flow_timeout_s);

@@ -201,6 +201,97 @@ class DoctorTest(h.SandboxTest):
         out = self.assertOnlyFail("SSPR-E107")
         self.assertIn("pam_deny.so", out)
 
+    # -- passwd's password stack and pam_faillock (issue 13) ------------------------
+    PASSWD_BOTH = ("password [success=4 default=ignore] pam_sspr.so\n"
+                   "password requisite pam_pwquality.so retry=3\n"
+                   "password [success=2 default=ignore] pam_unix.so obscure use_authtok "
+                   "try_first_pass yescrypt\n"
+                   "password [success=1 default=ignore] pam_sspr.so\n"
+                   "password requisite pam_deny.so\n"
+                   "password required pam_permit.so\n")
+
+    def passwd_lines(self, text):
+        self.addCleanup(self.stock.restore)
+        h.write_file("/etc/pam.d/common-password", text)
+        rc, out, parsed = doctor()
+        self.assertFormat(out)
+        return rc, out, [(k, c, t) for k, c, t in parsed if t.startswith("PAM service passwd:")]
+
+    def test_passwd_stack(self):
+        rc, out, lines = self.passwd_lines(self.PASSWD_BOTH)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual([k for k, _, _ in lines], ["PASS"], out)
+        self.assertIn("first and after pam_unix.so, jumps correct", lines[0][2])
+        # the sspr profile alone: the feature is off, and doctor says how to turn it on
+        alone = "\n".join(self.PASSWD_BOTH.splitlines()[1:]).replace("success=2", "success=2")
+        rc, out, lines = self.passwd_lines(alone + "\n")
+        self.assertEqual([k for k, _, _ in lines], ["PASS"], out)
+        self.assertIn("pam-auth-update --enable sspr-password", lines[0][2])
+        # only the first line: nothing would be offered
+        first = "\n".join(l for i, l in enumerate(self.PASSWD_BOTH.splitlines()) if i != 3)
+        rc, out, lines = self.passwd_lines(first.replace("success=4", "success=3") + "\n")
+        self.assertEqual([k for k, _, _ in lines], ["WARN"], out)
+        # no pam_sspr.so at all: no line
+        rc, out, lines = self.passwd_lines("password [success=1 default=ignore] pam_unix.so\n"
+                                           "password requisite pam_deny.so\n"
+                                           "password required pam_permit.so\n")
+        self.assertEqual(lines, [], out)
+
+    def test_passwd_stack_wrong(self):
+        # the first line after pam_pwquality: it would ask for a new password again
+        lines = self.PASSWD_BOTH.splitlines()
+        moved = "\n".join([lines[1], lines[0].replace("success=4", "success=3")] + lines[2:])
+        self.passwd_lines(moved + "\n")
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("between pam_pwquality.so and pam_unix.so", out)
+        # a jump that misses pam_permit
+        self.passwd_lines(self.PASSWD_BOTH.replace("success=4", "success=3"))
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("jumps are wrong", out)
+        # the line after pam_unix that jumps onto pam_deny
+        self.passwd_lines(self.PASSWD_BOTH.replace("success=1 default=ignore] pam_sspr",
+                                                   "success=0 default=ignore] pam_sspr"))
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("jumps are wrong", out)
+
+    def faillock_lines(self, auth):
+        h.write_file(COMMON_AUTH, auth)
+        rc, out, parsed = doctor()
+        self.assertFormat(out)
+        return out, [(k, t) for k, _, t in parsed
+                     if t.startswith("PAM service login:") and "pam_faillock" in t
+                     and "after pam_unix.so" not in t]
+
+    FAILLOCK = ("auth required pam_faillock.so preauth\n"
+                "auth [success=2 default=ignore] pam_unix.so nullok\n"
+                "auth [success=1 default=ignore] pam_sspr.so\n"
+                "auth [default=die] pam_faillock.so authfail\n"
+                "auth sufficient pam_faillock.so authsucc\n"
+                "auth requisite pam_deny.so\n"
+                "auth required pam_permit.so\n")
+
+    def test_faillock_stack(self):
+        out, lines = self.faillock_lines(self.FAILLOCK)
+        self.assertEqual([k for k, _ in lines], ["PASS"], out)
+        self.assertIn("can unlock after the gates", lines[0][1])
+        out, lines = self.faillock_lines(self.FAILLOCK.replace("required pam_faillock.so preauth",
+                                                               "requisite pam_faillock.so preauth"))
+        self.assertEqual([k for k, _ in lines], ["WARN"], out)
+        self.assertIn("never reaches the password prompt", lines[0][1])
+        # authfail before pam_sspr: the refusal ends there
+        swapped = self.FAILLOCK.splitlines()
+        swapped = "\n".join(swapped[:1] + ["auth [success=3 default=ignore] pam_unix.so nullok",
+                                          swapped[3], swapped[2]] + swapped[4:]) + "\n"
+        out, lines = self.faillock_lines(swapped)
+        self.assertIn("WARN", [k for k, _ in lines], out)
+        self.assertTrue(any("comes before pam_sspr.so" in t for _, t in lines), out)
+        out, lines = self.faillock_lines(self.FAILLOCK.replace("authfail", "authfail deny=5"))
+        self.assertEqual([k for k, _ in lines], ["WARN"], out)
+        self.assertIn("/etc/security/faillock.conf", lines[0][1])
+        # no pam_faillock: no line
+        out, lines = self.faillock_lines(GOOD_AUTH)
+        self.assertEqual(lines, [], out)
+
     def test_sshd_kbdinteractive_off(self):
         h.write_file(SSHD_DROPIN, "KbdInteractiveAuthentication no\n")
         out = self.assertOnlyFail("SSPR-E108")

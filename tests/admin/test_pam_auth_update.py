@@ -17,6 +17,7 @@ from admin_util import h, apply_profile, pam_auth_update, stack_lines, PROFILE, 
 
 COMMON_AUTH = "/etc/pam.d/common-auth"
 COMMON_ACCOUNT = "/etc/pam.d/common-account"
+COMMON_PASSWORD = "/etc/pam.d/common-password"
 
 
 def login_service():
@@ -108,6 +109,47 @@ class PamAuthUpdateTest(h.SandboxTest):
         self.assertEqual(s.result_name, "PAM_AUTH_ERR")
         self.assertEqual(h.pam_auth("alice", new, service=svc), "PAM_SUCCESS")
         self.assertEqual(h.pam_auth("alice", password, service=svc), "PAM_AUTH_ERR")
+
+    def test_password_profiles(self):
+        """sspr alone puts one inert line after pam_unix in common-password;
+        sspr-password adds the first line, before pam_pwquality, and every
+        success jump lands on pam_permit."""
+        with open(os.path.join(os.path.dirname(PROFILE), "sspr-password")) as f:
+            text = f.read()
+        self.assertRegex(text, r"(?m)^Default: no$")
+        self.assertRegex(text, r"(?m)^Password-Type: Primary$")
+        prio = int(next(l.split(":")[1] for l in text.splitlines() if l.startswith("Priority:")))
+        with open("/usr/share/pam-configs/pwquality") as f:
+            pwq = int(next(l.split(":")[1] for l in f.read().splitlines()
+                           if l.startswith("Priority:")))
+        self.assertGreater(prio, pwq, "the first line must sort before pam_pwquality")
+
+        stock = stack_lines(COMMON_PASSWORD, "password")
+        apply_profile()
+        alone = stack_lines(COMMON_PASSWORD, "password")
+        mods = [m for _, m, _ in alone]
+        self.assertEqual(mods.count("pam_sspr.so"), 1, alone)
+        self.assertGreater(mods.index("pam_sspr.so"), mods.index("pam_unix.so"), alone)
+        self.assertEqual([x for x in alone if x[1] != "pam_sspr.so" and x[1] != "pam_unix.so"],
+                         [x for x in stock if x[1] != "pam_unix.so"])
+
+        pam_auth_update("--enable", "sspr", "sspr-password")
+        both = stack_lines(COMMON_PASSWORD, "password")
+        mods = [m for _, m, _ in both]
+        self.assertEqual(mods[0], "pam_sspr.so", both)
+        self.assertEqual(mods.count("pam_sspr.so"), 2, both)
+        # pam_unix keeps its line (use_authtok after pam_pwquality)
+        self.assertIn([x for x in stock if x[1] == "pam_unix.so"][0][2],
+                      [a for _, m, a in both if m == "pam_unix.so"])
+        for i, (ctl, mod, _) in enumerate(both):
+            if "success=" in ctl and mod in ("pam_sspr.so", "pam_unix.so"):
+                n = int(ctl.split("success=")[1].split()[0].rstrip("]"))
+                self.assertEqual(mods[i + 1 + n], "pam_permit.so", (i, both))
+        p = h.helper_cmd("doctor", check=False)
+        self.assertRegex(p.stdout, r"(?m)^PASS  PAM service passwd: pam_sspr.so first and after "
+                                   r"pam_unix.so, jumps correct")
+        pam_auth_update("--remove", "sspr-password", "sspr")
+        self.assertEqual(stack_lines(COMMON_PASSWORD, "password"), stock)
 
     def test_remove_gives_stock_stack_back(self):
         apply_profile()

@@ -205,9 +205,10 @@ class Sshd:
     """A real sshd on 127.0.0.1:<free port> with its own config and host key.
 
     password_auth: also accept the plain `password` method (PAM through
-    sshd's password conversation). keyboard-interactive is always on."""
+    sshd's password conversation). keyboard-interactive is always on.
+    pubkey: also accept keys in ~/.ssh/authorized_keys (see add_key)."""
 
-    def __init__(self, password_auth=False, kbd_interactive=True):
+    def __init__(self, password_auth=False, kbd_interactive=True, pubkey=False):
         h.require_sandbox()
         if not os.access(SSHD, os.X_OK):
             raise h.HarnessError("%s not installed (apt-get install openssh-server)" % SSHD)
@@ -227,7 +228,7 @@ class Sshd:
             "UsePAM yes",
             "KbdInteractiveAuthentication %s" % ("yes" if kbd_interactive else "no"),
             "PasswordAuthentication %s" % ("yes" if password_auth else "no"),
-            "PubkeyAuthentication no",
+            "PubkeyAuthentication %s" % ("yes" if pubkey else "no"),
             "PermitRootLogin no",
             "PermitEmptyPasswords no",
             "AuthenticationMethods any",
@@ -291,6 +292,44 @@ def ssh(sshd, user, command="id", method="keyboard-interactive", prompts=1, time
     if command:
         argv.append(command)
     return Term(argv, timeout=timeout)
+
+
+def add_key(user):
+    """An ed25519 key pair for user: the public half in ~user/.ssh/authorized_keys,
+    the private one (root's, for the client) returned as a path."""
+    import pwd
+    pw = pwd.getpwnam(user)
+    key = "/run/sspr-e2e-key-%s" % user
+    for p in (key, key + ".pub"):
+        if os.path.exists(p):
+            os.unlink(p)
+    h.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", user, "-f", key])
+    d = os.path.join(pw.pw_dir, ".ssh")
+    os.makedirs(d, mode=0o700, exist_ok=True)
+    with open(key + ".pub") as f:
+        h.write_file(os.path.join(d, "authorized_keys"), f.read(), mode=0o600,
+                     uid=pw.pw_uid, gid=pw.pw_gid)
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    return key
+
+
+def ssh_key(sshd, user, key, command, timeout=TIMEOUT):
+    """ssh with a key (no password asked), a pty (-tt) for command, as a user
+    signed in over SSH with a key would run it."""
+    argv = ["/usr/bin/ssh", "-tt", "-F", "/dev/null", "-p", str(sshd.port), "-i", key,
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "GlobalKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
+            "-o", "PreferredAuthentications=publickey", "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+            "%s@127.0.0.1" % user, command]
+    return Term(argv, timeout=timeout)
+
+
+def as_user(user, argv, timeout=TIMEOUT):
+    """argv run by user (real and effective ids, groups) on a fresh pty, as
+    from their shell: setuid programs (passwd, sudo, su) keep their power."""
+    return Term(["/usr/bin/setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
+                 "--"] + list(argv), timeout=timeout)
 
 
 def ssh_prompt(user, text):

@@ -32,6 +32,12 @@ static void *run(void *arg)
 void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
                  const char *service)
 {
+    drive_start_as(d, cfg, user, "", mode, service);
+}
+
+void drive_start_as(struct drive *d, const struct sspr_config *cfg, const char *user,
+                    const char *ruser, const char *mode, const char *service)
+{
     int sv[2];
     char hello[2048];
     size_t len = 0;
@@ -47,7 +53,7 @@ void drive_start(struct drive *d, const struct sspr_config *cfg, const char *use
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "service", service), 0);
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "rhost", "192.0.2.1"), 0);
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "tty", "ssh"), 0);
-    assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "ruser", ""), 0);
+    assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "ruser", ruser), 0);
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "mode", mode), 0);
     assert_int_equal(sspr_wire_send(d->fd, SSPR_F_HELLO, hello, len, sspr_now_ms() + STEP_MS), 0);
 }

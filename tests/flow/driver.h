@@ -31,6 +31,10 @@ struct drive {
 void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
                  const char *service);
 
+/* The same with PAM_RUSER (su, sudo: who is signed in). */
+void drive_start_as(struct drive *d, const struct sspr_config *cfg, const char *user,
+                    const char *ruser, const char *mode, const char *service);
+
 /* Read frames until a prompt, the RESULT or the end. Returns the type
  * (SSPR_F_PROMPT_ECHO_OFF/ON, SSPR_F_RESULT) or 0 when the channel closed;
  * the prompt's text is the last line. Fails the test after 10 s. */

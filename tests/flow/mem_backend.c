@@ -121,6 +121,7 @@ static int m_resolve(struct sspr_backend *be, const char *typed, struct sspr_acc
         snprintf(out->name, sizeof(out->name), "%s", a->name);
         snprintf(out->id, sizeof(out->id), "mem-%s", a->name);
         out->why = a->why;
+        out->lockout = a->why == SSPR_ACCT_OK && a->lockout;
     }
     UNLOCK();
     return rc;
@@ -371,6 +372,20 @@ long long mem_failures(const char *name)
     return n;
 }
 
+static int m_unlock(struct sspr_backend *be, const struct sspr_account *acct)
+{
+    struct mem_account *a;
+
+    (void)be;
+    LOCK();
+    if ((a = find(acct->name)) != NULL && a->lockout) {
+        a->lockout = 0;
+        a->unlocks++;
+    }
+    UNLOCK();
+    return SSPR_OK;
+}
+
 const struct sspr_backend_ops mem_backend_ops = {
     .name = "mem",
     .open = m_open,
@@ -384,7 +399,7 @@ const struct sspr_backend_ops mem_backend_ops = {
     .throttle_update = m_throttle_update,
     .grant = m_grant,
     .commit = m_commit,
-    .unlock = NULL,
+    .unlock = m_unlock,
     .fact_get = m_fact_get,
     .fact_set = m_fact_set,
     .gc = m_gc,

@@ -40,6 +40,8 @@ struct mem_account {
     char grant[32];
     char password[600]; /* the last password committed */
     int commits;        /* how many times a password was set */
+    int lockout;        /* failed sign-ins locked it (what unlock lifts) */
+    int unlocks;        /* how many times unlock lifted it */
 };
 
 struct mem_state {

@@ -516,6 +516,134 @@ static void test_method_block_says_what_still_works(void **state)
     drive_end(&d);
 }
 
+/* Locked by failed sign-ins (issue 13): after the gate the account may be
+ * unlocked keeping its password; the question never comes before a gate,
+ * nor for an account that cannot pass, nor in passwd mode. */
+static const char LOCKED_OUT[] = "Your account is locked after too many failed sign-in attempts.";
+static const char ASK_UNLOCK[] = "Unlock it and keep your current password? [Y/n] ";
+
+static void test_unlock_keeps_the_password(void **state)
+{
+    struct drive d;
+    struct mem_account *a;
+    char code[8];
+
+    (void)state;
+    a = alice();
+    a->lockout = 1;
+    drive_start(&d, &cfg, "alice", "offer", "login");
+    drive_expect_prompt(&d, CODE);
+    assert_false(drive_saw(&d, LOCKED_OUT)); /* nothing before the gate */
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, ASK_UNLOCK);
+    assert_true(drive_saw(&d, LOCKED_OUT));
+    drive_answer(&d, "");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_UNLOCKED);
+    assert_int_equal(drive_end(&d), 0);
+    assert_int_equal(a->unlocks, 1);
+    assert_int_equal(a->lockout, 0);
+    assert_int_equal(a->commits, 0);
+    assert_true(mem_failures("alice") <= 0);
+}
+
+static void test_unlock_declined_sets_a_password_and_unlocks(void **state)
+{
+    struct drive d;
+    struct mem_account *a;
+    char code[8];
+
+    (void)state;
+    a = alice();
+    a->lockout = 1;
+    drive_start(&d, &cfg, "alice", "offer", "login");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, ASK_UNLOCK);
+    drive_answer(&d, "n");
+    drive_expect_prompt(&d, NEWPW);
+    drive_answer(&d, GOOD_PW);
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    drive_end(&d);
+    assert_int_equal(a->commits, 1);
+    assert_int_equal(a->unlocks, 1); /* else the new password would not get in */
+}
+
+static void test_passwd_mode_and_ineligible_never_asked(void **state)
+{
+    struct drive d;
+    struct mem_account *a, *l;
+    char code[8];
+
+    (void)state;
+    a = alice();
+    a->lockout = 1;
+    /* passwd: the user asked for a new password */
+    drive_start(&d, &cfg, "alice", "passwd", "passwd");
+    pass_and_set(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    drive_end(&d);
+    assert_false(drive_saw(&d, LOCKED_OUT));
+    assert_int_equal(a->unlocks, 1);
+    /* an admin's lock as well as failed sign-ins: no gate passes, nothing lifted */
+    l = mem_add("locked", 1002, "");
+    mem_enroll_totp(l, SECRET);
+    l->why = SSPR_ACCT_LOCKED;
+    l->lockout = 1;
+    drive_start(&d, &cfg, "locked", "offer", "login");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 1, code);
+    drive_answer(&d, code);
+    drive_expect_prompt(&d, CODE);
+    drive_cancel(&d);
+    drive_next(&d);
+    drive_end(&d);
+    assert_false(drive_saw(&d, LOCKED_OUT));
+    assert_int_equal(l->unlocks, 0);
+    assert_int_equal(l->lockout, 1);
+}
+
+/* su - alice by bob (PAM_RUSER bob): no reset of alice unless the service
+ * is named in `services`; one's own account (sudo) is reset anywhere. */
+static void test_other_account_only_where_named(void **state)
+{
+    static const char NOT_OTHER[] = "Password reset is not offered here for another account.";
+    struct drive d;
+
+    (void)state;
+    alice();
+    drive_start_as(&d, &cfg, "alice", "bob", "offer", "su-l");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_UNAVAILABLE);
+    drive_end(&d);
+    assert_true(drive_saw(&d, NOT_OTHER));
+    assert_int_equal(mem.calls[MEM_RESOLVE], 0); /* decided before any lookup */
+    /* one's own account at sudo */
+    drive_start_as(&d, &cfg, "alice", "alice", "offer", "sudo");
+    drive_expect_prompt(&d, CODE);
+    drive_cancel(&d);
+    drive_next(&d);
+    drive_end(&d);
+    /* named: su-l resets the other account */
+    snprintf(cfg.services, sizeof(cfg.services), "login su su-l");
+    drive_start_as(&d, &cfg, "alice", "bob", "offer", "su-l");
+    drive_expect_prompt(&d, CODE);
+    drive_cancel(&d);
+    drive_next(&d);
+    drive_end(&d);
+    /* listed services still refuse the others */
+    drive_start_as(&d, &cfg, "alice", "bob", "offer", "sudo");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+    assert_true(drive_saw(&d, "Password reset is not offered here."));
+}
+
 static void test_register_recovery_codes(void **state)
 {
     struct drive d;
@@ -552,6 +680,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reset_with_app_code, setup),
+        cmocka_unit_test_setup(test_unlock_keeps_the_password, setup),
+        cmocka_unit_test_setup(test_other_account_only_where_named, setup),
+        cmocka_unit_test_setup(test_unlock_declined_sets_a_password_and_unlocks, setup),
+        cmocka_unit_test_setup(test_passwd_mode_and_ineligible_never_asked, setup),
         cmocka_unit_test_setup(test_wrong_then_right_and_replay, setup),
         cmocka_unit_test_setup(test_dummy_path_reads_the_same, setup),
         cmocka_unit_test_setup(test_lockout, setup),

@@ -9,11 +9,11 @@ syms=$(nm -D --defined-only "$so" | awk '{print $NF}' | sort)
 echo "exported: $(echo $syms)"
 for s in $syms; do
     case $s in
-    pam_sm_authenticate|pam_sm_setcred|pam_sm_acct_mgmt) ;;
+    pam_sm_authenticate|pam_sm_setcred|pam_sm_acct_mgmt|pam_sm_chauthtok) ;;
     *) echo "FAIL: unexpected export $s"; fail=1 ;;
     esac
 done
-for want in pam_sm_authenticate pam_sm_setcred pam_sm_acct_mgmt; do
+for want in pam_sm_authenticate pam_sm_setcred pam_sm_acct_mgmt pam_sm_chauthtok; do
     echo "$syms" | grep -qx "$want" || { echo "FAIL: $want not exported"; fail=1; }
 done
 needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort)

@@ -188,7 +188,7 @@ static int run(struct run *r, const struct step *steps, const char *user, const 
     r->h.mode = mode;
     r->h.err[0] = '\0';
     assert_int_equal(pthread_create(&r->h.tid, NULL, helper_main, &r->h), 0);
-    rc = sspr_relay(r->fx->pamh, r->mfd, &r->args, user, mode, &r->orderly);
+    rc = sspr_relay(r->fx->pamh, r->mfd, &r->args, user, mode, &r->orderly, NULL);
     close(r->mfd);
     pthread_join(r->h.tid, NULL);
     if (r->h.err[0] != '\0')

@@ -38,6 +38,11 @@ int sspr_doctor_timeout_advice(int needed);
 /* console login: LOGIN_TIMEOUT in /etc/login.defs against that estimate. */
 void sspr_doctor_check_login_timeout(struct sspr_report *r, const struct sspr_config *cfg);
 
+/* check_stacks.c: passwd's password stack (a forgotten current password)
+ * and pam_faillock around pam_sspr.so in the auth stacks (unlock). */
+void sspr_doctor_check_passwd_stack(struct sspr_report *r);
+void sspr_doctor_check_faillock(struct sspr_report *r);
+
 /* check_system.c: config, helper, banned list. */
 int sspr_doctor_check_config(struct sspr_report *r, const char *path);
 void sspr_doctor_check_helper(struct sspr_report *r);

@@ -3,7 +3,7 @@
  * one PASS / WARN / FAIL line each (report.c), by family: the config and
  * the helper (check_system.c), the backend's own storage (its doctor op),
  * the PAM stacks, the writeback service and console login's timeout
- * (check_pam.c), the sshd that runs (check_sshd.c), the delivery servers (check_network.c), and one user
+ * (check_pam.c), passwd's password stack and pam_faillock (check_stacks.c), the sshd that runs (check_sshd.c), the delivery servers (check_network.c), and one user
  * (check_user.c).
  *
  * It reads the real system: /etc/pam.d, /etc/login.defs, the running
@@ -39,6 +39,8 @@ int sspr_cli_doctor(const struct sspr_config *cfg, const char *config_path, int 
     sspr_be_doctor(&be, &r);
     sspr_doctor_check_helper(&r);
     sspr_doctor_check_pam_stacks(&r, cfg);
+    sspr_doctor_check_passwd_stack(&r);
+    sspr_doctor_check_faillock(&r);
     sspr_doctor_check_login_timeout(&r, cfg);
     sspr_doctor_check_writeback(&r, cfg);
     sspr_doctor_check_banned(&r, cfg);

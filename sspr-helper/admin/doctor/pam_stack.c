@@ -246,7 +246,7 @@ int sspr_pam_is_kiosk_line(const struct sspr_pam_entry *e)
 int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, size_t whylen)
 {
     struct sspr_pam_stack *st = calloc(1, sizeof(*st));
-    int s = -1, u = -1, d = -1, rc;
+    int s = -1, u = -1, d = -1, rc, via_faillock = 0;
     char act[64];
 
     snprintf(why, whylen, "%s", "");
@@ -321,7 +321,15 @@ int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, s
         }
         while (want < PAM_MAX_ENTRIES && sspr_pam_jump(st, u, want) <= d)
             want++;
-        if (t <= d) {
+        /* pam_faillock's stack: a good password goes past pam_sspr.so to
+         * `sufficient pam_faillock.so authsucc` (it clears the tally), which
+         * ends the stack before pam_deny.so */
+        if (t > s && t < d && strcmp(st->e[t].module, "pam_faillock.so") == 0 &&
+            strstr(st->e[t].args, "authsucc") != NULL) {
+            sspr_pam_action(&st->e[t], "success", act, sizeof(act));
+            via_faillock = strcmp(act, "done") == 0;
+        }
+        if (!via_faillock && t <= d) {
             snprintf(why, whylen,
                      "pam_unix.so success=%d (%s line %d) lands on %s, %s pam_sspr.so "
                      "and pam_deny.so: it must be success=%d",
@@ -330,7 +338,7 @@ int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, s
             rc = SSPR_DOCTOR_STACK_BAD;
             goto out;
         }
-        if (t < st->n && strcmp(st->e[t].module, "pam_permit.so") != 0) {
+        if (!via_faillock && t < st->n && strcmp(st->e[t].module, "pam_permit.so") != 0) {
             snprintf(why, whylen,
                      "pam_unix.so success=%d lands on %s (%s line %d), not on "
                      "pam_permit.so",
@@ -361,8 +369,9 @@ int sspr_doctor_auth_stack(const char *pamdir, const char *service, char *why, s
         rc = SSPR_DOCTOR_STACK_BAD;
         goto out;
     }
-    snprintf(why, whylen, "pam_sspr.so after pam_unix.so (%s line %d), jumps correct",
-             st->e[s].file, st->e[s].line);
+    snprintf(why, whylen, "pam_sspr.so after pam_unix.so (%s line %d), %sjumps correct",
+             st->e[s].file, st->e[s].line,
+             via_faillock ? "a good password goes on to pam_faillock.so authsucc, " : "");
     rc = SSPR_DOCTOR_STACK_OK;
 out:
     free(st);

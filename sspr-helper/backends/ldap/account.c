@@ -179,6 +179,13 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
         out->why = SSPR_ACCT_SYSTEM;
     else
         out->why = directory_state(&e);
+    /* locked by failed binds (ppolicy; an administrator's lock is DISABLED
+     * above): self-service unlock is offered only where unlock_on_reset
+     * lets a reset lift it */
+    char locked[32];
+    if (out->why == SSPR_ACCT_OK && cfg->ldap_unlock_on_reset &&
+        sspr_ldap_value_str(&e, "pwdAccountLockedTime", locked, sizeof(locked)) == 0)
+        out->lockout = 1;
     sspr_ldap_cache_entry(be, &e); /* load() reads it once instead of asking again */
     return SSPR_OK;
 }

@@ -89,6 +89,9 @@ int sspr_local_resolve(struct sspr_backend *be, const char *typed, struct sspr_a
         out->why = SSPR_ACCT_NOLOGIN;
     else
         out->why = shadow_state(pw->pw_name);
+    /* an unreadable tally counts as locked: unlocking it is harmless */
+    if (out->why == SSPR_ACCT_OK)
+        out->lockout = sspr_local_faillock_locked(pw->pw_name, time(NULL)) != 0;
     return SSPR_OK;
 }
 

@@ -1,8 +1,9 @@
 /*
  * The local backend (the embedded default): accounts from passwd/shadow,
  * state as one JSON record per key under state_dir (root, 0700), each
- * written atomically under its own lock (backends/local/store.c), and the
- * password written through pam_chauthtok on sspr-passwd. Updates read,
+ * written atomically under its own lock (backends/local/store.c), the
+ * password written through pam_chauthtok on sspr-passwd, and pam_faillock's
+ * tally as the lockout that `unlock` lifts (faillock.c). Updates read,
  * edit and write under the record's lock, so a code is spent once even by
  * two connections at once.
  */
@@ -238,6 +239,13 @@ static int local_fact_set(struct sspr_backend *be, const char *name, long long v
     return rc;
 }
 
+/* The lockout after failed sign-ins: pam_faillock's tally (faillock.c). */
+static int local_unlock(struct sspr_backend *be, const struct sspr_account *acct)
+{
+    (void)be;
+    return sspr_local_faillock_reset(acct->name);
+}
+
 static int local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
 {
     return sspr_local_gc(be, now, removed);
@@ -256,7 +264,7 @@ const struct sspr_backend_ops sspr_backend_local = {
     .throttle_update = sspr_local_throttle_update,
     .grant = local_grant,
     .commit = local_commit,
-    .unlock = NULL,
+    .unlock = local_unlock,
     .fact_get = local_fact_get,
     .fact_set = local_fact_set,
     .gc = local_gc,

@@ -61,6 +61,13 @@ json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r);
 /* ---- doctor (doctor.c): the state directory ---- */
 void sspr_local_doctor(struct sspr_backend *be, struct sspr_report *r);
 
+/* ---- pam_faillock's tally (faillock.c) ---- */
+/* 1 when failed sign-ins lock user now, 0 when not, < 0 when the tally
+ * cannot be read. */
+int sspr_local_faillock_locked(const char *user, time_t now);
+/* Clear user's tally (as `faillock --user USER --reset`). */
+int sspr_local_faillock_reset(const char *user);
+
 /* ---- the shadow lock across check and write (shadow_lock.c) ---- */
 int sspr_local_shadow_lock(void);
 void sspr_local_shadow_unlock(void);
