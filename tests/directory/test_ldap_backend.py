@@ -24,6 +24,8 @@ h = t.h
 E112 = ("Password reset is not available right now (SSPR-E112). "
         "Your administrator can look this code up.")
 HISTORY = "That password was used before. Choose one you have not used."
+LOCKED_OUT = "Your account is locked after too many failed sign-in attempts."
+ASK_UNLOCK = "Unlock it and keep your current password? [Y/n] "
 
 
 class LdapBackend(h.SandboxTest):
@@ -161,9 +163,28 @@ class LdapBackend(h.SandboxTest):
         # off (the default): the password changes, the lockout stays
         self.a.full_reset(user, h.fresh_totp(secret), new)
         self.assertFalse(self.d.bind_ok(dn, new), "locked, yet the bind worked")
+        # on: after the gates, unlock and keep the password (self-service unlock)...
         self.a.write(self.d, extra="", unlock_on_reset="yes")
+        s = self.a.start_reset(user)
+        s.answer(h.fresh_totp(secret))
+        s.expect("INFO", LOCKED_OUT)
+        s.expect("ECHO_ON", ASK_UNLOCK)
+        s.answer("y")
+        s.expect("INFO", "Your account has been unlocked. Sign in again with your password.")
+        self.assertNeverSuccess(s.result(), s)
+        self.assertTrue(self.d.bind_ok(dn, new), "the unlock did not lift the lockout")
+        # ...or a new password, which lifts it too
+        for _ in range(3):
+            self.assertFalse(self.d.bind_ok(dn, "wrong-" + old))
         newer = h.strong_password()
-        self.a.full_reset(user, h.fresh_totp(secret), newer)
+        s = self.a.start_reset(user)
+        s.answer(h.fresh_totp(secret))
+        s.expect("INFO", LOCKED_OUT)
+        s.expect("ECHO_ON", ASK_UNLOCK)
+        s.answer("n")
+        h.set_new_password(s, newer)
+        s.expect("INFO", h.DONE)
+        s.result()
         self.assertTrue(self.d.bind_ok(dn, newer), "unlock_on_reset did not lift the lockout")
 
     def test_admin_lock_in_the_directory_is_never_reset(self):
