@@ -76,25 +76,11 @@ int sspr_request_add_ca(struct sspr_request *r, const char *path, char *err, siz
 {
     char *text = NULL;
     size_t len = 0;
-    int fd;
 
     if (path == NULL || path[0] == '\0')
         return 0;
-    /* certificates are public: any owner, but never through a symlink */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-    if (fd < 0 || sspr_read_all_fd(fd, CA_MAX_BYTES, &text, &len) != 0) {
-        sspr_set_err(err, errlen, "ca_file %s cannot be read: %s", path,
-                     fd < 0 ? strerror(errno) : "too large or unreadable");
-        if (fd >= 0)
-            close(fd);
+    if (sspr_read_ca_file("ca_file", path, &text, &len, err, errlen) != 0)
         return -1;
-    }
-    close(fd);
-    if (memchr(text, '\0', len) != NULL) {
-        sspr_set_err(err, errlen, "ca_file %s is not a PEM text file", path);
-        free(text);
-        return -1;
-    }
     sspr_request_add(r, "ca_pem", text);
     free(text);
     return 0;

@@ -172,3 +172,26 @@ int sspr_read_file_safely(const char *path, uid_t owner, size_t max_bytes, char 
     close(fd);
     return 0;
 }
+
+int sspr_read_ca_file(const char *what, const char *path, char **out, size_t *out_len, char *err,
+                      size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+    *out = NULL;
+    if (fd < 0 || sspr_read_all_fd(fd, 512 * 1024, out, out_len) != 0) {
+        sspr_set_err(err, errlen, "%s %s cannot be read: %s", what, path,
+                     fd < 0 ? strerror(errno) : "too large or unreadable");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    if (memchr(*out, '\0', *out_len) != NULL) {
+        sspr_set_err(err, errlen, "%s %s is not a PEM text file", what, path);
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}

@@ -23,4 +23,10 @@ int sspr_read_all_fd(int fd, size_t max_bytes, char **out, size_t *out_len);
 int sspr_read_file_safely(const char *path, uid_t owner, size_t max_bytes, char **out,
                           size_t *out_len, char *err, size_t errlen);
 
+/* CA certificates (public: any owner, but never through a symbolic link),
+ * at most 512 KiB, into a malloc'd NUL-terminated *out. what names the
+ * setting in err ("[ldap] ca_file"). 0, or -1 with err set. */
+int sspr_read_ca_file(const char *what, const char *path, char **out, size_t *out_len, char *err,
+                      size_t errlen);
+
 #endif

@@ -105,20 +105,11 @@ static int add_ca(struct sspr_msg_buf *b, const char *path, char *err, size_t er
 {
     char *text = NULL;
     size_t len = 0;
-    int fd;
 
     if (path[0] == '\0')
         return 0;
-    /* certificates are public: any owner, but never through a symlink */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-    if (fd < 0 || sspr_read_all_fd(fd, CA_MAX_BYTES, &text, &len) != 0) {
-        sspr_set_err(err, errlen, "[ldap] ca_file %s cannot be read: %s", path,
-                     fd < 0 ? strerror(errno) : "too large or unreadable");
-        if (fd >= 0)
-            close(fd);
+    if (sspr_read_ca_file("[ldap] ca_file", path, &text, &len, err, errlen) != 0)
         return -1;
-    }
-    close(fd);
     sspr_msg_add(b, "ca_pem", text, len);
     free(text);
     return 0;
