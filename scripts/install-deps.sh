@@ -57,7 +57,9 @@ directory_packages=(
 
 not_installed() { # package names -> the ones dpkg does not have (one dpkg-query)
     local have
-    have=$(dpkg-query -W -f='${Status} ${Package}\n' "$@" 2>/dev/null |
+    # dpkg-query exits 1 when it has never heard of one of the names (a
+    # fresh machine): with pipefail that would end the script here
+    have=$({ dpkg-query -W -f='${Status} ${Package}\n' "$@" 2>/dev/null || true; } |
         awk '$1 == "install" && $3 == "installed" {print $4}')
     printf '%s\n' "$@" | grep -vxF -e "$have" -e '' || true
 }
