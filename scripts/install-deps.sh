@@ -46,6 +46,11 @@ greeter_packages=(
     xvfb xauth x11-utils xdotool imagemagick dbus
     desktop-base adwaita-icon-theme gnome-themes-extra
 )
+# Building and checking the Debian package (debian/, tests/package): without
+# recommends (devscripts recommends a whole toolbox; the test needs dch).
+packaging_packages=(
+    debhelper dh-autoreconf devscripts lintian fakeroot
+)
 # Directory servers and clients for the LDAP and Active Directory tests
 # (tests/directory): slapd, sssd, a Samba AD DC, Kerberos tools.
 directory_packages=(
@@ -57,14 +62,18 @@ directory_packages=(
 
 not_installed() { # package names -> the ones dpkg does not have (one dpkg-query)
     local have
-    have=$(dpkg-query -W -f='${Status} ${Package}\n' "$@" 2>/dev/null |
+    # dpkg-query exits 1 when it has never heard of one of the names (a
+    # fresh machine): with pipefail that would end the script here
+    have=$({ dpkg-query -W -f='${Status} ${Package}\n' "$@" 2>/dev/null || true; } |
         awk '$1 == "install" && $3 == "installed" {print $4}')
     printf '%s\n' "$@" | grep -vxF -e "$have" -e '' || true
 }
 mapfile -t missing < <(not_installed "${packages[@]}")
 mapfile -t missing_greeter < <(not_installed "${greeter_packages[@]}")
 mapfile -t missing_directory < <(not_installed "${directory_packages[@]}")
-[ $((${#missing[@]} + ${#missing_greeter[@]} + ${#missing_directory[@]})) -gt 0 ] || exit 0
+mapfile -t missing_packaging < <(not_installed "${packaging_packages[@]}")
+[ $((${#missing[@]} + ${#missing_greeter[@]} + ${#missing_directory[@]} +
+    ${#missing_packaging[@]})) -gt 0 ] || exit 0
 
 installed() {
     dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 2>/dev/null | awk '$1 == "ii" {print $2}' | sort
@@ -139,6 +148,10 @@ fi
 if [ "${#missing_greeter[@]}" -gt 0 ]; then
     echo "install-deps: installing (greeter tests) ${missing_greeter[*]}"
     apt_install --no-install-recommends "${missing_greeter[@]}"
+fi
+if [ "${#missing_packaging[@]}" -gt 0 ]; then
+    echo "install-deps: installing (package build) ${missing_packaging[*]}"
+    apt_install --no-install-recommends "${missing_packaging[@]}"
 fi
 if [ "${#missing_directory[@]}" -gt 0 ]; then
     echo "install-deps: installing (directory tests) ${missing_directory[*]}"

@@ -9,6 +9,7 @@
 #   3. for real:                  ssh.service not enabled, no sysvinit start
 #                                 links, no sshd running, no policy-rc.d left
 #   4. under an existing policy-rc.d: that one is kept as it was
+#   5. with names dpkg has never heard of (a fresh machine): still installs
 # Exit 0 pass, 1 fail, 77 skip (not root, no namespaces, no .deb).
 # shellcheck disable=SC2016,SC2317 # fake programs' text; check() calls the helpers
 set -u
@@ -82,4 +83,16 @@ sum=$(cksum </usr/sbin/policy-rc.d)
 "$srcdir/scripts/install-deps.sh" >/dev/null 2>&1
 check "an existing policy-rc.d is kept" [ "$(cksum </usr/sbin/policy-rc.d 2>/dev/null)" = "$sum" ]
 check "under it: ssh.service not enabled" not_enabled
+
+# 5. A fresh machine's dpkg has never heard of most of the names: dpkg-query
+#    -W then exits 1 (with pipefail, that once ended the script before it
+#    installed anything). A wrapper adds a name nobody knows to every query.
+dpkg --purge openssh-server >/dev/null 2>&1
+rm -f /usr/sbin/policy-rc.d
+printf '#!/bin/sh\nif [ "$1" = -W ] && [ $# -gt 2 ]; then set -- "$@" sspr-no-such-package; fi\nexec /usr/bin/dpkg-query "$@"\n' >/tmp/fake/dpkg-query
+chmod 0755 /tmp/fake/dpkg-query
+rm -f /tmp/fake/apt-get
+PATH=/tmp/fake:$PATH "$srcdir/scripts/install-deps.sh" >/dev/null 2>&1
+check "a name dpkg does not know: openssh-server is installed all the same" \
+    [ "$(dpkg-query -W -f='${db:Status-Abbrev}' openssh-server 2>/dev/null)" = "ii " ]
 exit "$fail"
