@@ -127,7 +127,8 @@ int sspr_ldapc_hello(const struct sspr_msg *req, LDAP **ldp, struct sspr_msg_buf
         sspr_ldapc_result(ld, rc, out);
         goto done;
     }
-    if (starttls && !ldap_tls_inplace(ld) && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+    if (starttls && !ldap_tls_inplace(ld) &&
+        (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
         sspr_ldapc_result(ld, rc, out);
         goto done;
     }

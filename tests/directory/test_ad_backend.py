@@ -346,6 +346,22 @@ class AdBackend(h.SandboxTest):
         p = self.helper("doctor", check=False)
         self.assertIn("SSPR-E101", p.stdout + p.stderr)
         self.assertIn("dialect = ad needs TLS", p.stdout + p.stderr)
+        # auto on a clear-text loopback connection: Samba itself refuses the simple
+        # bind ("ldap server require strong auth" defaults to yes), so the reset ends
+        # before any gate (the helper's own TLS check in ad.c is for DCs that allow it)
+        self.conf(uri="ldap://127.0.0.1", starttls="off")
+        p = self.helper("doctor", check=False)
+        self.assertIn("Transport encryption required", p.stdout)
+        user, dn, old = self.new_user("nt", mail=False)
+        s = h.Session(user)
+        s.expect("ECHO_OFF", h.PASSWORD_PROMPT)
+        s.answer("")
+        s.expect("ECHO_ON", h.OFFER)
+        s.answer("y")
+        k, text = s.read()
+        self.assertEqual(k, "ERROR", s.format_transcript())
+        self.assertIn("SSPR-E113", text)
+        s.close(kill=True)
 
     def test_doctor(self):
         user, dn, old = self.new_user("dr", mail=False)

@@ -158,6 +158,12 @@ int sspr_ldap_dialect(struct sspr_backend *be)
     struct sspr_ldap *l = sspr_ldap_of(be);
     int rc;
 
+    if (l->dialect == SSPR_LDAP_DIALECT_AD && !sspr_ldap_ad_tls(be->cfg)) {
+        /* auto found AD where the configuration allows clear text (ldap://
+         * to loopback, ldapi://): refused before any gate, not at the end */
+        be->code = SSPR_E_CONFIG_INVALID;
+        return SSPR_ERR_UNAVAILABLE;
+    }
     if (l->dialect != 0)
         return l->dialect;
     if (be->cfg->ldap_dialect != SSPR_LDAP_DIALECT_AUTO) {
@@ -169,6 +175,12 @@ int sspr_ldap_dialect(struct sspr_backend *be)
     l->dialect = l->root_is_ad ? SSPR_LDAP_DIALECT_AD : SSPR_LDAP_DIALECT_OPENLDAP;
     if (l->dialect == SSPR_LDAP_DIALECT_AD)
         syslog(LOG_INFO, "directory: Active Directory (dialect = auto, from the root DSE)");
+    if (l->dialect == SSPR_LDAP_DIALECT_AD && !sspr_ldap_ad_tls(be->cfg)) {
+        syslog(LOG_ERR, "directory: Active Directory takes passwords only over TLS: use "
+                        "ldaps:// or starttls = required");
+        be->code = SSPR_E_CONFIG_INVALID;
+        return SSPR_ERR_UNAVAILABLE;
+    }
     return l->dialect;
 }
 
@@ -225,8 +237,9 @@ const struct sspr_msg_item *sspr_ldap_ad_mobile(const struct sspr_backend *be,
 /* ---- accounts ------------------------------------------------------------------- */
 
 const char *const SSPR_LDAP_AD_ATTRS[] = {
-    "sAMAccountName", "userPrincipalName", "userAccountControl", "accountExpires",
-    "lockoutTime", "adminCount", "objectSid", "otherMobile", NULL,
+    "sAMAccountName", "userPrincipalName", "userAccountControl",
+    "accountExpires", "lockoutTime",       "adminCount",
+    "objectSid",      "otherMobile",       NULL,
 };
 
 static int number(const struct sspr_ldap_entry *e, const char *attr, long long *out)
@@ -291,8 +304,10 @@ int sspr_ldap_ad_member_of(struct sspr_backend *be, const struct sspr_account *a
             *p = ' ';
     if (sspr_ldap_escape(name, e1, sizeof(e1)) != 0 || sspr_ldap_escape(spaced, e2, sizeof(e2)))
         return -1;
-    snprintf(filter, sizeof(filter), "(&(objectClass=group)(|(sAMAccountName=%s)"
-                                     "(sAMAccountName=%s)))", e1, e2);
+    snprintf(filter, sizeof(filter),
+             "(&(objectClass=group)(|(sAMAccountName=%s)"
+             "(sAMAccountName=%s)))",
+             e1, e2);
     rc = sspr_ldap_search_one(be, base, "sub", filter, gattrs, &g, &found);
     if (rc != SSPR_OK)
         return -1;
@@ -318,8 +333,8 @@ int sspr_ldap_ad_member_of(struct sspr_backend *be, const struct sspr_account *a
 
         n = sspr_ldap_values(&u, "memberOf", tg, 512);
         for (size_t i = 0; i < n && !member; i++)
-            member = tg[i]->len == strlen(g.dn) && strncasecmp((const char *)tg[i]->val, g.dn,
-                                                                tg[i]->len) == 0;
+            member = tg[i]->len == strlen(g.dn) &&
+                     strncasecmp((const char *)tg[i]->val, g.dn, tg[i]->len) == 0;
         if (!member && number(&u, "primaryGroupID", &pg) == 0)
             member = pg == sid_rid(sid);
     }
@@ -343,7 +358,7 @@ long sspr_ldap_ad_unicode_pwd(const char *in, unsigned char *out, size_t size)
     do {                                                                                           \
         if (o + 2 > size)                                                                          \
             return -1;                                                                             \
-        out[o++] = (unsigned char)((u) & 0xff);                                                    \
+        out[o++] = (unsigned char)((u)&0xff);                                                      \
         out[o++] = (unsigned char)((u) >> 8);                                                      \
     } while (0)
     PUT16('"');
@@ -405,6 +420,7 @@ int sspr_ldap_ad_set_password(struct sspr_backend *be, const struct sspr_account
          * refuse the password anyway (and it must not cross in clear) */
         syslog(LOG_ERR, "directory: Active Directory needs TLS for a password: use ldaps:// or "
                         "starttls = required");
+        be->code = SSPR_E_CONFIG_INVALID;
         free(v);
         return SSPR_ERR_UNAVAILABLE;
     }
@@ -430,8 +446,9 @@ int sspr_ldap_ad_refusal(int code, const char *diag, char *msg, size_t msglen)
 {
     /* WERR_PASSWORD_RESTRICTION: length, complexity, history or minimum age */
     if (strstr(diag, "0000052D") != NULL || strstr(diag, "0000052d") != NULL) {
-        sspr_set_err(msg, msglen, "That password does not meet the domain's length, complexity "
-                                  "or history rules. Choose another one.");
+        sspr_set_err(msg, msglen,
+                     "That password does not meet the domain's length, complexity "
+                     "or history rules. Choose another one.");
         return 1;
     }
     if (code == SSPR_LDAP_CONSTRAINT && strstr(diag, "UTF-8") != NULL) {
@@ -492,8 +509,8 @@ static int escape_bin(const struct sspr_msg_item *v, char *out, size_t size)
 }
 
 static const char *const SSPR_NAMES[] = {
-    A_TOTP_SECRET, A_TOTP_STEP,  A_RECOVERY_KEY, A_RECOVERY_CODE, A_QUESTION,
-    A_REGISTERED,  A_METHOD,     A_THROTTLE,     A_GRANT,         NULL,
+    A_TOTP_SECRET, A_TOTP_STEP, A_RECOVERY_KEY, A_RECOVERY_CODE, A_QUESTION,
+    A_REGISTERED,  A_METHOD,    A_THROTTLE,     A_GRANT,         NULL,
 };
 
 static void doctor_service_account(struct sspr_backend *be, struct sspr_report *r)
@@ -506,22 +523,27 @@ static void doctor_service_account(struct sspr_backend *be, struct sspr_report *
     int found = 0;
 
     if (cfg->ldap_bind_dn[0] == '\0') {
-        sspr_fail(r, SSPR_E_DIRECTORY_BIND, "ldap bind_dn: empty; Active Directory needs a "
-                                            "service account (docs/active-directory.md)");
+        sspr_fail(r, SSPR_E_DIRECTORY_BIND,
+                  "ldap bind_dn: empty; Active Directory needs a "
+                  "service account (docs/active-directory.md)");
         return;
     }
-    if (sspr_ldap_search_one(be, cfg->ldap_bind_dn, "base", "(objectClass=*)", attrs, &e,
-                             &found) != SSPR_OK || found != 1) {
-        sspr_warn(r, "ldap bind_dn %s: its entry could not be read; how privileged it is was "
-                     "not checked", cfg->ldap_bind_dn);
+    if (sspr_ldap_search_one(be, cfg->ldap_bind_dn, "base", "(objectClass=*)", attrs, &e, &found) !=
+            SSPR_OK ||
+        found != 1) {
+        sspr_warn(r,
+                  "ldap bind_dn %s: its entry could not be read; how privileged it is was "
+                  "not checked",
+                  cfg->ldap_bind_dn);
         return;
     }
     size_t n = sspr_ldap_values(&e, "memberOf", v, 64);
     if (number(&e, "adminCount", &admin) == 0 && admin != 0)
-        sspr_fail_fix(r, SSPR_E_DIRECTORY_BIND,
-                      "use an unprivileged account with only the rights in docs/active-directory.md",
-                      "ldap bind_dn %s is a protected (administrative) account (adminCount = 1)",
-                      cfg->ldap_bind_dn);
+        sspr_fail_fix(
+            r, SSPR_E_DIRECTORY_BIND,
+            "use an unprivileged account with only the rights in docs/active-directory.md",
+            "ldap bind_dn %s is a protected (administrative) account (adminCount = 1)",
+            cfg->ldap_bind_dn);
     else
         sspr_pass(r, "ldap bind_dn %s: not a protected account (%zu direct group%s)",
                   cfg->ldap_bind_dn, n, n == 1 ? "" : "s");
@@ -534,8 +556,8 @@ static void doctor_rights(struct sspr_backend *be, struct sspr_report *r)
     const struct sspr_config *cfg = be->cfg;
     struct sspr_ldap_entry e;
     char missing[512] = "";
-    int rc = first_entry(be, cfg->ldap_base, "sub",
-                         "(&(objectCategory=person)(objectClass=user))", attrs, &e);
+    int rc = first_entry(be, cfg->ldap_base, "sub", "(&(objectCategory=person)(objectClass=user))",
+                         attrs, &e);
     static const char *const need[] = { "pwdLastSet", "lockoutTime", NULL };
 
     if (rc <= 0) {
@@ -558,9 +580,11 @@ static void doctor_rights(struct sspr_backend *be, struct sspr_report *r)
                       "docs/active-directory.md",
                       "ldap: the service account may not write %s on %s", missing, e.dn);
     else
-        sspr_pass(r, "ldap: the service account writes pwdLastSet, lockoutTime and the sspr "
-                     "attributes on %s (the Reset Password right shows only in a reset: "
-                     "SSPR-E404 if it is missing)", e.dn);
+        sspr_pass(r,
+                  "ldap: the service account writes pwdLastSet, lockoutTime and the sspr "
+                  "attributes on %s (the Reset Password right shows only in a reset: "
+                  "SSPR-E404 if it is missing)",
+                  e.dn);
     sspr_ldap_entry_free(&e);
 }
 
@@ -622,11 +646,11 @@ static void doctor_admins_in_base(struct sspr_backend *be, struct sspr_report *r
     int found = 0;
 
     if (first_entry(be, cfg->ldap_base, "sub", "(&(objectCategory=person)(adminCount=1))", none,
-                    &e) ==
-        1) {
-        sspr_warn(r, "ldap base %s holds protected accounts (adminCount = 1, e.g. %s): they are "
-                     "refused (SSPR-E214), but the service account's rights on the OU may reach "
-                     "them: keep administrators outside it",
+                    &e) == 1) {
+        sspr_warn(r,
+                  "ldap base %s holds protected accounts (adminCount = 1, e.g. %s): they are "
+                  "refused (SSPR-E214), but the service account's rights on the OU may reach "
+                  "them: keep administrators outside it",
                   cfg->ldap_base, e.dn);
         sspr_ldap_entry_free(&e);
     }
@@ -663,7 +687,8 @@ static void doctor_admins_in_base(struct sspr_backend *be, struct sspr_report *r
         (int)sizeof(filter))
         return;
     if (first_entry(be, cfg->ldap_base, "sub", filter, none, &e) == 1) {
-        sspr_warn(r, "ldap base %s holds members of %s (e.g. %s) without adminCount: the "
+        sspr_warn(r,
+                  "ldap base %s holds members of %s (e.g. %s) without adminCount: the "
                   "service account can reset their passwords directly (Samba runs no "
                   "SDProp); they get admin_gates here, but keep administrators outside the OU",
                   cfg->ldap_base, dadn, e.dn);
@@ -679,10 +704,11 @@ void sspr_ldap_ad_doctor(struct sspr_backend *be, struct sspr_report *r)
     const struct sspr_config *cfg = be->cfg;
 
     if (sspr_ldap_ad_tls(cfg))
-        sspr_pass(r, "ldap %s: Active Directory (%s), TLS with the certificate verified, bound "
-                     "as %s",
-                  cfg->ldap_uri, cfg->ldap_dialect == SSPR_LDAP_DIALECT_AD ? "dialect = ad"
-                                                                           : "detected",
+        sspr_pass(r,
+                  "ldap %s: Active Directory (%s), TLS with the certificate verified, bound "
+                  "as %s",
+                  cfg->ldap_uri,
+                  cfg->ldap_dialect == SSPR_LDAP_DIALECT_AD ? "dialect = ad" : "detected",
                   cfg->ldap_bind_dn[0] ? cfg->ldap_bind_dn : "(anonymous)");
     else
         sspr_fail_fix(r, SSPR_E_DIRECTORY, "use ldaps:// or starttls = required",

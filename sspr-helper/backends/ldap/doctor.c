@@ -60,8 +60,12 @@ void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r)
     if (file_checks(be, r) != 0)
         return;
     if (cfg->ldap_dialect != SSPR_LDAP_DIALECT_OPENLDAP && sspr_ldap_dialect(be) < 0) {
-        const char *why = sspr_ldap_of(be)->broken_why[0] ? sspr_ldap_of(be)->broken_why
-                                                           : "the root DSE could not be read";
+        const struct sspr_ldap *l = sspr_ldap_of(be);
+        const char *why = l->broken_why[0]                   ? l->broken_why
+                          : l->dialect == SSPR_LDAP_DIALECT_AD ? "Active Directory takes "
+                                                                 "passwords only over TLS: use "
+                                                                 "ldaps:// or starttls = required"
+                                                               : "the root DSE could not be read";
 
         sspr_fail(r, strstr(why, "bind") != NULL ? SSPR_E_DIRECTORY_BIND : SSPR_E_DIRECTORY,
                   "ldap %s: %s", cfg->ldap_uri, why);
