@@ -33,12 +33,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sspr_config cfg;
+static struct sspr_ldap dir;       /* no connection: decoding needs none */
+static struct sspr_backend be;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     sspr_config_defaults(&cfg);
+    dir.dialect = SSPR_LDAP_DIALECT_OPENLDAP;
+    be.ops = &sspr_backend_ldap;
+    be.cfg = &cfg;
+    be.priv = &dir;
     return 0;
 }
 
@@ -79,7 +85,7 @@ static void check_entry(struct sspr_msg *m)
     snprintf(e.dn, sizeof(e.dn), "uid=x");
     e.first = first + 1;
     e.end = m->n;
-    sspr_ldap_record_decode(&cfg, &e, &r);
+    sspr_ldap_record_decode(&be, &e, &r);
     usable = sspr_gates_usable(&r);
     for (size_t i = 0; i < sspr_gate_count(); i++)
         if (usable & (1u << i))
@@ -87,7 +93,7 @@ static void check_entry(struct sspr_msg *m)
     sspr_record_init(&same);
     FAIL_IF(sspr_record_copy(&same, &r) != SSPR_OK);
     sspr_msg_buf_init(&b);
-    FAIL_IF(sspr_ldap_record_modify(&cfg, &e, &r, &same, &b, &changes, NULL, 0) != SSPR_OK);
+    FAIL_IF(sspr_ldap_record_modify(&be, &e, &r, &same, &b, &changes) != SSPR_OK);
     FAIL_IF(changes != 0);
     sspr_msg_buf_free(&b);
     sspr_record_clear(&same);

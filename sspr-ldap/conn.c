@@ -121,7 +121,14 @@ int sspr_ldapc_hello(const struct sspr_msg *req, LDAP **ldp, struct sspr_msg_buf
         sspr_msg_add_str(out, "err", why);
         goto done;
     }
-    if (starttls && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+    /* StartTLS on ldap:// only: an ldaps:// connection is TLS already (and
+     * a second TLS layer is an error), so connect first and look */
+    if (starttls && (rc = ldap_connect(ld)) != LDAP_SUCCESS) {
+        sspr_ldapc_result(ld, rc, out);
+        goto done;
+    }
+    if (starttls && !ldap_tls_inplace(ld) &&
+        (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
         sspr_ldapc_result(ld, rc, out);
         goto done;
     }

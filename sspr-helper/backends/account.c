@@ -30,6 +30,8 @@ int sspr_account_error(enum sspr_ineligible why)
         return SSPR_E_UNKNOWN_USER;
     case SSPR_ACCT_LOCAL:
         return SSPR_E_LOCAL_ACCOUNT;
+    case SSPR_ACCT_PROTECTED:
+        return SSPR_E_PROTECTED_ACCOUNT;
     }
     return SSPR_E_UNKNOWN_USER;
 }
@@ -61,6 +63,8 @@ const char *sspr_account_why(enum sspr_ineligible why)
         return "account lookup failed";
     case SSPR_ACCT_LOCAL:
         return "local account (the ldap backend resets directory accounts only)";
+    case SSPR_ACCT_PROTECTED:
+        return "protected directory account (adminCount, Administrator, krbtgt)";
     }
     return "unknown";
 }

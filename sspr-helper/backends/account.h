@@ -20,6 +20,7 @@ enum sspr_ineligible {
     SSPR_ACCT_DISABLED, /* a directory says the account is disabled */
     SSPR_ACCT_LOOKUP,   /* the backend could not tell (a directory down) */
     SSPR_ACCT_LOCAL,    /* a local account, and the backend resets directory ones only */
+    SSPR_ACCT_PROTECTED, /* a directory's protected (administrative) account: AD adminCount */
 };
 
 struct sspr_account {

@@ -78,6 +78,7 @@ static const char *const method_choices[] = { "POST", "GET", NULL };
 static const char *const body_choices[] = { "json", "form", NULL };
 static const char *const register_choices[] = { "off", "offer", "require", NULL };
 static const char *const ldap_starttls_choices[] = { "required", "off", NULL };
+static const char *const ldap_dialect_choices[] = { "auto", "openldap", "ad", NULL };
 static const char *const contacts_choices[] = { "readonly", "writable", NULL };
 
 static void def_min_uid(char *buf, size_t len);
@@ -160,8 +161,9 @@ static const struct key keys[] = {
     { "ldap", "starttls", T_CHOICE, FIELD(ldap_starttls), 0, 0, 0, "required", NULL,
       ldap_starttls_choices },
     { "ldap", "base", T_TEXT, FIELD(ldap_base), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
-    { "ldap", "user_filter", T_TEXT, FIELD(ldap_user_filter), 0, 0, 0,
-      "(&(objectClass=posixAccount)(uid=%s))", NULL, NULL },
+    { "ldap", "dialect", T_CHOICE, FIELD(ldap_dialect), 0, 0, 0, "auto", NULL,
+      ldap_dialect_choices },
+    { "ldap", "user_filter", T_TEXT, FIELD(ldap_user_filter), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
     { "ldap", "bind_dn", T_TEXT, FIELD(ldap_bind_dn), 0, 0, KF_EMPTY_OK, "", NULL, NULL },
     { "ldap", "bind_pw_file", T_PATH, FIELD(ldap_bind_pw_file), 0, 0, KF_EMPTY_OK, "", NULL,
       NULL },
@@ -501,7 +503,7 @@ static int ldap_check(const struct sspr_config *cfg, char *err, size_t errlen)
         sspr_set_err(err, errlen, "[ldap] uri and base are required with backend = ldap");
         return -1;
     }
-    if (!user_filter_ok(cfg->ldap_user_filter)) {
+    if (cfg->ldap_user_filter[0] != '\0' && !user_filter_ok(cfg->ldap_user_filter)) {
         sspr_set_err(err, errlen, "[ldap] user_filter must be one (...) filter with exactly one %%s "
                                   "and no other %%");
         return -1;
@@ -509,6 +511,13 @@ static int ldap_check(const struct sspr_config *cfg, char *err, size_t errlen)
     if (cfg->ldap_starttls == SSPR_LDAP_STARTTLS_OFF && !ldap_uris_local(cfg->ldap_uri)) {
         sspr_set_err(err, errlen, "[ldap] starttls = off is allowed only for ldapi:// and ldap:// "
                                   "to a loopback address: use ldaps:// or StartTLS");
+        return -1;
+    }
+    /* Active Directory takes a password (unicodePwd) only over TLS */
+    if (cfg->ldap_dialect == SSPR_LDAP_DIALECT_AD &&
+        (cfg->ldap_starttls == SSPR_LDAP_STARTTLS_OFF || strcasestr(cfg->ldap_uri, "ldapi:"))) {
+        sspr_set_err(err, errlen, "[ldap] dialect = ad needs TLS (Active Directory sets passwords "
+                                  "only over it): ldaps:// or ldap:// with starttls = required");
         return -1;
     }
     if (cfg->ldap_bind_dn[0] != '\0' && cfg->ldap_bind_pw_file[0] == '\0') {

@@ -17,6 +17,8 @@ enum sspr_enabled { SSPR_ENABLED_ALL, SSPR_ENABLED_NONE, SSPR_ENABLED_GROUP };
 /* [ldap] starttls on ldap:// URIs, and who writes contact addresses. */
 enum sspr_ldap_starttls { SSPR_LDAP_STARTTLS_REQUIRED, SSPR_LDAP_STARTTLS_OFF };
 enum sspr_ldap_contacts { SSPR_LDAP_CONTACTS_READONLY, SSPR_LDAP_CONTACTS_WRITABLE };
+/* [ldap] dialect: auto detects Active Directory from the root DSE. */
+enum sspr_ldap_dialect { SSPR_LDAP_DIALECT_AUTO, SSPR_LDAP_DIALECT_OPENLDAP, SSPR_LDAP_DIALECT_AD };
 
 /* register_at_login: index into its choices in config.c. */
 enum sspr_register_mode { SSPR_REG_OFF, SSPR_REG_OFFER, SSPR_REG_REQUIRE };
@@ -100,7 +102,8 @@ struct sspr_config {
                                           space-separated, are tried in order */
     int ldap_starttls;                 /* starttls = required | off (off: loopback/ldapi only) */
     char ldap_base[SSPR_CFG_URL];      /* base = where users are searched */
-    char ldap_user_filter[SSPR_CFG_URL]; /* user_filter = (&(objectClass=posixAccount)(uid=%s)) */
+    int ldap_dialect;                  /* dialect = auto | openldap | ad */
+    char ldap_user_filter[SSPR_CFG_URL]; /* user_filter = (empty: the dialect's, backends/ldap/ad.c) */
     char ldap_bind_dn[SSPR_CFG_URL];   /* bind_dn = the service account */
     char ldap_bind_pw_file[PATH_MAX];  /* bind_pw_file = its password (root-only file) */
     char ldap_ca_file[PATH_MAX];       /* ca_file = (empty: the system's CA store) */

@@ -186,6 +186,14 @@ static const struct sspr_error table[] = {
       "the name is in /etc/passwd; with backend = ldap a reset writes the password to the "
       "directory, so a local account (and root) is never reset that way.",
       "reset local accounts with passwd, or run a machine with local users on backend = local" },
+    { 214, "protected-account", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
+      "a protected directory account (Active Directory adminCount = 1, Administrator, krbtgt)",
+      "Active Directory marks the members of its administrative groups with adminCount = 1; "
+      "such accounts, the built-in Administrator and krbtgt are never reset by pam_sspr, "
+      "because the service account's rights on an OU would otherwise reach a domain "
+      "administrator (Samba does not strip them: it runs no SDProp).",
+      "reset administrators with the domain's own tools; keep them outside the OU the "
+      "service account may reset in (docs/active-directory.md)" },
 
     /* ---- E3xx delivery ---------------------------------------------------- */
     { 301, "smtp-unreachable", SSPR_SHOW_AFTER_CHANNEL,

@@ -49,6 +49,7 @@ enum sspr_error_code {
     SSPR_E_THROTTLED = 211,
     SSPR_E_NO_SHADOW = 212,
     SSPR_E_LOCAL_ACCOUNT = 213,
+    SSPR_E_PROTECTED_ACCOUNT = 214,
     /* delivery */
     SSPR_E_SMTP_UNREACHABLE = 301,
     SSPR_E_SMTP_REFUSED = 302,

@@ -163,8 +163,12 @@ class SambaDC:
     def _write_conf(self):
         with open(self.conf) as f:
             text = f.read()
-        # the forwarder copied from the host's resolv.conf points off the machine
-        lines = [l for l in text.splitlines() if not re.match(r"\s*dns forwarder\s*=", l)]
+        # the forwarder copied from the host's resolv.conf points off the machine;
+        # what an earlier call added goes too (a restart rewrites it)
+        lines = [l for l in text.splitlines()
+                 if not re.match(r"\s*(dns forwarder|tls enabled|tls keyfile|tls certfile|tls cafile|"
+                                 r"server services|dsdb:schema update allowed|log level|"
+                                 r"old password allowed period)\s*=", l)]
         extra = [
             "\ttls enabled = yes",
             "\ttls keyfile = " + self.key,

@@ -45,7 +45,9 @@ static void test_escape(void **state)
     }
     assert_int_equal(sspr_ldap_escape("****", out, 12), -1); /* does not fit: refused */
     sspr_config_defaults(&cfg);
-    assert_int_equal(sspr_ldap_user_filter(&cfg, "*)(uid=*", out, sizeof(out)), 0);
+    assert_int_equal(sspr_ldap_user_filter("(&(objectClass=posixAccount)(uid=%s))", "*)(uid=*", out,
+                                           sizeof(out)),
+                     0);
     assert_string_equal(out, "(&(objectClass=posixAccount)(uid=\\2a\\29\\28uid=\\2a))");
 }
 
@@ -171,6 +173,8 @@ static void test_entry_and_modify(void **state)
         "ssprMethod", "=recovery admin 1796150000", "ssprTotpLastStep", "=12", NULL,
     };
     struct sspr_config cfg;
+    struct sspr_ldap dir;
+    struct sspr_backend be;
     struct sspr_ldap_entry e;
     struct sspr_record r, after;
     struct sspr_msg_buf b;
@@ -182,8 +186,14 @@ static void test_entry_and_modify(void **state)
 
     (void)state;
     sspr_config_defaults(&cfg);
+    memset(&dir, 0, sizeof(dir));
+    dir.dialect = SSPR_LDAP_DIALECT_OPENLDAP;
+    memset(&be, 0, sizeof(be));
+    be.ops = &sspr_backend_ldap;
+    be.cfg = &cfg;
+    be.priv = &dir;
     entry(&e, av);
-    sspr_ldap_record_decode(&cfg, &e, &r);
+    sspr_ldap_record_decode(&be, &e, &r);
     assert_true(r.m[rec].present && !r.m[rec].damaged);
     assert_int_equal(r.m[rec].nvalues, 2);
     assert_string_equal(r.m[rec].source, "admin");
@@ -197,7 +207,7 @@ static void test_entry_and_modify(void **state)
     assert_int_equal(sspr_record_copy(&after, &r), SSPR_OK);
     sspr_material_remove(&after.m[rec], 1);
     sspr_msg_buf_init(&b);
-    assert_int_equal(sspr_ldap_record_modify(&cfg, &e, &r, &after, &b, &changes, NULL, 0), SSPR_OK);
+    assert_int_equal(sspr_ldap_record_modify(&be, &e, &r, &after, &b, &changes), SSPR_OK);
     assert_int_equal(changes, 1);
     assert_int_equal(sspr_msg_parse(b.p, b.len, &m), 0);
     assert_int_equal(m.n, 3);
@@ -212,7 +222,7 @@ static void test_entry_and_modify(void **state)
     assert_int_equal(sspr_record_copy(&after, &r), SSPR_OK);
     assert_int_equal(sspr_material_set_text(&after.m[email], "eve@example.test"), SSPR_OK);
     sspr_msg_buf_init(&b);
-    assert_int_equal(sspr_ldap_record_modify(&cfg, &e, &r, &after, &b, &changes, NULL, 0),
+    assert_int_equal(sspr_ldap_record_modify(&be, &e, &r, &after, &b, &changes),
                      SSPR_ERR_UNSUPPORTED);
     sspr_msg_buf_free(&b);
     sspr_record_clear(&after);

@@ -9,7 +9,8 @@
  * nsAccountLock, shadowExpire, a login shell not in /etc/shells. A
  * ppolicy lockout after failed binds does not stop a reset: the user who
  * forgot their password is exactly who gets locked out that way
- * (unlock_on_reset decides whether the reset lifts it).
+ * (unlock_on_reset decides whether the reset lifts it). Active Directory's
+ * names, flags and groups: ad.c.
  */
 #include "autoconf.h"
 
@@ -105,10 +106,10 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
 {
     const struct sspr_config *cfg = be->cfg;
     struct sspr_ldap_entry e;
-    const char *const *attrs = sspr_ldap_account_attrs(cfg);
+    const char *const *attrs, *ufilter;
     char filter[2048], key[64];
     long long uid = -1, gid = -1;
-    int found = 0, rc;
+    int found = 0, rc, ad;
 
     memset(out, 0, sizeof(*out));
     be->code = 0;
@@ -120,8 +121,15 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
         out->why = SSPR_ACCT_ROOT;
         return SSPR_OK;
     }
-    if (sspr_ldap_user_filter(cfg, typed, filter, sizeof(filter)) != 0 ||
-        filter_attr(cfg->ldap_user_filter, key, sizeof(key)) != 0) {
+    if ((rc = sspr_ldap_dialect(be)) < 0) {
+        out->why = SSPR_ACCT_LOOKUP;
+        return rc;
+    }
+    ad = sspr_ldap_is_ad(be);
+    attrs = sspr_ldap_account_attrs(be);
+    ufilter = sspr_ldap_filter(be, typed);
+    if (sspr_ldap_user_filter(ufilter, typed, filter, sizeof(filter)) != 0 ||
+        filter_attr(ufilter, key, sizeof(key)) != 0) {
         out->why = SSPR_ACCT_UNKNOWN;
         return SSPR_OK;
     }
@@ -148,7 +156,8 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
     size_t nn = sspr_ldap_values(&e, key, names, 16), tl = strlen(typed);
     int exact = 0;
     for (size_t i = 0; i < nn && !exact; i++)
-        exact = names[i]->len == tl && memcmp(names[i]->val, typed, tl) == 0;
+        exact = names[i]->len == tl && (ad ? strncasecmp((const char *)names[i]->val, typed, tl)
+                                           : memcmp(names[i]->val, typed, tl)) == 0;
     if (!exact || strlen(e.dn) >= sizeof(out->id)) {
         out->why = SSPR_ACCT_UNKNOWN;
         sspr_ldap_entry_free(&e);
@@ -171,13 +180,13 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
     out->gid = gid >= 0 ? (gid_t)gid : (gid_t)-1;
     if (in_etc_passwd(typed))
         out->why = SSPR_ACCT_LOCAL;
-    else if (uid < 0)
+    else if (uid < 0 && !ad) /* AD users need not be in NSS nor have a uidNumber */
         out->why = SSPR_ACCT_UNKNOWN;
     else if (uid == 0)
         out->why = SSPR_ACCT_ROOT;
-    else if (uid < cfg->min_uid)
+    else if (uid > 0 && uid < cfg->min_uid)
         out->why = SSPR_ACCT_SYSTEM;
-    else
+    else if ((out->why = ad ? sspr_ldap_ad_state(&e) : SSPR_ACCT_OK) == SSPR_ACCT_OK)
         out->why = directory_state(&e);
     /* locked by failed binds (ppolicy; an administrator's lock is DISABLED
      * above): self-service unlock is offered only where unlock_on_reset
@@ -193,6 +202,9 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
 int sspr_ldap_member_of(struct sspr_backend *be, const struct sspr_account *acct,
                         const char *group)
 {
-    /* groups as this machine sees them (NSS: sssd serves the directory's) */
+    /* AD: the domain's groups (tokenGroups); else groups as this machine
+     * sees them (NSS: sssd serves the directory's) */
+    if (sspr_ldap_is_ad(be) && acct->known)
+        return sspr_ldap_ad_member_of(be, acct, group);
     return sspr_local_member_of(be, acct, group);
 }

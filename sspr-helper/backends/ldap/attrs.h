@@ -3,7 +3,7 @@
 #ifndef SSPR_LDAP_ATTRS_H
 #define SSPR_LDAP_ATTRS_H
 
-#include "support/config.h"
+#include "backends/backend.h"
 
 #define A_OC "ssprAccount"
 #define A_TOTP_SECRET "ssprTotpSecret"  /* raw key bytes */
@@ -17,7 +17,7 @@
 #define A_GRANT "ssprResetGrant"        /* the flow holding the reset grant */
 
 /* Every attribute an account read asks for (the configured mail and mobile
- * attributes included), NULL-terminated. */
-const char *const *sspr_ldap_account_attrs(const struct sspr_config *cfg);
+ * attributes included, and the dialect's), NULL-terminated. */
+const char *const *sspr_ldap_account_attrs(struct sspr_backend *be);
 
 #endif

@@ -7,6 +7,12 @@
  * user's own change: quality, length and history apply, and no "must
  * change" flag is left. If the policy refuses the password, the grant is
  * put back, so the user may try another one in the same flow.
+ *
+ * Active Directory (ad.c): the service account replaces unicodePwd and sets
+ * pwdLastSet = -1 in one modify (AD has no Password Modify operation, and a
+ * reset is an administrator's: complexity and length apply, history does
+ * not); its lockout is lockoutTime, which the reset leaves alone unless
+ * unlock_on_reset lifts it.
  */
 #include "autoconf.h"
 
@@ -78,6 +84,10 @@ static void clear_lockout(struct sspr_backend *be, const struct sspr_account *ac
     char locked[32], msg[256];
     int code = 0;
 
+    if (sspr_ldap_is_ad(be)) {
+        (void)sspr_ldap_ad_unlock(be, acct);
+        return;
+    }
     if (sspr_ldap_read_entry(be, acct, attrs, &e) != SSPR_OK)
         return;
     if (sspr_ldap_value_str(&e, "pwdAccountLockedTime", locked, sizeof(locked)) == 0 &&
@@ -147,14 +157,19 @@ enum sspr_commit sspr_ldap_commit(struct sspr_backend *be, const struct sspr_acc
         return SSPR_COMMIT_LOST;
     if (code != 0)
         return SSPR_COMMIT_ERROR;
-    sspr_ldap_req(&b, SSPR_LDAP_OP_PASSWD);
-    sspr_msg_add_str(&b, "dn", acct->id);
-    sspr_msg_add_str(&b, "new", password);
-    snprintf(authz, sizeof(authz), "dn:%s", acct->id);
-    sspr_msg_add_str(&b, "authzid", authz);
-    if (sspr_ldap_call(be, &b, &ans, &code, diag, sizeof(diag)) != SSPR_OK)
-        return SSPR_COMMIT_ERROR; /* the grant is spent: start over (docs/security.md 20) */
-    sspr_msg_free(&ans);
+    if (sspr_ldap_is_ad(be)) {
+        if (sspr_ldap_ad_set_password(be, acct, password, &code, diag, sizeof(diag)) != SSPR_OK)
+            return SSPR_COMMIT_ERROR; /* the grant is spent: start over (docs/security.md 20) */
+    } else {
+        sspr_ldap_req(&b, SSPR_LDAP_OP_PASSWD);
+        sspr_msg_add_str(&b, "dn", acct->id);
+        sspr_msg_add_str(&b, "new", password);
+        snprintf(authz, sizeof(authz), "dn:%s", acct->id);
+        sspr_msg_add_str(&b, "authzid", authz);
+        if (sspr_ldap_call(be, &b, &ans, &code, diag, sizeof(diag)) != SSPR_OK)
+            return SSPR_COMMIT_ERROR; /* the grant is spent: start over (docs/security.md 20) */
+        sspr_msg_free(&ans);
+    }
     if (code == SSPR_LDAP_SUCCESS) {
         if (be->cfg->ldap_unlock_on_reset)
             clear_lockout(be, acct);
@@ -167,7 +182,8 @@ enum sspr_commit sspr_ldap_commit(struct sspr_backend *be, const struct sspr_acc
     if (code == SSPR_LDAP_CONSTRAINT || code == SSPR_LDAP_UNWILLING) {
         int c2 = 0;
 
-        refusal(diag, msg, msglen);
+        if (!sspr_ldap_is_ad(be) || !sspr_ldap_ad_refusal(code, diag, msg, msglen))
+            refusal(diag, msg, msglen);
         /* the grant back, for the next try (a newer flow's grant wins) */
         (void)set_grant(be, acct->id, flow_id, 0, "add", &c2);
         return SSPR_COMMIT_REFUSED;

@@ -59,6 +59,22 @@ void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r)
     sspr_backend_local.doctor(be, r); /* the state directory it still uses */
     if (file_checks(be, r) != 0)
         return;
+    if (cfg->ldap_dialect != SSPR_LDAP_DIALECT_OPENLDAP && sspr_ldap_dialect(be) < 0) {
+        const struct sspr_ldap *l = sspr_ldap_of(be);
+        const char *why = l->broken_why[0]                   ? l->broken_why
+                          : l->dialect == SSPR_LDAP_DIALECT_AD ? "Active Directory takes "
+                                                                 "passwords only over TLS: use "
+                                                                 "ldaps:// or starttls = required"
+                                                               : "the root DSE could not be read";
+
+        sspr_fail(r, strstr(why, "bind") != NULL ? SSPR_E_DIRECTORY_BIND : SSPR_E_DIRECTORY,
+                  "ldap %s: %s", cfg->ldap_uri, why);
+        return;
+    }
+    if (sspr_ldap_is_ad(be)) {
+        sspr_ldap_ad_doctor(be, r); /* no Who-am-I, no cn=Subschema: its own checks */
+        return;
+    }
     sspr_ldap_req(&b, SSPR_LDAP_OP_WHOAMI);
     rc = sspr_ldap_call(be, &b, &ans, &code, msg, sizeof(msg));
     if (rc != SSPR_OK) {

@@ -35,9 +35,9 @@ int sspr_ldap_escape(const char *value, char *out, size_t size)
     return 0;
 }
 
-int sspr_ldap_user_filter(const struct sspr_config *cfg, const char *name, char *out, size_t size)
+int sspr_ldap_user_filter(const char *f, const char *name, char *out, size_t size)
 {
-    const char *f = cfg->ldap_user_filter, *at = strstr(f, "%s");
+    const char *at = strstr(f, "%s");
     char esc[3 * 256 + 1];
     int n;
 

@@ -40,6 +40,10 @@ struct sspr_ldap {
     int code;                /* its SSPR-E code (112 unreachable, 113 bind refused) */
     unsigned ops;            /* requests sent (the bench counts them) */
     struct sspr_ldap_entry *cached; /* the entry resolve read, for one load */
+    /* the dialect (ad.c): 0 until known, then an enum sspr_ldap_dialect */
+    int dialect;
+    int root_read, root_is_ad; /* the root DSE was read; it says AD */
+    char domain_dn[SSPR_LDAP_DN_MAX], schema_dn[SSPR_LDAP_DN_MAX];
 };
 
 static inline struct sspr_ldap *sspr_ldap_of(struct sspr_backend *be)
@@ -91,9 +95,8 @@ int sspr_ldap_has_value(const struct sspr_ldap_entry *e, const char *name, const
 /* RFC 4515: value with * ( ) \ NUL and every non-ASCII byte as \XX, into
  * out. -1 when it does not fit. */
 int sspr_ldap_escape(const char *value, char *out, size_t size);
-/* The user filter with the typed name escaped into its %s. */
-int sspr_ldap_user_filter(const struct sspr_config *cfg, const char *name, char *out,
-                          size_t size);
+/* The user filter (sspr_ldap_filter) with the typed name escaped into its %s. */
+int sspr_ldap_user_filter(const char *filter, const char *name, char *out, size_t size);
 
 /* ---- modifications (record.c, throttle.c, commit.c) ---- */
 
@@ -127,14 +130,14 @@ int sspr_ldap_update(struct sspr_backend *be, const struct sspr_account *acct, u
                      sspr_record_edit edit, void *ctx);
 /* The entry's values as a record (a value that cannot be read makes that
  * method damaged: refused, the others unaffected). Fuzzed (fuzz/fuzz_ldap.c). */
-void sspr_ldap_record_decode(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+void sspr_ldap_record_decode(const struct sspr_backend *be, const struct sspr_ldap_entry *e,
                              struct sspr_record *out);
 /* Append to b the mods that turn entry e (which decoded to before) into
  * after; *changes counts them. A change the directory does not take from
- * us is SSPR_ERR_UNSUPPORTED with why (may be NULL) saying so. */
-int sspr_ldap_record_modify(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+ * us is SSPR_ERR_UNSUPPORTED with be->why saying so. */
+int sspr_ldap_record_modify(struct sspr_backend *be, const struct sspr_ldap_entry *e,
                             const struct sspr_record *before, const struct sspr_record *after,
-                            struct sspr_msg_buf *b, int *changes, char *why, size_t whylen);
+                            struct sspr_msg_buf *b, int *changes);
 
 /* ---- throttling (throttle.c) ---- */
 int sspr_ldap_subject(struct sspr_backend *be, const struct sspr_account *acct, const char *typed,
@@ -154,6 +157,45 @@ enum sspr_commit sspr_ldap_commit(struct sspr_backend *be, const struct sspr_acc
                                   const char *flow_id, const char *password, char *msg,
                                   size_t msglen);
 int sspr_ldap_unlock(struct sspr_backend *be, const struct sspr_account *acct);
+
+/* ---- the Active Directory dialect (ad.c) ---- */
+
+/* The dialect: the configured one, or for auto what the root DSE says (read
+ * once per flow). SSPR_LDAP_DIALECT_OPENLDAP or _AD, or < 0 (the directory
+ * is not reachable). */
+int sspr_ldap_dialect(struct sspr_backend *be);
+/* 1 when the dialect is known to be AD (after sspr_ldap_dialect). */
+int sspr_ldap_is_ad(const struct sspr_backend *be);
+/* 1 when the configuration sends everything over TLS (AD needs it). */
+int sspr_ldap_ad_tls(const struct sspr_config *cfg);
+/* The user filter for typed: [ldap] user_filter, else the dialect's. */
+const char *sspr_ldap_filter(struct sspr_backend *be, const char *typed);
+/* 1 when a write to e must add objectClass ssprAccount (never in AD). */
+int sspr_ldap_wants_oc(struct sspr_backend *be, const struct sspr_ldap_entry *e);
+/* How a GeneralizedTime value ends: "Z", AD ".0Z". */
+const char *sspr_ldap_gtime_suffix(struct sspr_backend *be);
+/* AD: otherMobile, where mobile is the configured attribute and empty. */
+const struct sspr_msg_item *sspr_ldap_ad_mobile(const struct sspr_backend *be,
+                                                const struct sspr_ldap_entry *e);
+/* The attributes AD accounts add to a read, NULL-terminated. */
+extern const char *const SSPR_LDAP_AD_ATTRS[];
+/* Eligibility from an AD entry's flags. */
+enum sspr_ineligible sspr_ldap_ad_state(const struct sspr_ldap_entry *e);
+/* Membership in a domain group (tokenGroups); a group the domain does not
+ * have is looked up locally (NSS). 1, 0, or -1 (cannot tell). */
+int sspr_ldap_ad_member_of(struct sspr_backend *be, const struct sspr_account *acct,
+                           const char *group);
+/* The quoted password in UTF-16LE (unicodePwd); -1 if in is not UTF-8. */
+long sspr_ldap_ad_unicode_pwd(const char *in, unsigned char *out, size_t size);
+/* Replace unicodePwd and set pwdLastSet = -1 in one modify: SSPR_OK and
+ * *code the result, or an error (nothing sent). */
+int sspr_ldap_ad_set_password(struct sspr_backend *be, const struct sspr_account *acct,
+                              const char *password, int *code, char *diag, size_t diaglen);
+/* AD's refusal (19/53) in the user's words: 1 when msg was set. */
+int sspr_ldap_ad_refusal(int code, const char *diag, char *msg, size_t msglen);
+/* lockoutTime = 0 when it is set. */
+int sspr_ldap_ad_unlock(struct sspr_backend *be, const struct sspr_account *acct);
+void sspr_ldap_ad_doctor(struct sspr_backend *be, struct sspr_report *r);
 
 /* ---- doctor (doctor.c) ---- */
 void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r);

@@ -16,7 +16,9 @@
  * whole modify fails, nothing is written, and the update starts again from
  * a fresh read. So a TOTP step or a recovery code is spent exactly once
  * fleet-wide (on one server; docs/ldap.md says what multi-provider
- * replication does to that).
+ * replication does to that). Active Directory keeps the same attributes
+ * (a schema extension, docs/active-directory.md); what it does differently
+ * (no objectClass to add, its time syntax, otherMobile) comes from ad.c.
  */
 #include "autoconf.h"
 
@@ -71,15 +73,16 @@ static const char *text_attr(const struct sspr_config *cfg, const struct gate_at
     return ga->text == 1 ? cfg->ldap_mail_attr : ga->text == 2 ? cfg->ldap_mobile_attr : NULL;
 }
 
-const char *const *sspr_ldap_account_attrs(const struct sspr_config *cfg)
+const char *const *sspr_ldap_account_attrs(struct sspr_backend *be)
 {
-    static const char *list[32];
+    static const char *list[48];
     static char key[64];
     size_t n = 0;
-    const char *at = strstr(cfg->ldap_user_filter, "=%s"), *p = at;
+    const struct sspr_config *cfg = be->cfg;
+    const char *uf = sspr_ldap_filter(be, NULL), *at = strstr(uf, "=%s"), *p = at;
 
     /* the attribute the user filter compares (resolve checks its value) */
-    while (p != NULL && p > cfg->ldap_user_filter && p[-1] != '(' && p[-1] != '&' &&
+    while (p != NULL && p > uf && p[-1] != '(' && p[-1] != '&' &&
            p[-1] != '|' && p[-1] != '!')
         p--;
     if (at != NULL && (size_t)(at - p) < sizeof(key)) {
@@ -96,6 +99,8 @@ const char *const *sspr_ldap_account_attrs(const struct sspr_config *cfg)
         list[n++] = fixed[i];
     list[n++] = cfg->ldap_mail_attr;
     list[n++] = cfg->ldap_mobile_attr;
+    for (size_t i = 0; sspr_ldap_is_ad(be) && SSPR_LDAP_AD_ATTRS[i] != NULL; i++)
+        list[n++] = SSPR_LDAP_AD_ATTRS[i];
     list[n] = NULL;
     return list;
 }
@@ -150,10 +155,11 @@ static void method_meta(const struct sspr_ldap_entry *e, const char *gate,
     }
 }
 
-static int decode_gate(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+static int decode_gate(const struct sspr_backend *be, const struct sspr_ldap_entry *e,
                        const struct sspr_gate *g, const struct gate_attrs *ga,
                        struct sspr_material *m)
 {
+    const struct sspr_config *cfg = be->cfg;
     const struct sspr_msg_item *v[MAX_VALUES];
     char buf[SSPR_MATERIAL_VALUE + 1];
     size_t n;
@@ -190,7 +196,8 @@ static int decode_gate(const struct sspr_config *cfg, const struct sspr_ldap_ent
                 return -1;
         }
     }
-    if (ga->text != 0 && sspr_ldap_values(e, text_attr(cfg, ga), v, 1) == 1) {
+    if (ga->text != 0 && (sspr_ldap_values(e, text_attr(cfg, ga), v, 1) == 1 ||
+                          (ga->text == 2 && (v[0] = sspr_ldap_ad_mobile(be, e)) != NULL))) {
         if (value_str(v[0], buf, sizeof(buf)) != 0 || sspr_material_set_text(m, buf) != SSPR_OK)
             return -1;
         m->present = buf[0] != '\0';
@@ -208,12 +215,15 @@ static long long gtime_parse(const char *s)
 
     memset(&tm, 0, sizeof(tm));
     end = strptime(s, "%Y%m%d%H%M%S", &tm);
+    if (end != NULL && *end == '.') /* a fraction (AD writes ".0Z") */
+        for (end++; *end >= '0' && *end <= '9'; end++)
+            ;
     if (end == NULL || strcmp(end, "Z") != 0)
         return 0;
     return (long long)timegm(&tm);
 }
 
-void sspr_ldap_record_decode(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+void sspr_ldap_record_decode(const struct sspr_backend *be, const struct sspr_ldap_entry *e,
                              struct sspr_record *out)
 {
     const struct sspr_gate *g;
@@ -223,7 +233,7 @@ void sspr_ldap_record_decode(const struct sspr_config *cfg, const struct sspr_ld
     SSPR_GATE_FOREACH(i, g) {
         const struct gate_attrs *ga = attrs_of(g);
 
-        if (ga != NULL && decode_gate(cfg, e, g, ga, &out->m[i]) != 0) {
+        if (ga != NULL && decode_gate(be, e, g, ga, &out->m[i]) != 0) {
             /* this method of this account is unusable; the others are not */
             sspr_material_clear(&out->m[i]);
             out->m[i].present = 1;
@@ -277,12 +287,12 @@ int sspr_ldap_load(struct sspr_backend *be, const struct sspr_account *acct,
 
     sspr_record_init(out);
     if (!sspr_ldap_take_cached(be, acct->id, &e))
-        rc = sspr_ldap_read_entry(be, acct, sspr_ldap_account_attrs(be->cfg), &e);
+        rc = sspr_ldap_read_entry(be, acct, sspr_ldap_account_attrs(be), &e);
     if (rc == SSPR_ERR_NOENT)
         return SSPR_ERR_CORRUPT; /* the entry resolve found is gone */
     if (rc != SSPR_OK)
         return rc;
-    sspr_ldap_record_decode(be->cfg, &e, out);
+    sspr_ldap_record_decode(be, &e, out);
     sspr_ldap_entry_free(&e);
     return SSPR_OK;
 }
@@ -436,10 +446,11 @@ static int one_attr(struct sspr_msg_buf *b, const struct sspr_ldap_entry *e, con
 }
 
 /* The modify that turns the entry (which decoded to before) into after. */
-int sspr_ldap_record_modify(const struct sspr_config *cfg, const struct sspr_ldap_entry *e,
+int sspr_ldap_record_modify(struct sspr_backend *be, const struct sspr_ldap_entry *e,
                             const struct sspr_record *before, const struct sspr_record *after,
-                            struct sspr_msg_buf *b, int *changes, char *why, size_t whylen)
+                            struct sspr_msg_buf *b, int *changes)
 {
+    const struct sspr_config *cfg = be->cfg;
     const struct sspr_gate *g;
     struct vals v;
 
@@ -459,11 +470,10 @@ int sspr_ldap_record_modify(const struct sspr_config *cfg, const struct sspr_lda
         if (ga->text != 0 && cfg->ldap_contacts == SSPR_LDAP_CONTACTS_READONLY &&
             strcmp(before->m[i].text, m->text) != 0) {
             /* the directory's own data: change it there */
-            if (why != NULL)
-                snprintf(why, whylen,
-                         "%s comes from the directory's %s attribute ([ldap] contacts = readonly): "
-                         "change it in the directory",
-                         g->reg_label != NULL ? g->reg_label : g->name, text_attr(cfg, ga));
+            snprintf(be->why, sizeof(be->why),
+                     "%s comes from the directory's %s attribute ([ldap] contacts = readonly): "
+                     "change it in the directory",
+                     g->reg_label != NULL ? g->reg_label : g->name, text_attr(cfg, ga));
             return SSPR_ERR_UNSUPPORTED;
         }
         if (ga->secret)
@@ -487,8 +497,10 @@ int sspr_ldap_record_modify(const struct sspr_config *cfg, const struct sspr_lda
             char t[32];
             time_t when = (time_t)after->registered;
             struct tm tm;
-            size_t len = strftime(t, sizeof(t), "%Y%m%d%H%M%SZ", gmtime_r(&when, &tm));
-            if (len == 0 || vals_add(&v, t, len) != 0)
+            size_t len = strftime(t, sizeof(t), "%Y%m%d%H%M%S", gmtime_r(&when, &tm));
+            if (len > 0)
+                len += (size_t)snprintf(t + len, sizeof(t) - len, "%s", sspr_ldap_gtime_suffix(be));
+            if (len == 0 || len >= sizeof(t) || vals_add(&v, t, len) != 0)
                 return SSPR_ERR_NOMEM;
         }
         if (one_attr(b, e, A_REGISTERED, NULL, &v, changes) != 0)
@@ -512,21 +524,20 @@ int sspr_ldap_update(struct sspr_backend *be, const struct sspr_account *acct, u
         int changes = 0, code = 0;
 
         sspr_record_init(&after);
-        rc = sspr_ldap_read_entry(be, acct, sspr_ldap_account_attrs(be->cfg), &e);
+        rc = sspr_ldap_read_entry(be, acct, sspr_ldap_account_attrs(be), &e);
         if (rc != SSPR_OK)
             return rc == SSPR_ERR_NOENT ? SSPR_ERR_CORRUPT : rc;
-        sspr_ldap_record_decode(be->cfg, &e, &before);
+        sspr_ldap_record_decode(be, &e, &before);
         rc = sspr_record_copy(&after, &before);
         if (rc == SSPR_OK)
             rc = edit(&after, ctx);
         if (rc == SSPR_OK) {
             sspr_ldap_modify_req(&b, e.dn);
-            if (!sspr_ldap_has_value(&e, "objectClass", A_OC)) {
+            if (sspr_ldap_wants_oc(be, &e)) {
                 sspr_ldap_mod(&b, "add", "objectClass");
                 sspr_ldap_val(&b, A_OC, strlen(A_OC));
             }
-            rc = sspr_ldap_record_modify(be->cfg, &e, &before, &after, &b, &changes, be->why,
-                                         sizeof(be->why));
+            rc = sspr_ldap_record_modify(be, &e, &before, &after, &b, &changes);
             if (rc == SSPR_OK && changes > 0)
                 rc = sspr_ldap_send_modify(be, &b, &code, msg, sizeof(msg));
             else

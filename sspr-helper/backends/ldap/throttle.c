@@ -250,7 +250,7 @@ int sspr_ldap_throttle_update(struct sspr_backend *be, const struct sspr_subject
         if (old != NULL) {
             sspr_ldap_mod(&b, "delete", A_THROTTLE);
             sspr_ldap_val(&b, old->val, old->len);
-        } else if (!sspr_ldap_has_value(&e, "objectClass", A_OC)) {
+        } else if (sspr_ldap_wants_oc(be, &e)) {
             sspr_ldap_mod(&b, "add", "objectClass");
             sspr_ldap_val(&b, A_OC, strlen(A_OC));
         }
