@@ -1,6 +1,9 @@
 /* What the eligibility verdicts mean: error codes and log words. */
 #include "autoconf.h"
 
+#include <string.h>
+#include <unistd.h>
+
 #include "backends/account.h"
 #include "support/errors.h"
 
@@ -67,4 +70,22 @@ const char *sspr_account_why(enum sspr_ineligible why)
         return "protected directory account (adminCount, Administrator, krbtgt)";
     }
     return "unknown";
+}
+
+int sspr_account_shell_allowed(const char *shell)
+{
+    const char *s;
+    int ok = 0;
+
+    if (shell == NULL || shell[0] == '\0')
+        return 1; /* an empty shell means /bin/sh */
+    setusershell();
+    while ((s = getusershell()) != NULL) {
+        if (strcmp(s, shell) == 0) {
+            ok = 1;
+            break;
+        }
+    }
+    endusershell();
+    return ok;
 }

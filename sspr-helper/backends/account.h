@@ -40,6 +40,10 @@ struct sspr_account {
 /* The stable error code (support/errors.h, SSPR-E2xx) for why; 0 for eligible. */
 int sspr_account_error(enum sspr_ineligible why);
 
+/* 1 when shell is in /etc/shells (an empty one is /bin/sh): every
+ * backend's nologin rule. */
+int sspr_account_shell_allowed(const char *shell);
+
 /* Short reason for the log (never shown to the user). */
 const char *sspr_account_why(enum sspr_ineligible why);
 

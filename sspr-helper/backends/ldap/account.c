@@ -86,7 +86,7 @@ static enum sspr_ineligible directory_state(const struct sspr_ldap_entry *e)
     if (number(e, "shadowExpire", &expire) == 0 && expire != -1 &&
         (long long)(time(NULL) / 86400) >= expire)
         return SSPR_ACCT_EXPIRED;
-    if (sspr_ldap_value_str(e, "loginShell", shell, sizeof(shell)) == 0 && !sspr_local_shell_allowed(shell))
+    if (sspr_ldap_value_str(e, "loginShell", shell, sizeof(shell)) == 0 && !sspr_account_shell_allowed(shell))
         return SSPR_ACCT_NOLOGIN;
     return SSPR_ACCT_OK;
 }
@@ -206,5 +206,5 @@ int sspr_ldap_member_of(struct sspr_backend *be, const struct sspr_account *acct
      * sees them (NSS: sssd serves the directory's) */
     if (sspr_ldap_is_ad(be) && acct->known)
         return sspr_ldap_ad_member_of(be, acct, group);
-    return sspr_local_member_of(be, acct, group);
+    return sspr_be_member_of(&sspr_ldap_of(be)->local, acct, group);
 }

@@ -312,7 +312,7 @@ int sspr_ldap_ad_member_of(struct sspr_backend *be, const struct sspr_account *a
     if (rc != SSPR_OK)
         return -1;
     if (found == 0) /* not a domain group: a local one, as this machine sees it */
-        return sspr_local_member_of(be, acct, group);
+        return sspr_be_member_of(&sspr_ldap_of(be)->local, acct, group);
     if (found != 1 || (sid = sspr_ldap_value(&g, "objectSid")) == NULL) {
         if (found == 1)
             sspr_ldap_entry_free(&g);

@@ -56,7 +56,7 @@ void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r)
     char msg[512], id[SSPR_LDAP_DN_MAX];
     int code = 0, found = 0, rc;
 
-    sspr_backend_local.doctor(be, r); /* the state directory it still uses */
+    sspr_be_doctor(&sspr_ldap_of(be)->local, r); /* the state directory it still uses */
     if (file_checks(be, r) != 0)
         return;
     if (cfg->ldap_dialect != SSPR_LDAP_DIALECT_OPENLDAP && sspr_ldap_dialect(be) < 0) {

@@ -21,8 +21,7 @@ static int ldap_open(struct sspr_backend *be)
         return SSPR_ERR_NOMEM;
     l->child.pid = -1;
     l->child.fd = -1;
-    rc = sspr_store_open(&l->local.store, be->cfg->state_dir,
-                         (be->flags & SSPR_BACKEND_CREATE) != 0);
+    rc = sspr_backend_open_with(&l->local, sspr_backend_find("local"), be->cfg, be->flags);
     if (rc != SSPR_OK) {
         free(l);
         return rc;
@@ -38,7 +37,7 @@ static void ldap_close(struct sspr_backend *be)
     if (l != NULL) {
         sspr_ldap_drop_cached(be);
         sspr_ldap_disconnect(l);
-        sspr_store_close(&l->local.store);
+        sspr_backend_close(&l->local);
         free(l);
     }
     be->priv = NULL;
@@ -47,17 +46,17 @@ static void ldap_close(struct sspr_backend *be)
 /* Host facts and housekeeping: the local store's. */
 static int ldap_fact_get(struct sspr_backend *be, const char *name, long long *value)
 {
-    return sspr_backend_local.fact_get(be, name, value);
+    return sspr_be_fact_get(&sspr_ldap_of(be)->local, name, value);
 }
 
 static int ldap_fact_set(struct sspr_backend *be, const char *name, long long value, int remove)
 {
-    return sspr_backend_local.fact_set(be, name, value, remove);
+    return sspr_be_fact_set(&sspr_ldap_of(be)->local, name, value, remove);
 }
 
 static int ldap_gc(struct sspr_backend *be, time_t now, unsigned *removed)
 {
-    return sspr_backend_local.gc(be, now, removed);
+    return sspr_be_gc(&sspr_ldap_of(be)->local, now, removed);
 }
 
 const struct sspr_backend_ops sspr_backend_ldap = {

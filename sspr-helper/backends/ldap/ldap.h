@@ -14,7 +14,6 @@
 #include <stddef.h>
 
 #include "backends/backend.h"
-#include "backends/local/local.h"
 #include "msg.h"
 #include "support/child.h"
 
@@ -33,7 +32,8 @@ extern int sspr_ldap_check_program;
 struct sspr_ldap_entry;
 
 struct sspr_ldap {
-    struct sspr_local local; /* first: the local backend's calls take this as theirs */
+    struct sspr_backend local; /* the local backend, opened on the same configuration:
+                                  host facts, and names that are no account */
     struct sspr_child child; /* sspr-ldap, once the directory is first needed */
     int broken;              /* the connection failed: every later call fails at once */
     char broken_why[256];

@@ -152,7 +152,7 @@ int sspr_ldap_subject(struct sspr_backend *be, const struct sspr_account *acct, 
         snprintf(out->key, sizeof(out->key), DN_PREFIX "%s", acct->id);
         return SSPR_OK;
     }
-    return sspr_local_subject(be, NULL, typed, out);
+    return sspr_be_subject(&sspr_ldap_of(be)->local, NULL, typed, out);
 }
 
 static const char *dn_of(const struct sspr_subject *s)
@@ -194,7 +194,7 @@ int sspr_ldap_throttle_load(struct sspr_backend *be, const struct sspr_subject *
     int rc;
 
     if (dn == NULL)
-        return sspr_local_throttle_load(be, s, out);
+        return sspr_be_throttle_load(&sspr_ldap_of(be)->local, s, out);
     memset(out, 0, sizeof(*out));
     rc = read_throttle(be, dn, &e);
     if (rc == SSPR_OK) {
@@ -213,7 +213,7 @@ int sspr_ldap_throttle_update(struct sspr_backend *be, const struct sspr_subject
     const char *dn = dn_of(s);
 
     if (dn == NULL)
-        return sspr_local_throttle_update(be, s, flags, edit, ctx, after);
+        return sspr_be_throttle_update(&sspr_ldap_of(be)->local, s, flags, edit, ctx, after);
     for (int attempt = 0; attempt < SSPR_LDAP_CAS_TRIES; attempt++) {
         struct sspr_throttle_rec r;
         struct sspr_ldap_entry e;

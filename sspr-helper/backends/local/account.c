@@ -15,24 +15,6 @@
 
 #include "backends/local/local.h"
 
-int sspr_local_shell_allowed(const char *shell)
-{
-    const char *s;
-    int ok = 0;
-
-    if (shell == NULL || shell[0] == '\0')
-        return 1; /* an empty shell means /bin/sh */
-    setusershell();
-    while ((s = getusershell()) != NULL) {
-        if (strcmp(s, shell) == 0) {
-            ok = 1;
-            break;
-        }
-    }
-    endusershell();
-    return ok;
-}
-
 static enum sspr_ineligible shadow_state(const char *name)
 {
     struct spwd *sp;
@@ -85,7 +67,7 @@ int sspr_local_resolve(struct sspr_backend *be, const char *typed, struct sspr_a
         out->why = SSPR_ACCT_ROOT;
     else if ((long)pw->pw_uid < cfg->min_uid)
         out->why = SSPR_ACCT_SYSTEM;
-    else if (!sspr_local_shell_allowed(pw->pw_shell))
+    else if (!sspr_account_shell_allowed(pw->pw_shell))
         out->why = SSPR_ACCT_NOLOGIN;
     else
         out->why = shadow_state(pw->pw_name);

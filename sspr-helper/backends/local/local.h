@@ -32,8 +32,6 @@ static inline struct sspr_store *sspr_local_store(struct sspr_backend *be)
 int sspr_local_resolve(struct sspr_backend *be, const char *typed, struct sspr_account *out);
 int sspr_local_member_of(struct sspr_backend *be, const struct sspr_account *acct,
                          const char *group);
-/* 1 when shell is in /etc/shells (an empty one is /bin/sh). */
-int sspr_local_shell_allowed(const char *shell);
 
 /* ---- the account record (record_json.c) ---- */
 /* Store key of an account's record: "user-<uid>". */
