@@ -6,7 +6,9 @@ locked account (usermod -L), root, and a registered user or admin typing a
 wrong code are identical, for each option of the menu. Only the registered
 account ever gets a mail or a text message."""
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 
@@ -141,6 +143,29 @@ class Uniform(h.SandboxTest):
             mk, mu = statistics.median(known), statistics.median(unknown)
             print("  option %s: registered %.3fs, unknown %.3fs" % (option, mk, mu))
             self.assertLess(abs(mk - mu), max(0.25, 0.5 * min(mk, mu)))
+
+    def test_same_work_before_the_sent_message(self):
+        # Issue 9 item 4: the work between the choice and "If an email address
+        # is registered..." must not depend on the name. The helper forks its
+        # background sender for every name (a child that sends nothing for a
+        # name without an address), so it makes as many processes itself.
+        def helper_clones(user):
+            out = "/tmp/uniform-strace.%s" % user
+            subprocess.run(["strace", "-f", "-qq", "-e", "trace=execve,clone,clone3,fork,vfork",
+                            "-o", out, h.pamdrive_path(), h.SERVICE, user],
+                           input="\ny\n2\n!CONV_ERR\n", text=True, capture_output=True,
+                           timeout=60)
+            h.wait_background()
+            with open(out) as f:
+                lines = f.read().splitlines()
+            helper = {l.split()[0] for l in lines if "execve(\"/usr/sbin/sspr-helper\"" in l}
+            self.assertEqual(len(helper), 1, "\n".join(lines))
+            return sum(1 for l in lines if l.split()[0] in helper and
+                       re.search(r"\b(clone3?|v?fork)\(", l) and "resumed" not in l)
+        known, unknown = helper_clones("unreg"), helper_clones("un-nobody-fork")
+        self.assertGreaterEqual(known, 1)
+        self.assertEqual(known, unknown, "the helper made %d processes for a registered name "
+                                         "and %d for an unknown one" % (known, unknown))
 
 
 if __name__ == "__main__":
