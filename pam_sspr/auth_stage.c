@@ -13,6 +13,7 @@
 #include "auth_stage.h"
 #include "module_log.h"
 #include "relay.h"
+#include "service.h"
 #include "spawn.h"
 #include "wipe.h"
 
@@ -77,17 +78,23 @@ int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
 static void hint(pam_handle_t *pamh, int flags, const struct sspr_args *args)
 {
     char buf[PAM_MAX_RESP_SIZE + 128];
+    const void *service = NULL;
+    int greeter;
 
     if (args->nohint || (flags & PAM_SILENT))
         return;
+    (void)pam_get_item(pamh, PAM_SERVICE, &service);
+    greeter = sspr_service_is_greeter(service);
     if (args->trigger == NULL) {
-        (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_HINT_ENTER, NULL);
+        (void)sspr_converse(pamh, greeter ? PAM_ERROR_MSG : PAM_TEXT_INFO,
+                            greeter ? SSPR_HINT_GREETER : SSPR_HINT_ENTER, NULL);
         return;
     }
     (void)snprintf(buf, sizeof(buf),
-                   "Forgot your password? Type %s at the password prompt to reset it.",
+                   greeter ? "Wrong password. Forgot it? Type %s as the password to reset it."
+                           : "Forgot your password? Type %s at the password prompt to reset it.",
                    args->trigger);
-    (void)sspr_converse(pamh, PAM_TEXT_INFO, buf, NULL);
+    (void)sspr_converse(pamh, greeter ? PAM_ERROR_MSG : PAM_TEXT_INFO, buf, NULL);
 }
 
 /* The kiosk pseudo user: ask which account, run the flow, never let the

@@ -7,9 +7,17 @@
 
 #include "args.h"
 
-#define SSPR_OFFER_PROMPT "Forgot your password? Reset it now? [y/N] "
+/* Short enough for gnome-shell's entry placeholder (36 characters, the
+ * ":" dropped) and no "[y/N]": a greeter has no "Enter means no". */
+#define SSPR_OFFER_PROMPT "Reset your password? Type y: "
 #define SSPR_KIOSK_PROMPT "Account to reset: "
+/* After a wrong password: at a terminal the program says "Login
+ * incorrect" next; a greeter's label shows only this line (lightdm-gtk-
+ * greeter) or drops info messages when the authentication fails
+ * (gnome-shell), so there it says the password was wrong and is an error. */
 #define SSPR_HINT_ENTER "Forgot your password? Press Enter at the password prompt to reset it."
+#define SSPR_HINT_GREETER                                                                          \
+    "Wrong password. Forgot it? Leave the password empty and press Enter to reset it."
 
 /* The auth decision. PAM_IGNORE only when the reset path was not entered
  * (wrong password, or a kiosk line for another user); once entered, never

@@ -12,6 +12,7 @@
 #include "kv.h"
 #include "module_log.h"
 #include "relay.h"
+#include "service.h"
 #include "wipe.h"
 #include "wire.h"
 
@@ -158,8 +159,14 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args,
     for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
         if (f->len == strlen(results[i].word) && strcmp(f->payload, results[i].word) == 0) {
             SSPR_DEBUG(pamh, args->debug, "helper result: %s", results[i].word);
-            if (i == 0)
-                (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_MSG_RESET_DONE, NULL);
+            if (i == 0) /* gnome-shell drops pending info messages when the
+                           authentication fails, which it does next */
+                (void)sspr_converse(pamh,
+                                    sspr_service_screen(item_str(pamh, PAM_SERVICE)) ==
+                                            SSPR_SCREEN_GNOME_SHELL
+                                        ? PAM_ERROR_MSG
+                                        : PAM_TEXT_INFO,
+                                    SSPR_MSG_RESET_DONE, NULL);
             return results[i].code;
         }
     }

@@ -16,6 +16,7 @@
 
 #include "flow/flow.h"
 #include "policy/policy.h"
+#include "service.h"
 #include "state/throttle.h"
 #include "wipe.h"
 
@@ -27,6 +28,10 @@ const char SSPR_MSG_SEND_CAP[] = "Too many codes were sent recently. Try again l
 
 static const char MSG_MENU_HEAD[] = "How do you want to confirm it is you?";
 static const char MSG_CHOICE[] = "Choice [1]: ";
+/* A greeter shows a message as one paragraph (lightdm-gtk-greeter: instead
+ * of the prompt after it), so there the menu is one line that says what to
+ * type, and the prompt has no "[1]". */
+static const char MSG_CHOICE_GREETER[] = "Number (Enter for 1): ";
 static const char MSG_BAD_CHOICE[] = "Choose one of the numbers shown.";
 
 int sspr_gate_menu_on(const struct sspr_config *cfg)
@@ -47,23 +52,30 @@ static long minutes_until(time_t t)
     return left < 60 ? 1 : (left + 59) / 60;
 }
 
-/* "Too many failed attempts. Try again in 15 minutes." (or until an admin
- * unlocks). Said the same way for every name: it reads only the subject's
- * throttle record, which every name has. */
-static void say_locked(struct sspr_flow *f, const struct sspr_throttle_state *ts)
+/* "Too many failed attempts. Try again in 15 minutes or ask your
+ * administrator." The flow ends right after it, so it carries the last
+ * words too (one message: a greeter shows one at a time). */
+static void say_try_later(struct sspr_flow *f, long m)
 {
     char text[160];
-    long m;
 
+    snprintf(text, sizeof(text),
+             "Too many failed attempts. Try again in %ld minute%s or ask your administrator.", m,
+             m == 1 ? "" : "s");
+    sspr_chan_error_final(&f->ch, text);
+}
+
+/* Locked out: for how long (or until an admin unlocks). Said the same way
+ * for every name: it reads only the subject's throttle record, which every
+ * name has. */
+static void say_locked(struct sspr_flow *f, const struct sspr_throttle_state *ts)
+{
     if (ts->locked_until == SSPR_THROTTLE_FOREVER) {
-        sspr_chan_error(&f->ch, "Too many failed attempts. Password reset stays blocked until "
-                                "your administrator unlocks it.");
+        sspr_chan_error_final(&f->ch, "Too many failed attempts. Password reset stays blocked "
+                                      "until your administrator unlocks it.");
         return;
     }
-    m = minutes_until(ts->locked_until);
-    snprintf(text, sizeof(text), "Too many failed attempts. Try again in %ld minute%s.", m,
-             m == 1 ? "" : "s");
-    sspr_chan_error(&f->ch, text);
+    say_try_later(f, minutes_until(ts->locked_until));
 }
 
 /* The subject's state, and this method's failures. 0, or -1 (then it
@@ -128,9 +140,7 @@ static int say_method_blocked(struct sspr_flow *f, const struct sspr_gate *g)
         sspr_chan_error(&f->ch, text);
         return 1;
     }
-    snprintf(text, sizeof(text), "Too many failed attempts. Try again in %ld minute%s.", m,
-             m == 1 ? "" : "s");
-    sspr_chan_error(&f->ch, text);
+    say_try_later(f, m);
     return SSPR_STEP_END;
 }
 
@@ -214,8 +224,8 @@ int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const struct sspr
     case SSPR_J_METHOD_LOCKED:
         return say_method_blocked(f, g);
     case SSPR_J_ERROR:
-        sspr_chan_error(&f->ch, "Password reset is not available right now. "
-                                "Try again later or ask your administrator.");
+        sspr_chan_error_final(&f->ch, "Password reset is not available right now. "
+                                      "Try again later or ask your administrator.");
         return SSPR_STEP_END;
     case SSPR_J_LOCKED:
     case SSPR_J_PASS:
@@ -265,20 +275,37 @@ static int menu(struct sspr_flow *f, unsigned offered, const struct sspr_gate **
     unsigned sets[SSPR_GATES_MAX];
     size_t o, n = 0;
 
-    o = (size_t)snprintf(text, sizeof(text), "%s", MSG_MENU_HEAD);
+    int greeter = sspr_service_is_greeter(f->hello.service);
+
     SSPR_GATE_FOREACH(i, g) {
         if (g->menu_label == NULL || (entry_methods(i) & offered) == 0)
             continue;
         list[n] = g;
         sets[n] = entry_methods(i);
         n++;
-        o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %zu) %s", n, g->menu_label);
     }
     if (n == 0)
         return 0;
+    if (greeter) {
+        /* "To reset your password, type 1 for A, 2 for B or 3 for C." */
+        o = (size_t)snprintf(text, sizeof(text), "To reset your password, type");
+        for (size_t k = 0; k < n && o < sizeof(text); k++)
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%zu for %s",
+                                  k == 0       ? " "
+                                  : k + 1 == n ? " or "
+                                               : ", ",
+                                  k + 1, list[k]->choice_label);
+        if (o < sizeof(text))
+            (void)snprintf(text + o, sizeof(text) - o, ".");
+    } else {
+        o = (size_t)snprintf(text, sizeof(text), "%s", MSG_MENU_HEAD);
+        for (size_t k = 0; k < n && o < sizeof(text); k++)
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %zu) %s", k + 1,
+                                  list[k]->menu_label);
+    }
     sspr_chan_info(&f->ch, text);
     for (int t = 0; t < TRIES; t++) {
-        if (sspr_chan_prompt(&f->ch, 1, MSG_CHOICE, answer) != 0)
+        if (sspr_chan_prompt(&f->ch, 1, greeter ? MSG_CHOICE_GREETER : MSG_CHOICE, answer) != 0)
             return -1;
         size_t pick = answer[0] == '\0' ? 1
                       : answer[1] == '\0' && answer[0] >= '1' && answer[0] <= '9'

@@ -19,10 +19,16 @@
 #include "flow/notify.h"
 #include "policy/password.h"
 #include "policy/policy.h"
+#include "service.h"
 #include "state/throttle.h"
 #include "wipe.h"
 
-static const char MSG_INTRO[] = "To reset your password, first confirm it is you.";
+/* Without a menu the code prompt comes next: a greeter that shows only
+ * this message (lightdm-gtk-greeter hides the prompt behind it) must still
+ * say what to type. */
+static const char MSG_INTRO_CODE[] = "To reset your password, type a code from your authenticator "
+                                     "app or a recovery code.";
+static const char MSG_INTRO_MENU[] = "To reset your password, first confirm it is you.";
 static const char MSG_NEW[] = "New password: ";
 static const char MSG_RETYPE[] = "Retype new password: ";
 static const char MSG_MISMATCH[] = "The passwords do not match.";
@@ -177,7 +183,11 @@ int sspr_reset_run(struct sspr_flow *f)
     int gates, admin;
 
     assess(f);
-    sspr_chan_info(&f->ch, MSG_INTRO);
+    /* a greeter's one-line menu says it all in one message */
+    if (!sspr_gate_menu_on(f->cfg))
+        sspr_chan_info(&f->ch, MSG_INTRO_CODE);
+    else if (!sspr_service_is_greeter(f->hello.service))
+        sspr_chan_info(&f->ch, MSG_INTRO_MENU);
     /* An account that cannot pass is asked as a plain user would be: the
      * admin's second gate is only seen after a first gate passed. */
     admin = f->can_pass && f->is_admin;
@@ -186,15 +196,17 @@ int sspr_reset_run(struct sspr_flow *f)
     for (int g = 0; g < sspr_policy_gates_needed(used, gates, admin); g++) {
         int m = sspr_gate_run(f, g, allowed & ~used, used);
         if (m == SSPR_STEP_CANCEL) {
-            sspr_chan_info(&f->ch, MSG_CANCELLED);
+            /* an error: gnome-shell drops info messages once it fails */
+            sspr_chan_error(&f->ch, MSG_CANCELLED);
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "cancelled");
             return 0;
         }
         if (m < 0)
             return -1;
         if (m == 0) {
-            /* the same last words for every name that gets no further */
-            sspr_chan_error(&f->ch, MSG_ASK_ADMIN);
+            /* the same last words for every name that gets no further,
+             * in one message with the gate's last one */
+            sspr_chan_error_close(&f->ch, MSG_ASK_ADMIN);
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "gate-failed");
             return 0;
         }
@@ -215,7 +227,7 @@ int sspr_reset_run(struct sspr_flow *f)
         return -1; /* no more messages: run.c sends the RESULT a cancel allows */
     if (rc != 0) {
         if (rc == -2) /* superseded, account changed, store failure: said; now the end */
-            sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
+            sspr_chan_error_close(&f->ch, MSG_NOT_CHANGED);
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "password-not-set");
         return 0;
     }

@@ -35,7 +35,7 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead)
         syslog(LOG_NOTICE, "flow=%s SSPR-E%03d not shown at this step", f->audit.flow, code);
         if (sspr_error_generic_text(f->audit.flow, line, sizeof(line)) < 0)
             snprintf(line, sizeof(line), "Password reset is not available right now.");
-        sspr_chan_error(&f->ch, line);
+        sspr_chan_error_final(&f->ch, line);
         return;
     }
     if (lead == NULL) {
@@ -46,7 +46,7 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead)
         snprintf(line, sizeof(line), "%s (%s). Choose another way or ask your administrator.", lead,
                  id);
     }
-    sspr_chan_error(&f->ch, line);
+    sspr_chan_error_final(&f->ch, line); /* it says whom to ask */
 }
 
 static int is_register(const struct sspr_flow *f)

@@ -8,8 +8,10 @@
 
 #define TRIES_PER_GATE 3
 
-static const char MSG_CODE1[] = "Verification code (authenticator app or recovery code): ";
-static const char MSG_CODE2[] = "Second verification code (a different method): ";
+/* gnome-shell shows a prompt as the entry's placeholder, one line of about
+ * 36 characters: the message before it (flow/reset.c) says the rest. */
+static const char MSG_CODE1[] = "App or recovery code: ";
+static const char MSG_CODE2[] = "Second code (another method): ";
 
 struct code_check {
     const struct sspr_gate *g;

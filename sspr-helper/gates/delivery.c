@@ -171,7 +171,8 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
         char detail[48];
         snprintf(detail, sizeof(detail), "method=%s", g->name);
         sspr_audit(&f->audit, "send-capped", detail);
-        sspr_chan_error(&f->ch, SSPR_MSG_SEND_CAP);
+        sspr_chan_error_final(&f->ch, "Too many codes were sent recently. Try again later or ask "
+                                      "your administrator.");
         return SSPR_STEP_END;
     }
     memset(&otc, 0, sizeof(otc));

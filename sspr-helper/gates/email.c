@@ -42,8 +42,7 @@ static const struct sspr_delivery EMAIL = {
     .down_code = SSPR_E_SMTP_UNREACHABLE,
     .down_text = "Email could not be sent right now",
     .send_fail_code = SSPR_E_SMTP_REFUSED,
-    .sent_generic = "If an email address is registered for this account, a code has been sent "
-                    "to it.",
+    .sent_generic = "If this account has an email address, a code was sent to it.",
     .code_prompt = "Code from the email: ",
     .address_prompt = "Email address: ",
     .address_bad = "That does not look like an email address.",
@@ -70,6 +69,7 @@ static int usable(const struct sspr_material *m)
 const struct sspr_gate sspr_gate_email = {
     .name = "email",
     .menu_label = "A code sent to your email",
+    .choice_label = "an email code",
     .reg_label = "email address",
     .blocked_label = "Email codes",
     .use_label = "an email code",

@@ -295,6 +295,7 @@ static void describe(const struct sspr_gate *g, const struct sspr_material *m,
 const struct sspr_gate sspr_gate_questions = {
     .name = "questions",
     .menu_label = "Security questions",
+    .choice_label = "security questions",
     .reg_label = "security questions",
     .blocked_label = "Security questions",
     .use_label = "security questions",

@@ -44,8 +44,7 @@ static const struct sspr_delivery SMS = {
     .down_code = SSPR_E_SMS_GATEWAY,
     .down_text = "The text message could not be sent right now",
     .send_fail_code = SSPR_E_SMS_GATEWAY,
-    .sent_generic = "If a phone number is registered for this account, a code has been sent to "
-                    "it by text message.",
+    .sent_generic = "If this account has a phone number, a code was sent to it by text.",
     .code_prompt = "Code from the text message: ",
     .address_prompt = "Mobile number, international format (+15551234567): ",
     .address_bad = "Type the number with + and the country code.",
@@ -72,6 +71,7 @@ static int usable(const struct sspr_material *m)
 const struct sspr_gate sspr_gate_sms = {
     .name = "sms",
     .menu_label = "A code sent to your phone by text message",
+    .choice_label = "a text message code",
     .reg_label = "mobile phone (text messages)",
     .blocked_label = "Text message codes",
     .use_label = "a text message code",

@@ -312,6 +312,7 @@ static int available(const struct sspr_config *cfg)
 const struct sspr_gate sspr_gate_totp = {
     .name = "totp",
     .menu_label = "Authenticator app or recovery code",
+    .choice_label = "an app or recovery code",
     .reg_label = "authenticator app",
     .blocked_label = "Authenticator app codes",
     .use_label = "an authenticator app code",

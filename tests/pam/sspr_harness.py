@@ -43,19 +43,30 @@ import unittest
 SERVICE = "sspr-test"
 PASSWORD_PROMPT = "Password: "
 HINT_ENTER = "Forgot your password? Press Enter at the password prompt to reset it."
-OFFER = "Forgot your password? Reset it now? [y/N] "
-INTRO = "To reset your password, first confirm it is you."
-CODE_PROMPT = "Verification code (authenticator app or recovery code): "
-CODE_PROMPT2 = "Second verification code (a different method): "
+# the same after a wrong password at a greeter (an ERROR: issue 14)
+HINT_GREETER = ("Wrong password. Forgot it? Leave the password empty and press Enter "
+                "to reset it.")
+OFFER = "Reset your password? Type y: "
+# before the code prompt (no menu): it says what to type, since a greeter
+# may show this message instead of the prompt (issue 14)
+INTRO = "To reset your password, type a code from your authenticator app or a recovery code."
+# before the menu, at a terminal (a greeter gets the one-line menu instead)
+INTRO_MENU = "To reset your password, first confirm it is you."
+CODE_PROMPT = "App or recovery code: "
+CODE_PROMPT2 = "Second code (another method): "
 BAD_CODE = "That code is not valid."
-# the default lockout (900 s), said right after it started
-LOCKED = "Too many failed attempts. Try again in 15 minutes."
+# the default lockout (900 s), said right after it started; the reset ends
+# with it, so it carries the last words too (one message: issue 14)
+LOCKED = "Too many failed attempts. Try again in 15 minutes or ask your administrator."
 # a lockout that only an administrator ends (max_consecutive)
 LOCKED_FOREVER = ("Too many failed attempts. Password reset stays blocked until your "
                   "administrator unlocks it.")
-# after the last gate failed, for every name alike (issue 9 item 14)
+# after the last gate failed, for every name alike (issue 9 item 14), joined
+# to the gate's last message (bad_code_end()) unless that one already says
+# what to do (LOCKED, SEND_CAP_END, ...)
 ASK_ADMIN = "If you cannot confirm it is you, ask your administrator."
-# an empty code: the reset stops, no try counted (issue 9 item 6)
+# an empty code: the reset stops, no try counted (issue 9 item 6); an ERROR,
+# which gnome-shell shows even though the authentication fails next
 CANCELLED = "Nothing was entered, so the password reset stops here."
 CONFIG_INVALID = ("Password reset is not available right now (SSPR-E101). "
                   "Your administrator can look this code up.")
@@ -912,6 +923,12 @@ OPT_EMAIL = "A code sent to your email"
 OPT_SMS = "A code sent to your phone by text message"
 OPT_QUESTIONS = "Security questions"
 CHOICE = "Choice [1]: "
+# a greeter's menu: one line that says what to type, and its prompt (issue 14)
+CHOICE_GREETER = "Number (Enter for 1): "
+CH_CODE = "an app or recovery code"
+CH_EMAIL = "an email code"
+CH_SMS = "a text message code"
+CH_QUESTIONS = "security questions"
 BAD_CHOICE = "Choose one of the numbers shown."
 EMAIL_PROMPT = "Code from the email: "
 SMS_PROMPT = "Code from the text message: "
@@ -920,23 +937,39 @@ EMAIL_DOWN = ("Email could not be sent right now (SSPR-E301). "
 SMS_DOWN = ("The text message could not be sent right now (SSPR-E303). "
             "Choose another way or ask your administrator.")
 SEND_CAP = "Too many codes were sent recently. Try again later."
+# the same on the reset path, where the reset ends with it
+SEND_CAP_END = ("Too many codes were sent recently. Try again later or ask your "
+                "administrator.")
 NOT_HERE = ("Password reset is not offered here. "
             "Ask your administrator where you can reset your password.")
 MAIL_FROM = "sspr@example.com"
 
 
 def email_sent(minutes=10):
-    return ("If an email address is registered for this account, a code has been sent "
-            "to it. It is valid for %d minutes." % minutes)
+    return ("If this account has an email address, a code was sent to it. "
+            "It is valid for %d minutes." % minutes)
 
 
 def sms_sent(minutes=5):
-    return ("If a phone number is registered for this account, a code has been sent "
-            "to it by text message. It is valid for %d minutes." % minutes)
+    return ("If this account has a phone number, a code was sent to it by text. "
+            "It is valid for %d minutes." % minutes)
 
 
 def hint_sent(masked, minutes=10):
     return "A code has been sent to %s. It is valid for %d minutes." % (masked, minutes)
+
+
+def closing(last):
+    """The gate's last message with the reset's last words joined to it."""
+    return last + " " + ASK_ADMIN
+
+
+def greeter_menu_text(*labels):
+    """The one-line menu a greeter gets, for the CH_* labels in order."""
+    items = ["%d for %s" % (i + 1, l) for i, l in enumerate(labels)]
+    if len(items) > 1:
+        items = [", ".join(items[:-1]) + " or " + items[-1]]
+    return "To reset your password, type %s." % items[0]
 
 
 def menu_text(*labels):
@@ -1226,7 +1259,7 @@ def start_menu(user, menu, service=SERVICE, trigger=None, **kw):
         s.answer("")
         s.expect("ECHO_ON", OFFER)
         s.answer("y")
-    s.expect("INFO", INTRO)
+    s.expect("INFO", INTRO_MENU)
     s.expect("INFO", menu)
     s.expect("ECHO_ON", CHOICE)
     return s
