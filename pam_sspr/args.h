@@ -15,7 +15,11 @@
  * there cannot be read (docs/greeters.md); naming one here turns it on. */
 #define SSPR_REGISTER_SERVICES_DEFAULT "login,sshd,remote"
 
+struct sspr_language;
+
 struct sspr_args {
+    struct sspr_language *lang; /* what the module says is in this language
+                                   (public.c; NULL: English) */
     bool debug;
     bool nohint;
     const char *config;     /* NULL: helper's default */

@@ -7,11 +7,12 @@
 #include <security/pam_modules.h>
 
 #include "args.h"
+#include "nls.h"
 
-#define SSPR_MSG_UNAVAILABLE \
-    "Password reset is not available right now. Try again later or ask your administrator."
-#define SSPR_MSG_RESET_DONE \
-    "Your password has been changed. Sign in again with your new password."
+#define SSPR_MSG_UNAVAILABLE                                                                       \
+    N_("Password reset is not available right now. Try again later or ask your administrator.")
+#define SSPR_MSG_RESET_DONE                                                                        \
+    N_("Your password has been changed. Sign in again with your new password.")
 
 /* Ask one question (PAM_PROMPT_ECHO_OFF/ON) or show one message
  * (PAM_TEXT_INFO/PAM_ERROR_MSG) through the application's conversation.
@@ -21,8 +22,8 @@
  * for messages. */
 int sspr_converse(pam_handle_t *pamh, int style, const char *text, char **answer);
 
-/* Tell the user the reset could not run (PAM_ERROR_MSG). */
-void sspr_say_unavailable(pam_handle_t *pamh);
+/* Tell the user the reset could not run (PAM_ERROR_MSG, in args->lang). */
+void sspr_say_unavailable(pam_handle_t *pamh, const struct sspr_args *args);
 
 /* Run the protocol on fd for user in mode ("offer", "trigger", "kiosk").
  * Returns the PAM code for the outcome; never PAM_SUCCESS or PAM_IGNORE.

@@ -21,27 +21,29 @@
 #include "policy/policy.h"
 #include "service.h"
 #include "state/throttle.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 /* Without a menu the code prompt comes next: a greeter that shows only
  * this message (lightdm-gtk-greeter hides the prompt behind it) must still
  * say what to type. */
-static const char MSG_INTRO_CODE[] = "To reset your password, type a code from your authenticator "
-                                     "app or a recovery code.";
-static const char MSG_INTRO_MENU[] = "To reset your password, first confirm it is you.";
-static const char MSG_NEW[] = "New password: ";
-static const char MSG_RETYPE[] = "Retype new password: ";
-static const char MSG_MISMATCH[] = "The passwords do not match.";
-static const char MSG_UNAVAILABLE[] = "Password reset is not available right now. "
-                                      "Try again later or ask your administrator.";
-static const char MSG_SUPERSEDED[] = "Another password reset for this account was started "
-                                     "after this one.";
-static const char MSG_NOT_CHANGED[] = "Your password was not changed.";
+static const char MSG_INTRO_CODE[] =
+    N_("To reset your password, type a code from your authenticator "
+       "app or a recovery code.");
+static const char MSG_INTRO_MENU[] = N_("To reset your password, first confirm it is you.");
+static const char MSG_NEW[] = N_("New password: ");
+static const char MSG_RETYPE[] = N_("Retype new password: ");
+static const char MSG_MISMATCH[] = N_("The passwords do not match.");
+static const char MSG_UNAVAILABLE[] = N_("Password reset is not available right now. "
+                                         "Try again later or ask your administrator.");
+static const char MSG_SUPERSEDED[] = N_("Another password reset for this account was started "
+                                        "after this one.");
+static const char MSG_NOT_CHANGED[] = N_("Your password was not changed.");
 /* short enough to follow a refusal in one greeter message */
-static const char MSG_LAST_TRY[] = "Last try used: your password was not changed. "
-                                   "Start the reset again.";
-static const char MSG_CANCELLED[] = "Nothing was entered, so the password reset stops here.";
-static const char MSG_ASK_ADMIN[] = "If you cannot confirm it is you, ask your administrator.";
+static const char MSG_LAST_TRY[] = N_("Last try used: your password was not changed. "
+                                      "Start the reset again.");
+static const char MSG_CANCELLED[] = N_("Nothing was entered, so the password reset stops here.");
+static const char MSG_ASK_ADMIN[] = N_("If you cannot confirm it is you, ask your administrator.");
 
 /* Decide whether this flow can ever succeed; logs why not. */
 static void assess(struct sspr_flow *f)
@@ -105,7 +107,7 @@ static void refuse_try(struct sspr_flow *f, const char *why, int last)
         return;
     }
     snprintf(text, sizeof(text), "%s%s%s", why != NULL ? why : "", why != NULL ? " " : "",
-             MSG_LAST_TRY);
+             _(MSG_LAST_TRY));
     sspr_chan_error(&f->ch, text);
 }
 
@@ -121,7 +123,7 @@ static int set_password(struct sspr_flow *f)
         int last = t + 1 == f->cfg->max_tries;
         const char *why;
 
-        if (sspr_chan_prompt(&f->ch, 0, MSG_NEW, pw) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _(MSG_NEW), pw) != 0) {
             rc = -2;
             break;
         }
@@ -129,12 +131,12 @@ static int set_password(struct sspr_flow *f)
             refuse_try(f, why, last);
             continue;
         }
-        if (sspr_chan_prompt(&f->ch, 0, MSG_RETYPE, again) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _(MSG_RETYPE), again) != 0) {
             rc = -2;
             break;
         }
         if (strlen(pw) != strlen(again) || sodium_memcmp(pw, again, strlen(pw)) != 0) {
-            refuse_try(f, MSG_MISMATCH, last);
+            refuse_try(f, _(MSG_MISMATCH), last);
             continue;
         }
         switch (sspr_be_commit(f->be, &f->acct, f->audit.flow, pw, msg, sizeof(msg))) {
@@ -152,12 +154,12 @@ static int set_password(struct sspr_flow *f)
                     refuse_try(f, NULL, last);
             } else {
                 sspr_pwquality_phrase(msg, why_buf, sizeof(why_buf));
-                refuse_try(f, strncmp(msg, "BAD PASSWORD: ", 14) == 0 ? why_buf : msg, last);
+                refuse_try(f, sspr_pwquality_is_refusal(msg) ? why_buf : msg, last);
             }
             break;
         case SSPR_COMMIT_LOST:
             sspr_audit(&f->audit, "writeback-fail", "reason=superseded");
-            sspr_chan_error(&f->ch, MSG_SUPERSEDED);
+            sspr_chan_error(&f->ch, _(MSG_SUPERSEDED));
             rc = -2;
             break;
         case SSPR_COMMIT_CHANGED:
@@ -185,9 +187,9 @@ int sspr_reset_run(struct sspr_flow *f)
     assess(f);
     /* a greeter's one-line menu says it all in one message */
     if (!sspr_gate_menu_on(f->cfg))
-        sspr_chan_info(&f->ch, MSG_INTRO_CODE);
+        sspr_chan_info(&f->ch, _(MSG_INTRO_CODE));
     else if (!sspr_service_is_greeter(f->hello.service))
-        sspr_chan_info(&f->ch, MSG_INTRO_MENU);
+        sspr_chan_info(&f->ch, _(MSG_INTRO_MENU));
     /* An account that cannot pass is asked as a plain user would be: the
      * admin's second gate is only seen after a first gate passed. */
     admin = f->can_pass && f->is_admin;
@@ -197,7 +199,7 @@ int sspr_reset_run(struct sspr_flow *f)
         int m = sspr_gate_run(f, g, allowed & ~used, used);
         if (m == SSPR_STEP_CANCEL) {
             /* an error: gnome-shell drops info messages once it fails */
-            sspr_chan_error(&f->ch, MSG_CANCELLED);
+            sspr_chan_error(&f->ch, _(MSG_CANCELLED));
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "cancelled");
             return 0;
         }
@@ -206,7 +208,7 @@ int sspr_reset_run(struct sspr_flow *f)
         if (m == 0) {
             /* the same last words for every name that gets no further,
              * in one message with the gate's last one */
-            sspr_chan_error_close(&f->ch, MSG_ASK_ADMIN);
+            sspr_chan_error_close(&f->ch, _(MSG_ASK_ADMIN));
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "gate-failed");
             return 0;
         }
@@ -218,7 +220,7 @@ int sspr_reset_run(struct sspr_flow *f)
     }
     f->stage = SSPR_SHOW_AFTER_GATES;
     if (sspr_be_grant(f->be, &f->acct, f->audit.flow) != SSPR_OK) {
-        sspr_chan_error(&f->ch, MSG_UNAVAILABLE);
+        sspr_chan_error(&f->ch, _(MSG_UNAVAILABLE));
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "grant-not-stored");
         return 0;
     }
@@ -227,7 +229,7 @@ int sspr_reset_run(struct sspr_flow *f)
         return -1; /* no more messages: run.c sends the RESULT a cancel allows */
     if (rc != 0) {
         if (rc == -2) /* superseded, account changed, store failure: said; now the end */
-            sspr_chan_error_close(&f->ch, MSG_NOT_CHANGED);
+            sspr_chan_error_close(&f->ch, _(MSG_NOT_CHANGED));
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "password-not-set");
         return 0;
     }

@@ -111,6 +111,10 @@ int sspr_chan_hello(struct sspr_channel *ch, struct sspr_hello *out)
     copy_field(out->tty, sizeof(out->tty), sspr_kv_get(f.payload, f.len, "tty"));
     copy_field(out->ruser, sizeof(out->ruser), sspr_kv_get(f.payload, f.len, "ruser"));
     copy_field(out->mode, sizeof(out->mode), sspr_kv_get(f.payload, f.len, "mode"));
+    v = sspr_kv_get(f.payload, f.len, "lang");
+    if (v != NULL && strlen(v) >= sizeof(out->lang))
+        v = "?"; /* never cut to something that might pass the checks */
+    copy_field(out->lang, sizeof(out->lang), v);
     return 0;
 }
 

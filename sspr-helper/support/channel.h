@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lang.h"
 #include "wire.h"
 
 #define SSPR_ANSWER_MAX 512   /* PAM_MAX_RESP_SIZE: longer is refused, never cut */
@@ -30,6 +31,7 @@ struct sspr_hello {
     char tty[128];
     char ruser[256];
     char mode[16];        /* offer | trigger | kiosk */
+    char lang[SSPR_LANG_MAX + 1]; /* the module's language ("" English), not yet checked */
 };
 
 void sspr_chan_init(struct sspr_channel *ch, int fd, int flow_timeout_s);
