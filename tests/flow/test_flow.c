@@ -26,6 +26,7 @@
 #include "gates/gate.h"
 #include "mem_backend.h"
 #include "proofs/questions.h"
+#include "support/i18n.h"
 
 static const char SECRET[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"; /* 160 bits */
 static const char CODE[] = "App or recovery code: ";
@@ -443,6 +444,36 @@ static void test_backend_failure_at_each_call(void **state)
     }
 }
 
+/* HELLO's language is checked again by the helper: a malformed, over-long
+ * or unknown one is English, the flow runs as usual, and nothing of it is
+ * ever used as a path. */
+static void test_hello_lang_checked(void **state)
+{
+    struct drive d;
+    char big[700];
+    const char *langs[] = {
+        "../../x", "de_DE.UTF-8/../../../etc", "xx_YY.UTF-8", "C", "", "de_DE.UTF-8 x", big
+    };
+
+    (void)state;
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big, "de_DE.UTF-8", 11);
+    (void)alice();
+    for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+        drive_hello_lang = langs[i];
+        drive_start(&d, &cfg, "alice", "offer", "sshd");
+        drive_expect_prompt(&d, CODE);
+        assert_true(drive_saw(&d, "To reset your password, type a code from your authenticator "
+                                  "app or a recovery code."));
+        assert_string_equal(sspr_i18n_lang(), "");
+        drive_answer(&d, "");
+        assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+        drive_end(&d);
+    }
+    drive_hello_lang = NULL;
+}
+
 static void test_cancel_ends_denied(void **state)
 {
     struct drive d;
@@ -565,6 +596,7 @@ int main(void)
         cmocka_unit_test_setup(test_refused_password_then_accepted, setup),
         cmocka_unit_test_setup(test_service_not_enabled, setup),
         cmocka_unit_test_setup(test_cancel_ends_denied, setup),
+        cmocka_unit_test_setup(test_hello_lang_checked, setup),
         cmocka_unit_test_setup(test_register_recovery_codes, setup),
         cmocka_unit_test_setup(test_empty_code_cancels_uncounted, setup),
         cmocka_unit_test_setup(test_method_block_says_what_still_works, setup),

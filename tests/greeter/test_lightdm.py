@@ -237,6 +237,31 @@ class LightDMAccountLine(g.GreeterTest):
         self.assertFalse(h.helper_started(), "the account line started the helper")
 
 
+class LightDMGerman(h.GermanSystem, g.GreeterTest):
+    """/etc/default/locale names de_DE.UTF-8 (generated in the sandbox): the
+    reset at the greeter is German and every German text fits what a
+    greeter shows (the same limits as in English); then the new password."""
+
+    def test_german_reset_at_the_greeter(self):
+        user, old, secret, _ = e2e.new_user("gde")
+        new = h.strong_password("Neu")
+        h.wait_step_margin(8)
+        de = h.DE
+        script = ([g.authenticate(user),
+                   g.secret(h.PASSWORD_PROMPT, ""), g.question(de[h.OFFER], h.DE_YES),
+                   g.info(de[h.INTRO]), g.secret(de[h.CODE_PROMPT], h.fresh_totp(secret)),
+                   g.secret(de[h.NEW_PW], new), g.secret(de[h.RETYPE_PW], new),
+                   g.info(de[h.DONE]), g.complete(False)]
+                  + sign_in_steps(user, new))
+        run = g.LightDMRun(script)
+        run.wait_done()
+        run.wait_session(user)
+        problems = ux.check(run.shown())
+        ux.save_transcript(run, "german", problems)
+        self.assertEqual([str(p) for p in problems if p.hard], [])
+        self.assertEqual(h.pam_auth(user, old, service="lightdm"), "PAM_AUTH_ERR")
+
+
 class ScriptedGreeterIsStrict(g.GreeterTest):
 
     def test_unexpected_prompt_fails_the_run(self):
