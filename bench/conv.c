@@ -68,7 +68,7 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
             fl->t_first = t;
         if (m[0] == 'P' && strncmp(m, "Password", 8) == 0 && fl->t_yes == 0) {
             ans = fl->password != NULL ? fl->password : "";
-        } else if (strstr(m, "[y/N]") != NULL) {
+        } else if (strstr(m, "Type y") != NULL) { /* the offer */
             ans = fl->decline ? "n" : "y";
             stamp_yes = !fl->decline;
         } else if (strncmp(m, "Choice", 6) == 0) {

@@ -10,10 +10,16 @@
 #define SSPR_TIMEOUT_MAX 600u
 /* Registration at sign-in only where a person signs in interactively: the
  * shipped account line sits in common-account, which cron, sudo and su use
- * too, and they must not start the helper. */
-#define SSPR_REGISTER_SERVICES_DEFAULT "login,sshd,gdm-password,lightdm,sddm,xdm,kdm,remote"
+ * too, and they must not start the helper. Not at graphical greeters
+ * either: they show one line per message and no QR code, so registration
+ * there cannot be read (docs/greeters.md); naming one here turns it on. */
+#define SSPR_REGISTER_SERVICES_DEFAULT "login,sshd,remote"
+
+struct sspr_language;
 
 struct sspr_args {
+    struct sspr_language *lang; /* what the module says is in this language
+                                   (public.c; NULL: English) */
     bool debug;
     bool nohint;
     const char *config;     /* NULL: helper's default */

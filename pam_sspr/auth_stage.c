@@ -1,7 +1,8 @@
 /* The auth stage (pam_sm_authenticate): the decision on the normal path,
  * the reset offer, the trigger word and the kiosk line. A wrong password
- * costs one pam_get_item and at most one hint line: no exec, no file
- * access, no network. */
+ * costs one pam_get_item and at most one hint line: no exec, no network;
+ * the hint's language may read /etc/default/locale and gettext's catalog
+ * (pam_sspr/language.c), nothing else. */
 #include "autoconf.h"
 
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <security/pam_appl.h>
 
 #include "auth_stage.h"
+#include "language.h"
 #include "module_log.h"
 #include "relay.h"
+#include "service.h"
 #include "spawn.h"
 #include "wipe.h"
 
@@ -28,20 +31,6 @@ static int ct_streq(const char *a, const char *b)
     for (size_t i = 0; i < la; i++)
         d |= (unsigned char)(a[i] ^ (i < lb ? b[i] : 0));
     return d == 0;
-}
-
-int sspr_is_yes(const char *s)
-{
-    size_t n;
-
-    if (s == NULL)
-        return 0;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        n--;
-    return (n == 1 && strncasecmp(s, "y", 1) == 0) || (n == 3 && strncasecmp(s, "yes", 3) == 0);
 }
 
 /* Never let a reset outcome become a pass or a skip. */
@@ -60,11 +49,11 @@ int sspr_run_flow(pam_handle_t *pamh, const struct sspr_args *args, const char *
     *outcome = SSPR_OUTCOME_NONE;
     if (args->invalid) {
         SSPR_ERR(pamh, "password reset refused: bad module options");
-        sspr_say_unavailable(pamh);
+        sspr_say_unavailable(pamh, args);
         return PAM_AUTHINFO_UNAVAIL;
     }
     if (sspr_spawn(pamh, args->helper, args->config, args->debug, &child) != 0) {
-        sspr_say_unavailable(pamh);
+        sspr_say_unavailable(pamh, args);
         return PAM_AUTHINFO_UNAVAIL;
     }
     rc = sspr_relay(pamh, child.fd, args, user, mode, &orderly, outcome);
@@ -86,17 +75,27 @@ int sspr_run_reset(pam_handle_t *pamh, const struct sspr_args *args,
 static void hint(pam_handle_t *pamh, int flags, const struct sspr_args *args)
 {
     char buf[PAM_MAX_RESP_SIZE + 128];
+    const void *service = NULL;
+    int greeter;
 
     if (args->nohint || (flags & PAM_SILENT))
         return;
+    (void)pam_get_item(pamh, PAM_SERVICE, &service);
+    greeter = sspr_service_is_greeter(service);
     if (args->trigger == NULL) {
-        (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_HINT_ENTER, NULL);
+        (void)sspr_converse(pamh, greeter ? PAM_ERROR_MSG : PAM_TEXT_INFO,
+                            sspr_tr(args->lang, greeter ? SSPR_HINT_GREETER : SSPR_HINT_ENTER),
+                            NULL);
         return;
     }
+    /* TRANSLATORS: %s is the trigger word, typed as it is */
     (void)snprintf(buf, sizeof(buf),
-                   "Forgot your password? Type %s at the password prompt to reset it.",
+                   greeter ? sspr_tr(args->lang, "Wrong password. Forgot it? Type %s as the "
+                                                 "password to reset it.")
+                           : sspr_tr(args->lang, "Forgot your password? Type %s at the password "
+                                                 "prompt to reset it."),
                    args->trigger);
-    (void)sspr_converse(pamh, PAM_TEXT_INFO, buf, NULL);
+    (void)sspr_converse(pamh, greeter ? PAM_ERROR_MSG : PAM_TEXT_INFO, buf, NULL);
 }
 
 /* The kiosk pseudo user: ask which account, run the flow, never let the
@@ -106,7 +105,8 @@ static int kiosk(pam_handle_t *pamh, const struct sspr_args *args)
     char *name = NULL;
     int rc;
 
-    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, SSPR_KIOSK_PROMPT, &name) != PAM_SUCCESS)
+    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, sspr_tr(args->lang, SSPR_KIOSK_PROMPT), &name) !=
+        PAM_SUCCESS)
         return PAM_AUTH_ERR;
     if (name[0] == '\0') { /* nothing typed: the user changed their mind */
         sspr_wipe_free_str(name);
@@ -114,7 +114,8 @@ static int kiosk(pam_handle_t *pamh, const struct sspr_args *args)
     }
     if (strlen(name) > PAM_MAX_RESP_SIZE) {
         sspr_wipe_free_str(name);
-        (void)sspr_converse(pamh, PAM_ERROR_MSG, "That name is too long.", NULL);
+        (void)sspr_converse(pamh, PAM_ERROR_MSG, sspr_tr(args->lang, "That name is too long."),
+                            NULL);
         return PAM_AUTH_ERR;
     }
     /* the helper validates the name, so bad names get the same prompts */
@@ -174,7 +175,7 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
             SSPR_DEBUG(pamh, args->debug, "trigger word: starting reset");
             if (user == NULL || user[0] == '\0') {
                 SSPR_ERR(pamh, "password reset: PAM_USER is not set");
-                sspr_say_unavailable(pamh);
+                sspr_say_unavailable(pamh, args);
                 return PAM_AUTHINFO_UNAVAIL;
             }
             return never_pass(sspr_run_reset(pamh, args, user, "trigger"));
@@ -184,17 +185,18 @@ int sspr_authenticate(pam_handle_t *pamh, int flags, const struct sspr_args *arg
     }
 
     /* empty password: the user may be asking for help */
-    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, SSPR_OFFER_PROMPT, &answer) != PAM_SUCCESS) {
+    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, sspr_tr(args->lang, SSPR_OFFER_PROMPT), &answer) !=
+        PAM_SUCCESS) {
         SSPR_DEBUG(pamh, args->debug, "offer: conversation failed");
         return PAM_AUTH_ERR;
     }
-    yes = sspr_is_yes(answer);
+    yes = sspr_language_is_yes(args->lang, answer);
     sspr_wipe_free_str(answer);
     if (!yes)
         return PAM_AUTH_ERR;
     if (user == NULL || user[0] == '\0') {
         SSPR_ERR(pamh, "password reset: PAM_USER is not set");
-        sspr_say_unavailable(pamh);
+        sspr_say_unavailable(pamh, args);
         return PAM_AUTHINFO_UNAVAIL;
     }
     SSPR_DEBUG(pamh, args->debug, "offer accepted: starting reset");

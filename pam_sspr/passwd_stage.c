@@ -46,6 +46,7 @@
 #include <security/pam_appl.h>
 
 #include "auth_stage.h"
+#include "language.h"
 #include "module_log.h"
 #include "passwd_stage.h"
 #include "relay.h"
@@ -88,9 +89,10 @@ static int offer_reset(pam_handle_t *pamh, const struct sspr_args *args, const c
     char *answer = NULL;
     int yes, rc;
 
-    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, SSPR_OFFER_PROMPT, &answer) != PAM_SUCCESS)
+    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, sspr_tr(args->lang, SSPR_OFFER_PROMPT), &answer) !=
+        PAM_SUCCESS)
         return PAM_AUTHTOK_ERR;
-    yes = sspr_is_yes(answer);
+    yes = sspr_language_is_yes(args->lang, answer);
     sspr_wipe_free_str(answer);
     if (!yes)
         return PAM_IGNORE; /* pam_unix's refusal stands, as without the module */

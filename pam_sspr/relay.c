@@ -10,8 +10,10 @@
 #include <security/pam_appl.h>
 
 #include "kv.h"
+#include "language.h"
 #include "module_log.h"
 #include "relay.h"
+#include "service.h"
 #include "wipe.h"
 #include "wire.h"
 
@@ -53,19 +55,6 @@ int sspr_converse(pam_handle_t *pamh, int style, const char *text, char **answer
     return PAM_SUCCESS;
 }
 
-void sspr_say_unavailable(pam_handle_t *pamh)
-{
-    (void)sspr_converse(pamh, PAM_ERROR_MSG, SSPR_MSG_UNAVAILABLE, NULL);
-}
-
-static int fail(pam_handle_t *pamh, const char *what, int err)
-{
-    SSPR_ERR(pamh, "password reset failed: %s%s%s", what, err ? ": " : "",
-             err ? sspr_wire_strerror(err) : "");
-    sspr_say_unavailable(pamh);
-    return PAM_AUTHINFO_UNAVAIL;
-}
-
 static const char *item_str(pam_handle_t *pamh, int type)
 {
     const void *v = NULL;
@@ -75,8 +64,50 @@ static const char *item_str(pam_handle_t *pamh, int type)
     return v;
 }
 
-static int send_hello(pam_handle_t *pamh, int fd, const char *user, const char *mode,
-                      int64_t deadline)
+static int non_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* sshd (OpenSSH 9.2) sends the messages that come after the last prompt of
+ * a failed keyboard-interactive attempt as an info request without
+ * prompts, and the ssh client prints those through its log, which escapes
+ * every byte above 127 ("ge\303\244ndert"). Messages that travel with a
+ * prompt are printed as they are. So over sshd, when the last words are
+ * not plain ASCII (a translation), one more prompt carries them. */
+static void sshd_last_words(pam_handle_t *pamh, const struct sspr_args *args, int pending)
+{
+    char *answer = NULL;
+
+    if (!pending ||
+        strcmp(item_str(pamh, PAM_SERVICE) ? item_str(pamh, PAM_SERVICE) : "", "sshd") != 0)
+        return;
+    if (sspr_converse(pamh, PAM_PROMPT_ECHO_ON, sspr_tr(args->lang, "Press Enter to continue."),
+                      &answer) == PAM_SUCCESS)
+        sspr_wipe_free_str(answer);
+}
+
+void sspr_say_unavailable(pam_handle_t *pamh, const struct sspr_args *args)
+{
+    const char *text = sspr_tr(args->lang, SSPR_MSG_UNAVAILABLE);
+
+    (void)sspr_converse(pamh, PAM_ERROR_MSG, text, NULL);
+    sshd_last_words(pamh, args, non_ascii(text));
+}
+
+static int fail(pam_handle_t *pamh, const struct sspr_args *args, const char *what, int err)
+{
+    SSPR_ERR(pamh, "password reset failed: %s%s%s", what, err ? ": " : "",
+             err ? sspr_wire_strerror(err) : "");
+    sspr_say_unavailable(pamh, args);
+    return PAM_AUTHINFO_UNAVAIL;
+}
+
+static int send_hello(pam_handle_t *pamh, const struct sspr_args *args, int fd, const char *user,
+                      const char *mode, int64_t deadline)
 {
     char buf[SSPR_WIRE_MAX_PAYLOAD];
     char ver[16];
@@ -90,7 +121,8 @@ static int send_hello(pam_handle_t *pamh, int fd, const char *user, const char *
         sspr_kv_append(buf, sizeof(buf), &len, "rhost", item_str(pamh, PAM_RHOST)) != 0 ||
         sspr_kv_append(buf, sizeof(buf), &len, "tty", item_str(pamh, PAM_TTY)) != 0 ||
         sspr_kv_append(buf, sizeof(buf), &len, "ruser", item_str(pamh, PAM_RUSER)) != 0 ||
-        sspr_kv_append(buf, sizeof(buf), &len, "mode", mode) != 0)
+        sspr_kv_append(buf, sizeof(buf), &len, "mode", mode) != 0 ||
+        sspr_kv_append(buf, sizeof(buf), &len, "lang", sspr_language_name(args->lang)) != 0)
         return SSPR_WIRE_EPROTO;
     rc = sspr_wire_send(fd, SSPR_F_HELLO, buf, len, deadline);
     SSPR_WIPE_ARRAY(buf); /* may hold a name typed at the kiosk prompt */
@@ -125,7 +157,8 @@ static int relay_prompt(pam_handle_t *pamh, int fd, const struct sspr_args *args
         SSPR_DEBUG(pamh, args->debug, "answer over %d bytes: cancelling the reset",
                    PAM_MAX_RESP_SIZE);
         send_cancel(fd, st, deadline);
-        (void)sspr_converse(pamh, PAM_ERROR_MSG, "That answer is too long.", NULL);
+        (void)sspr_converse(pamh, PAM_ERROR_MSG, sspr_tr(args->lang, "That answer is too long."),
+                            NULL);
         return PAM_AUTH_ERR;
     }
     deadline = sspr_now_ms() + (int64_t)args->timeout * 1000; /* the user took a while */
@@ -134,12 +167,12 @@ static int relay_prompt(pam_handle_t *pamh, int fd, const struct sspr_args *args
         rc = sspr_wire_send(fd, SSPR_F_ANSWER, answer, alen, deadline);
     sspr_wipe_free_str(answer);
     if (rc != SSPR_WIRE_OK)
-        return fail(pamh, "sending the answer", rc);
+        return fail(pamh, args, "sending the answer", rc);
     return PAM_SUCCESS;
 }
 
 static int map_result(pam_handle_t *pamh, const struct sspr_args *args, const char *mode,
-                      const struct sspr_frame *f, enum sspr_outcome *outcome)
+                      const struct sspr_frame *f, enum sspr_outcome *outcome, int *pending)
 {
     static const struct {
         const char *word;
@@ -160,17 +193,32 @@ static int map_result(pam_handle_t *pamh, const struct sspr_args *args, const ch
         if (f->len == strlen(results[i].word) && strcmp(f->payload, results[i].word) == 0) {
             SSPR_DEBUG(pamh, args->debug, "helper result: %s", results[i].word);
             if (i == 0) {
+                const char *done = sspr_tr(args->lang, SSPR_MSG_RESET_DONE);
+
                 *outcome = SSPR_OUTCOME_RESET_DONE;
+                /* gnome-shell drops pending info messages when the
+                   authentication fails, which it does next */
                 if (strcmp(mode, "passwd") != 0)
-                    (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_MSG_RESET_DONE, NULL);
+                    (void)sspr_converse(pamh,
+                                        sspr_service_screen(item_str(pamh, PAM_SERVICE)) ==
+                                                SSPR_SCREEN_GNOME_SHELL
+                                            ? PAM_ERROR_MSG
+                                            : PAM_TEXT_INFO,
+                                        done, NULL);
+                if (pending != NULL && strcmp(mode, "passwd") != 0)
+                    *pending |= non_ascii(done);
             } else if (strcmp(results[i].word, SSPR_RESULT_UNLOCKED) == 0) {
+                const char *unlocked = sspr_tr(args->lang, SSPR_MSG_UNLOCKED);
+
                 *outcome = SSPR_OUTCOME_UNLOCKED;
-                (void)sspr_converse(pamh, PAM_TEXT_INFO, SSPR_MSG_UNLOCKED, NULL);
+                (void)sspr_converse(pamh, PAM_TEXT_INFO, unlocked, NULL);
+                if (pending != NULL)
+                    *pending |= non_ascii(unlocked);
             }
             return results[i].code;
         }
     }
-    return fail(pamh, "unknown RESULT from the helper", 0);
+    return fail(pamh, args, "unknown RESULT from the helper", 0);
 }
 
 /* The user's conversation failed and CANCEL was sent: the helper may still
@@ -186,7 +234,7 @@ static int after_cancel(pam_handle_t *pamh, int fd, const struct sspr_args *args
         sspr_wire_transition(st, SSPR_DIR_TO_MODULE, f.type) == SSPR_WIRE_OK &&
         f.type == SSPR_F_RESULT) {
         enum sspr_outcome ignored = SSPR_OUTCOME_NONE;
-        int mapped = map_result(pamh, args, mode, &f, &ignored);
+        int mapped = map_result(pamh, args, mode, &f, &ignored, NULL);
         if (mapped == PAM_PERM_DENIED)
             rc = mapped; /* the only outcome that may change after a cancel */
     }
@@ -203,7 +251,7 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args, const c
     enum sspr_wire_state st = SSPR_WS_START;
     enum sspr_outcome scratch = SSPR_OUTCOME_NONE;
     struct sspr_frame f;
-    int rc;
+    int rc, pending = 0; /* a non-ASCII message since the last prompt */
 
     if (orderly != NULL)
         *orderly = false;
@@ -212,14 +260,14 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args, const c
     *outcome = SSPR_OUTCOME_NONE;
 
     if (sspr_wire_transition(&st, SSPR_DIR_TO_HELPER, SSPR_F_HELLO) != SSPR_WIRE_OK)
-        return fail(pamh, "state", SSPR_WIRE_ESTATE);
-    rc = send_hello(pamh, fd, user, mode, sspr_now_ms() + (int64_t)args->timeout * 1000);
+        return fail(pamh, args, "state", SSPR_WIRE_ESTATE);
+    rc = send_hello(pamh, args, fd, user, mode, sspr_now_ms() + (int64_t)args->timeout * 1000);
     /* A helper that gives up early (bad config) may have written its
      * ERROR and RESULT and gone before reading HELLO: read what it left. */
     if (rc == SSPR_WIRE_EIO)
         SSPR_DEBUG(pamh, args->debug, "helper gone before HELLO: reading what it sent");
     else if (rc != SSPR_WIRE_OK)
-        return fail(pamh, "sending HELLO", rc);
+        return fail(pamh, args, "sending HELLO", rc);
     for (;;) {
         bool cancelled = false;
         rc = sspr_wire_recv(fd, &f, sspr_now_ms() + (int64_t)args->timeout * 1000);
@@ -227,28 +275,31 @@ int sspr_relay(pam_handle_t *pamh, int fd, const struct sspr_args *args, const c
             rc = sspr_wire_transition(&st, SSPR_DIR_TO_MODULE, f.type);
         if (rc != SSPR_WIRE_OK) {
             sspr_frame_wipe(&f);
-            return fail(pamh, "reading from the helper", rc);
+            return fail(pamh, args, "reading from the helper", rc);
         }
         switch (f.type) {
         case SSPR_F_PROMPT_ECHO_OFF:
         case SSPR_F_PROMPT_ECHO_ON:
             rc = relay_prompt(pamh, fd, args, &st, &f);
             cancelled = st == SSPR_WS_CANCELLED;
+            pending = 0;
             break;
         case SSPR_F_INFO:
         case SSPR_F_ERROR:
             (void)sspr_converse(pamh, f.type == SSPR_F_INFO ? PAM_TEXT_INFO : PAM_ERROR_MSG,
                                 f.payload, NULL);
+            pending |= non_ascii(f.payload);
             rc = PAM_SUCCESS;
             break;
         case SSPR_F_RESULT:
-            rc = map_result(pamh, args, mode, &f, outcome);
+            rc = map_result(pamh, args, mode, &f, outcome, &pending);
             sspr_frame_wipe(&f);
             if (orderly != NULL)
                 *orderly = true;
+            sshd_last_words(pamh, args, pending);
             return rc; /* RESULT is final, whatever it maps to */
         default: /* the state table lets nothing else through */
-            rc = fail(pamh, "unexpected frame", SSPR_WIRE_ESTATE);
+            rc = fail(pamh, args, "unexpected frame", SSPR_WIRE_ESTATE);
             break;
         }
         sspr_frame_wipe(&f);

@@ -7,12 +7,13 @@
 #include <security/pam_modules.h>
 
 #include "args.h"
+#include "nls.h"
 
-#define SSPR_MSG_UNAVAILABLE \
-    "Password reset is not available right now. Try again later or ask your administrator."
-#define SSPR_MSG_RESET_DONE \
-    "Your password has been changed. Sign in again with your new password."
-#define SSPR_MSG_UNLOCKED "Your account has been unlocked. Sign in again with your password."
+#define SSPR_MSG_UNAVAILABLE                                                                       \
+    N_("Password reset is not available right now. Try again later or ask your administrator.")
+#define SSPR_MSG_RESET_DONE                                                                        \
+    N_("Your password has been changed. Sign in again with your new password.")
+#define SSPR_MSG_UNLOCKED N_("Your account has been unlocked. Sign in again with your password.")
 
 /* What a RESULT said, for the callers that act on more than the PAM code
  * (the password stage: a reset done there is a success). */
@@ -30,8 +31,8 @@ enum sspr_outcome {
  * for messages. */
 int sspr_converse(pam_handle_t *pamh, int style, const char *text, char **answer);
 
-/* Tell the user the reset could not run (PAM_ERROR_MSG). */
-void sspr_say_unavailable(pam_handle_t *pamh);
+/* Tell the user the reset could not run (PAM_ERROR_MSG, in args->lang). */
+void sspr_say_unavailable(pam_handle_t *pamh, const struct sspr_args *args);
 
 /* Run the protocol on fd for user in mode ("offer", "trigger", "kiosk",
  * "passwd", "register").

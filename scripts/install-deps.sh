@@ -27,6 +27,10 @@ fi
 # only a recommendation of libcrack2).
 packages=(
     build-essential autoconf automake libtool pkg-config
+    # languages: the po/ tools (autopoint for ./autogen.sh, msgfmt/xgettext for
+    # the build and `make update-po`), and the locale sources the tests
+    # generate de_DE.UTF-8 from inside their sandbox (never on the machine)
+    gettext autopoint locales
     libpam0g-dev libcurl4-openssl-dev libjansson-dev libsodium-dev
     liboath-dev libqrencode-dev libinih-dev libunistring-dev libldap-dev libpwquality-dev
     libcmocka-dev oathtool python3 python3-pexpect python3-aiosmtpd openssl

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "errbuf.h"
+#include "lang.h"
 #include "support/secbuf.h"
 #include "delivery/template.h"
 #include "support/safe_open.h"
@@ -252,24 +255,49 @@ fail:
     return -1;
 }
 
+int sspr_template_path(const char *dir, const char *lang, const char *name, char *path,
+                       size_t pathlen)
+{
+    char dirs[2][SSPR_LANG_MAX + 1];
+    int nd, n;
+    struct stat st;
+
+    if (dir == NULL || name == NULL || dir[0] != '/' || name[0] == '\0' || name[0] == '.' ||
+        strchr(name, '/') != NULL)
+        return -1;
+    nd = lang != NULL ? sspr_lang_dirs(lang, dirs[0], dirs[1]) : 0;
+    for (int i = 0; i < nd; i++) {
+        n = snprintf(path, pathlen, "%s/%s/%s", dir, dirs[i], name);
+        if (n < 0 || (size_t)n >= pathlen)
+            return -1;
+        /* a template that is there is used, or refused if it is unsafe: a
+         * broken translation is found, not hidden by the fallback */
+        if (lstat(path, &st) == 0 || errno != ENOENT)
+            return 0;
+    }
+    n = snprintf(path, pathlen, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= pathlen ? -1 : 0;
+}
+
 int sspr_template_render_file(const char *dir, const char *name, const struct sspr_tvar *vars,
                               size_t nvars, char **out, char *err, size_t errlen)
 {
+    return sspr_template_render_file_lang(dir, NULL, name, vars, nvars, out, err, errlen);
+}
+
+int sspr_template_render_file_lang(const char *dir, const char *lang, const char *name,
+                                   const struct sspr_tvar *vars, size_t nvars, char **out,
+                                   char *err, size_t errlen)
+{
     char path[4096], *text = NULL;
     size_t len = 0;
-    int rc, n;
+    int rc;
 
     sspr_set_err(err, errlen, "%s", "");
     if (out != NULL)
         *out = NULL;
-    if (dir == NULL || name == NULL || out == NULL || dir[0] != '/' || name[0] == '\0' ||
-        name[0] == '.' || strchr(name, '/') != NULL) {
+    if (out == NULL || sspr_template_path(dir, lang, name, path, sizeof(path)) != 0) {
         sspr_set_err(err, errlen, "invalid template path");
-        return -1;
-    }
-    n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        sspr_set_err(err, errlen, "template path too long");
         return -1;
     }
     if (sspr_read_file_safely(path, geteuid(), SSPR_TEMPLATE_MAX_BYTES, &text, &len, err,
@@ -350,6 +378,13 @@ int sspr_template_render_mail(const char *dir, const char *name, const struct ss
                               size_t nvars, char **subject, char **body, char *err,
                               size_t errlen)
 {
+    return sspr_template_render_mail_lang(dir, NULL, name, vars, nvars, subject, body, err, errlen);
+}
+
+int sspr_template_render_mail_lang(const char *dir, const char *lang, const char *name,
+                                   const struct sspr_tvar *vars, size_t nvars, char **subject,
+                                   char **body, char *err, size_t errlen)
+{
     char *text = NULL;
     int rc;
 
@@ -357,7 +392,7 @@ int sspr_template_render_mail(const char *dir, const char *name, const struct ss
         *subject = NULL;
     if (body != NULL)
         *body = NULL;
-    if (sspr_template_render_file(dir, name, vars, nvars, &text, err, errlen) != 0)
+    if (sspr_template_render_file_lang(dir, lang, name, vars, nvars, &text, err, errlen) != 0)
         return -1;
     rc = sspr_template_split_mail(text, subject, body, err, errlen);
     sspr_wipe_free_str(text);

@@ -55,6 +55,20 @@ int sspr_template_render_text(const char *text, size_t len, const struct sspr_tv
 int sspr_template_render_file(const char *dir, const char *name, const struct sspr_tvar *vars,
                               size_t nvars, char **out, char *err, size_t errlen);
 
+/* Which file a template of language lang is read from: dir/ll_CC/name,
+ * else dir/ll/name, else dir/name (English): the first that exists (one
+ * that exists but is unsafe is still the one, and is refused when read).
+ * lang is a checked locale name (common/lang.h) or NULL/"" for English;
+ * only its ll_CC and ll parts become directory names. 0, or -1 for a bad
+ * dir or name. */
+int sspr_template_path(const char *dir, const char *lang, const char *name, char *path,
+                       size_t pathlen);
+
+/* render_file and render_mail for the template of language lang. */
+int sspr_template_render_file_lang(const char *dir, const char *lang, const char *name,
+                                   const struct sspr_tvar *vars, size_t nvars, char **out,
+                                   char *err, size_t errlen);
+
 /* Split a rendered mail template: the first line must be "Subject: ..."
  * (non-empty) and the second line empty; the rest is the body. Both are
  * new malloc'd strings (free with sspr_wipe_free_str). Returns 0 or -1. */
@@ -65,6 +79,9 @@ int sspr_template_split_mail(const char *rendered, char **subject, char **body, 
 int sspr_template_render_mail(const char *dir, const char *name, const struct sspr_tvar *vars,
                               size_t nvars, char **subject, char **body, char *err,
                               size_t errlen);
+int sspr_template_render_mail_lang(const char *dir, const char *lang, const char *name,
+                                   const struct sspr_tvar *vars, size_t nvars, char **subject,
+                                   char **body, char *err, size_t errlen);
 
 /* Remove control characters from a value as the renderer does, into a
  * malloc'd string (for callers that put a value into a header themselves).

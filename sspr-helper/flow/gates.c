@@ -17,18 +17,24 @@
 #include "flow/flow.h"
 #include "support/errors.h"
 #include "policy/policy.h"
+#include "service.h"
 #include "state/throttle.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define TRIES 3
 #define MENU_ROUNDS 4
 
-const char SSPR_MSG_BAD_CODE[] = "That code is not valid.";
-const char SSPR_MSG_SEND_CAP[] = "Too many codes were sent recently. Try again later.";
+const char SSPR_MSG_BAD_CODE[] = N_("That code is not valid.");
+const char SSPR_MSG_SEND_CAP[] = N_("Too many codes were sent recently. Try again later.");
 
-static const char MSG_MENU_HEAD[] = "How do you want to confirm it is you?";
-static const char MSG_CHOICE[] = "Choice [1]: ";
-static const char MSG_BAD_CHOICE[] = "Choose one of the numbers shown.";
+static const char MSG_MENU_HEAD[] = N_("How do you want to confirm it is you?");
+static const char MSG_CHOICE[] = N_("Choice [1]: ");
+/* A greeter shows a message as one paragraph (lightdm-gtk-greeter: instead
+ * of the prompt after it), so there the menu is one line that says what to
+ * type, and the prompt has no "[1]". */
+static const char MSG_CHOICE_GREETER[] = N_("Number (Enter for 1): ");
+static const char MSG_BAD_CHOICE[] = N_("Choose one of the numbers shown.");
 
 int sspr_gate_menu_on(const struct sspr_config *cfg)
 {
@@ -48,23 +54,31 @@ static long minutes_until(time_t t)
     return left < 60 ? 1 : (left + 59) / 60;
 }
 
-/* "Too many failed attempts. Try again in 15 minutes." (or until an admin
- * unlocks). Said the same way for every name: it reads only the subject's
- * throttle record, which every name has. */
-static void say_locked(struct sspr_flow *f, const struct sspr_throttle_state *ts)
+/* "Too many failed attempts. Try again in 15 minutes or ask your
+ * administrator." The flow ends right after it, so it carries the last
+ * words too (one message: a greeter shows one at a time). */
+static void say_try_later(struct sspr_flow *f, long m)
 {
     char text[160];
-    long m;
 
+    snprintf(text, sizeof(text),
+             P_("Too many failed attempts. Try again in %ld minute or ask your administrator.",
+                "Too many failed attempts. Try again in %ld minutes or ask your administrator.", m),
+             m);
+    sspr_chan_error_final(&f->ch, text);
+}
+
+/* Locked out: for how long (or until an admin unlocks). Said the same way
+ * for every name: it reads only the subject's throttle record, which every
+ * name has. */
+static void say_locked(struct sspr_flow *f, const struct sspr_throttle_state *ts)
+{
     if (ts->locked_until == SSPR_THROTTLE_FOREVER) {
-        sspr_chan_error(&f->ch, "Too many failed attempts. Password reset stays blocked until "
-                                "your administrator unlocks it.");
+        sspr_chan_error_final(&f->ch, _("Too many failed attempts. Password reset stays blocked "
+                                        "until your administrator unlocks it."));
         return;
     }
-    m = minutes_until(ts->locked_until);
-    snprintf(text, sizeof(text), "Too many failed attempts. Try again in %ld minute%s.", m,
-             m == 1 ? "" : "s");
-    sspr_chan_error(&f->ch, text);
+    say_try_later(f, minutes_until(ts->locked_until));
 }
 
 /* The subject's state, and this method's failures. 0, or -1 (then it
@@ -116,22 +130,31 @@ static int say_method_blocked(struct sspr_flow *f, const struct sspr_gate *g)
     }
     m = minutes_until(ts.window_ends);
     if (sspr_gate_menu_on(f->cfg)) {
-        snprintf(text, sizeof(text), "%s are blocked for %ld minute%s after too many wrong "
-                                     "ones. Choose another way.",
-                 g->blocked_label, m, m == 1 ? "" : "s");
+        /* TRANSLATORS: %1$s is a kind of code, plural ("Recovery codes") */
+        snprintf(text, sizeof(text),
+                 P_("%1$s are blocked for %2$ld minute after too many wrong ones. Choose another "
+                    "way.",
+                    "%1$s are blocked for %2$ld minutes after too many wrong ones. Choose another "
+                    "way.",
+                    m),
+                 _(g->blocked_label), m);
         sspr_chan_error(&f->ch, text);
         return SSPR_STEP_MENU;
     }
     if ((g->flags & SSPR_GATE_CODE) && (other = other_code_gate(f, g)) != NULL) {
-        snprintf(text, sizeof(text), "%s are blocked for %ld minute%s after too many wrong "
-                                     "ones. You can still use %s.",
-                 g->blocked_label, m, m == 1 ? "" : "s", other->use_label);
+        /* TRANSLATORS: %1$s is a kind of code, plural ("Authenticator app codes");
+           %3$s is another one, singular ("a recovery code") */
+        snprintf(text, sizeof(text),
+                 P_("%1$s are blocked for %2$ld minute after too many wrong ones. You can still "
+                    "use %3$s.",
+                    "%1$s are blocked for %2$ld minutes after too many wrong ones. You can still "
+                    "use %3$s.",
+                    m),
+                 _(g->blocked_label), m, _(other->use_label));
         sspr_chan_error(&f->ch, text);
         return 1;
     }
-    snprintf(text, sizeof(text), "Too many failed attempts. Try again in %ld minute%s.", m,
-             m == 1 ? "" : "s");
-    sspr_chan_error(&f->ch, text);
+    say_try_later(f, m);
     return SSPR_STEP_END;
 }
 
@@ -210,7 +233,7 @@ int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const struct sspr
 
     switch (j) {
     case SSPR_J_FAIL:
-        sspr_chan_error(&f->ch, bad);
+        sspr_chan_error(&f->ch, _(bad)); /* bad is marked N_() where it is defined */
         return 1;
     case SSPR_J_METHOD_LOCKED:
         return say_method_blocked(f, g);
@@ -218,8 +241,8 @@ int sspr_flow_refused(struct sspr_flow *f, enum sspr_judged j, const struct sspr
         if (f->be->code != 0 && sspr_error_may_show(f->be->code, SSPR_SHOW_ANYONE))
             sspr_flow_say_code(f, f->be->code, NULL); /* a directory that went away */
         else
-            sspr_chan_error(&f->ch, "Password reset is not available right now. "
-                                    "Try again later or ask your administrator.");
+            sspr_chan_error_final(&f->ch, _("Password reset is not available right now. "
+                                            "Try again later or ask your administrator."));
         return SSPR_STEP_END;
     case SSPR_J_LOCKED:
     case SSPR_J_PASS:
@@ -269,20 +292,46 @@ static int menu(struct sspr_flow *f, unsigned offered, const struct sspr_gate **
     unsigned sets[SSPR_GATES_MAX];
     size_t o, n = 0;
 
-    o = (size_t)snprintf(text, sizeof(text), "%s", MSG_MENU_HEAD);
+    int greeter = sspr_service_is_greeter(f->hello.service);
+
     SSPR_GATE_FOREACH(i, g) {
         if (g->menu_label == NULL || (entry_methods(i) & offered) == 0)
             continue;
         list[n] = g;
         sets[n] = entry_methods(i);
         n++;
-        o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %zu) %s", n, g->menu_label);
     }
     if (n == 0)
         return 0;
+    if (greeter) {
+        /* "To reset your password, type 1 for A, 2 for B or 3 for C." */
+        char items[400];
+        size_t io = 0;
+        items[0] = '\0';
+        for (size_t k = 0; k < n && io < sizeof(items); k++) {
+            /* TRANSLATORS: between the entries of the one-line menu, and
+               before its last one */
+            if (k > 0)
+                io += (size_t)snprintf(items + io, sizeof(items) - io, "%s",
+                                       k + 1 == n ? _(" or ") : _(", "));
+            /* TRANSLATORS: one entry of the one-line menu: "2 for an email code" */
+            if (io < sizeof(items))
+                io += (size_t)snprintf(items + io, sizeof(items) - io, _("%zu for %s"), k + 1,
+                                       _(list[k]->choice_label));
+        }
+        /* TRANSLATORS: %s is the list, "1 for an app or recovery code or 2 for
+           an email code" */
+        o = (size_t)snprintf(text, sizeof(text), _("To reset your password, type %s."), items);
+    } else {
+        o = (size_t)snprintf(text, sizeof(text), "%s", _(MSG_MENU_HEAD));
+        for (size_t k = 0; k < n && o < sizeof(text); k++)
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %zu) %s", k + 1,
+                                  _(list[k]->menu_label));
+    }
     sspr_chan_info(&f->ch, text);
     for (int t = 0; t < TRIES; t++) {
-        if (sspr_chan_prompt(&f->ch, 1, MSG_CHOICE, answer) != 0)
+        if (sspr_chan_prompt(&f->ch, 1, greeter ? _(MSG_CHOICE_GREETER) : _(MSG_CHOICE), answer) !=
+            0)
             return -1;
         size_t pick = answer[0] == '\0' ? 1
                       : answer[1] == '\0' && answer[0] >= '1' && answer[0] <= '9'
@@ -293,7 +342,7 @@ static int menu(struct sspr_flow *f, unsigned offered, const struct sspr_gate **
             *chosen_set = sets[pick - 1];
             return 1;
         }
-        sspr_chan_error(&f->ch, MSG_BAD_CHOICE);
+        sspr_chan_error(&f->ch, _(MSG_BAD_CHOICE));
     }
     return 0;
 }

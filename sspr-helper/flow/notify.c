@@ -10,6 +10,7 @@
 #include "delivery/template.h"
 #include "flow/notify.h"
 #include "gates/delivery.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 static void send_one(struct sspr_flow *f, const char *to, const char *subject, const char *body,
@@ -41,15 +42,17 @@ static int render(struct sspr_flow *f, const char *template, const char *change,
         { "user", f->acct.name },
         { "host", host },
         { "time", when },
-        { "service", f->hello.service[0] ? f->hello.service : "unknown" },
+        /* TRANSLATORS: in a notice mail, "Service: unknown" */
+        { "service", f->hello.service[0] ? f->hello.service : _("unknown") },
+        /* TRANSLATORS: in a notice mail, "From: local" (no remote host, no tty) */
         { "rhost",
-          f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : "local") },
+          f->hello.rhost[0] ? f->hello.rhost : (f->hello.tty[0] ? f->hello.tty : _("local")) },
         { "admin_contact", sspr_email_admin_contact(f->cfg) },
         { "change", change },
     };
-    if (sspr_template_render_mail(f->cfg->templates_dir, template, vars,
-                                  sizeof(vars) / sizeof(vars[0]), subject, body, err,
-                                  sizeof(err)) != 0) {
+    if (sspr_template_render_mail_lang(f->cfg->templates_dir, sspr_i18n_lang(), template, vars,
+                                       sizeof(vars) / sizeof(vars[0]), subject, body, err,
+                                       sizeof(err)) != 0) {
         char detail[320];
         snprintf(detail, sizeof(detail), "to=user error=\"%s\"", err);
         sspr_audit(&f->audit, "notify-fail", detail);

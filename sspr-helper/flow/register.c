@@ -19,6 +19,7 @@
 #include "flow/notify.h"
 #include "policy/policy.h"
 #include "state/throttle.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define TRIES 3
@@ -65,7 +66,7 @@ int sspr_flow_ask_yes(struct sspr_flow *f, const char *prompt, int dflt)
     if (a[0] == '\0')
         yes = dflt;
     else
-        yes = strcasecmp(a, "y") == 0 || strcasecmp(a, "yes") == 0;
+        yes = sspr_i18n_is_yes(a);
     return yes;
 }
 
@@ -89,7 +90,7 @@ int sspr_flow_save_material(struct sspr_flow *f, const struct sspr_gate *g,
 
     if (rc != SSPR_OK) {
         sspr_chan_error(&f->ch,
-                        "Your registration could not be saved. Try again at your next sign-in.");
+                        _("Your registration could not be saved. Try again at your next sign-in."));
         sspr_audit(&f->audit, "register-fail", "reason=store");
         return -1;
     }
@@ -114,12 +115,13 @@ static int choose(struct sspr_flow *f, unsigned options, int may_stop, const str
         *out = list[0];
         return 1;
     }
-    o = (size_t)snprintf(menu, sizeof(menu), "Methods you can register:");
+    o = (size_t)snprintf(menu, sizeof(menu), "%s", _("Methods you can register:"));
     for (int i = 0; i < n && o < sizeof(menu); i++)
-        o += (size_t)snprintf(menu + o, sizeof(menu) - o, "\n  %d) %s", i + 1, list[i]->reg_label);
+        o += (size_t)snprintf(menu + o, sizeof(menu) - o, "\n  %d) %s", i + 1,
+                              _(list[i]->reg_label));
     sspr_chan_info(&f->ch, menu);
     for (int t = 0; t < TRIES; t++) {
-        if (sspr_chan_prompt(&f->ch, 1, "Number (Enter to stop): ", a) != 0)
+        if (sspr_chan_prompt(&f->ch, 1, _("Number (Enter to stop): "), a) != 0)
             return -1;
         if (a[0] == '\0')
             return 0;
@@ -127,7 +129,7 @@ static int choose(struct sspr_flow *f, unsigned options, int may_stop, const str
             *out = list[a[0] - '1'];
             return 1;
         }
-        sspr_chan_error(&f->ch, "Type one of the numbers shown.");
+        sspr_chan_error(&f->ch, _("Type one of the numbers shown."));
     }
     return 0;
 }
@@ -141,7 +143,7 @@ static void labels(unsigned set, const char *sep, const char *open, const char *
 
     SSPR_GATE_FOREACH(i, g)
         if ((set & sspr_gate_bit(g)) && o < len)
-            o += (size_t)snprintf(out + o, len - o, "%s%s%s%s", sep, open, g->reg_label, close);
+            o += (size_t)snprintf(out + o, len - o, "%s%s%s%s", sep, open, _(g->reg_label), close);
 }
 
 static int edit_stamp(struct sspr_record *rec, void *ctx)
@@ -169,7 +171,7 @@ static int end(struct sspr_flow *f, const char *word, const char *why)
      * one last prompt takes them in. */
     if (f->ch.answered > 0 && strcmp(f->hello.service, "sshd") == 0 &&
         strcmp(word, SSPR_RESULT_SKIPPED) != 0)
-        (void)sspr_chan_prompt(&f->ch, 1, "Press Enter to continue.", a); /* then the result */
+        (void)sspr_chan_prompt(&f->ch, 1, _("Press Enter to continue."), a); /* then the result */
     SSPR_WIPE_ARRAY(a);
     sspr_flow_finish(f, word, why);
     return 0;
@@ -241,7 +243,10 @@ int sspr_register_run(struct sspr_flow *f)
     if (rc == 0 && sspr_policy_satisfied(sspr_gates_usable(&f->rec) & allowed, need, f->is_admin))
         remember(f);
     if (added != 0 && old_email != NULL) {
-        char change[160] = "Added:";
+        char change[160];
+        /* TRANSLATORS: in the "methods changed" mail, before the list of the
+           methods added: "Added: authenticator app; recovery codes;" */
+        snprintf(change, sizeof(change), "%s", _("Added:"));
         labels(added, " ", "", ";", change, sizeof(change));
         sspr_notify_methods_changed(f, old_email, change);
     }
@@ -265,10 +270,14 @@ static int run_registration(struct sspr_flow *f, unsigned have, int need, unsign
      * nothing at all. */
     char text[512];
     if (sspr_policy_satisfied(have, need, f->is_admin)) {
-        snprintf(text, sizeof(text), "Password reset: you can prove it is you with");
+        /* TRANSLATORS: followed by the methods, each in [brackets] */
+        snprintf(text, sizeof(text), "%s", _("Password reset: you can prove it is you with"));
         labels(have, " ", "[", "]", text, sizeof(text));
         size_t o = strlen(text);
-        snprintf(text + o, sizeof(text) - o, ".\nAre these still yours and working? [Y/n] ");
+        /* TRANSLATORS: Y/n: Enter means yes; the answer may be y/yes or
+           your words for yes ("y yes") */
+        snprintf(text + o, sizeof(text) - o, "%s",
+                 _(".\nAre these still yours and working? [Y/n] "));
         rc = sspr_flow_ask_yes(f, text, 1);
         if (rc < 0)
             return -1;
@@ -280,26 +289,29 @@ static int run_registration(struct sspr_flow *f, unsigned have, int need, unsign
         /* Disowned methods must stop working at once, whatever comes next. */
         if (sspr_be_update(f->be, &f->acct, 0, edit_drop, NULL) != SSPR_OK) {
             sspr_chan_error(&f->ch,
-                            "Your old methods could not be removed. Tell your administrator.");
+                            _("Your old methods could not be removed. Tell your administrator."));
             return end(f, SSPR_RESULT_DECLINED, "drop-failed");
         }
         sspr_record_clear(&f->rec);
         sspr_audit(&f->audit, "register-disown", NULL);
         sspr_notify_methods_changed(f, old_email,
-                                    "All registered methods were removed: "
-                                    "the user said they were no longer theirs.");
-        sspr_chan_info(&f->ch, "Your old methods were removed. Register new ones now.");
+                                    _("All registered methods were removed: "
+                                      "the user said they were no longer theirs."));
+        sspr_chan_info(&f->ch, _("Your old methods were removed. Register new ones now."));
         have = 0;
     } else {
         int n = need - sspr_policy_count(have) > 0 ? need - sspr_policy_count(have) : 1;
         int o = snprintf(text, sizeof(text),
-                         "Set up password reset: register %d way%s to prove it is you, so you can "
-                         "reset a forgotten password yourself at the login prompt.\n",
-                         n, n == 1 ? "" : "s");
+                         P_("Set up password reset: register %d way to prove it is you, so you can "
+                            "reset a forgotten password yourself at the login prompt.\n",
+                            "Set up password reset: register %d ways to prove it is you, so you "
+                            "can reset a forgotten password yourself at the login prompt.\n",
+                            n),
+                         n);
         snprintf(text + o, sizeof(text) - (size_t)o, "%s",
-                 require ? "Your administrator requires this before you can sign in. "
-                           "Press Enter to start: "
-                         : "Set it up now? [Y/n] ");
+                 require ? _("Your administrator requires this before you can sign in. "
+                             "Press Enter to start: ")
+                         : _("Set it up now? [Y/n] "));
         rc = sspr_flow_ask_yes(f, text, 1);
         if (rc < 0)
             return -1;
@@ -327,16 +339,16 @@ static int run_registration(struct sspr_flow *f, unsigned have, int need, unsign
     }
     if (sspr_policy_satisfied(have, need, f->is_admin)) {
         (void)sspr_be_update(f->be, &f->acct, 0, edit_stamp, NULL);
-        sspr_chan_info(&f->ch, "Password reset is set up. If you forget your password, press Enter "
-                               "at the password prompt.");
+        sspr_chan_info(&f->ch, _("Password reset is set up. If you forget your password, press "
+                                 "Enter at the password prompt."));
         return end(f, SSPR_RESULT_REGISTERED, "registered");
     }
     if (require) {
         sspr_chan_error(&f->ch,
-                        "You must finish setting up password reset before you can sign in.");
+                        _("You must finish setting up password reset before you can sign in."));
         return end(f, SSPR_RESULT_REQUIRED, "incomplete");
     }
-    sspr_chan_info(
-        &f->ch, "Password reset is not set up yet. You will be asked again at your next sign-in.");
+    sspr_chan_info(&f->ch, _("Password reset is not set up yet. You will be asked again at your "
+                             "next sign-in."));
     return end(f, SSPR_RESULT_DECLINED, "incomplete");
 }

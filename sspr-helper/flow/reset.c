@@ -26,28 +26,36 @@
 #include "flow/notify.h"
 #include "policy/password.h"
 #include "policy/policy.h"
+#include "service.h"
 #include "state/throttle.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
-static const char MSG_INTRO[] = "To reset your password, first confirm it is you.";
-static const char MSG_NEW[] = "New password: ";
-static const char MSG_RETYPE[] = "Retype new password: ";
-static const char MSG_MISMATCH[] = "The passwords do not match.";
-static const char MSG_UNAVAILABLE[] = "Password reset is not available right now. "
-                                      "Try again later or ask your administrator.";
-static const char MSG_SUPERSEDED[] = "Another password reset for this account was started "
-                                     "after this one.";
-static const char MSG_NOT_CHANGED[] = "Your password was not changed.";
+/* Without a menu the code prompt comes next: a greeter that shows only
+ * this message (lightdm-gtk-greeter hides the prompt behind it) must still
+ * say what to type. */
+static const char MSG_INTRO_CODE[] =
+    N_("To reset your password, type a code from your authenticator "
+       "app or a recovery code.");
+static const char MSG_INTRO_MENU[] = N_("To reset your password, first confirm it is you.");
+static const char MSG_NEW[] = N_("New password: ");
+static const char MSG_RETYPE[] = N_("Retype new password: ");
+static const char MSG_MISMATCH[] = N_("The passwords do not match.");
+static const char MSG_UNAVAILABLE[] = N_("Password reset is not available right now. "
+                                         "Try again later or ask your administrator.");
+static const char MSG_SUPERSEDED[] = N_("Another password reset for this account was started "
+                                        "after this one.");
+static const char MSG_NOT_CHANGED[] = N_("Your password was not changed.");
 /* short enough to follow a refusal in one greeter message */
-static const char MSG_LAST_TRY[] = "Last try used: your password was not changed. "
-                                   "Start the reset again.";
-static const char MSG_CANCELLED[] = "Nothing was entered, so the password reset stops here.";
-static const char MSG_ASK_ADMIN[] = "If you cannot confirm it is you, ask your administrator.";
-static const char MSG_LOCKED_OUT[] = "Your account is locked after too many failed sign-in "
-                                     "attempts.";
-static const char MSG_ASK_UNLOCK[] = "Unlock it and keep your current password? [Y/n] ";
-static const char MSG_UNLOCK_FAILED[] = "Your account could not be unlocked right now. "
-                                        "Try again later or ask your administrator.";
+static const char MSG_LAST_TRY[] = N_("Last try used: your password was not changed. "
+                                      "Start the reset again.");
+static const char MSG_CANCELLED[] = N_("Nothing was entered, so the password reset stops here.");
+static const char MSG_ASK_ADMIN[] = N_("If you cannot confirm it is you, ask your administrator.");
+static const char MSG_LOCKED_OUT[] = N_("Your account is locked after too many failed sign-in "
+                                        "attempts.");
+static const char MSG_ASK_UNLOCK[] = N_("Unlock it and keep your current password? [Y/n] ");
+static const char MSG_UNLOCK_FAILED[] = N_("Your account could not be unlocked right now. "
+                                           "Try again later or ask your administrator.");
 
 /* Decide whether this flow can ever succeed; logs why not. Returns -1
  * when the backend itself is down for every name alike (a directory that
@@ -119,7 +127,7 @@ static void refuse_try(struct sspr_flow *f, const char *why, int last)
         return;
     }
     snprintf(text, sizeof(text), "%s%s%s", why != NULL ? why : "", why != NULL ? " " : "",
-             MSG_LAST_TRY);
+             _(MSG_LAST_TRY));
     sspr_chan_error(&f->ch, text);
 }
 
@@ -135,7 +143,7 @@ static int set_password(struct sspr_flow *f)
         int last = t + 1 == f->cfg->max_tries;
         const char *why;
 
-        if (sspr_chan_prompt(&f->ch, 0, MSG_NEW, pw) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _(MSG_NEW), pw) != 0) {
             rc = -2;
             break;
         }
@@ -143,12 +151,12 @@ static int set_password(struct sspr_flow *f)
             refuse_try(f, why, last);
             continue;
         }
-        if (sspr_chan_prompt(&f->ch, 0, MSG_RETYPE, again) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _(MSG_RETYPE), again) != 0) {
             rc = -2;
             break;
         }
         if (strlen(pw) != strlen(again) || sodium_memcmp(pw, again, strlen(pw)) != 0) {
-            refuse_try(f, MSG_MISMATCH, last);
+            refuse_try(f, _(MSG_MISMATCH), last);
             continue;
         }
         switch (sspr_be_commit(f->be, &f->acct, f->audit.flow, pw, msg, sizeof(msg))) {
@@ -166,12 +174,12 @@ static int set_password(struct sspr_flow *f)
                     refuse_try(f, NULL, last);
             } else {
                 sspr_pwquality_phrase(msg, why_buf, sizeof(why_buf));
-                refuse_try(f, strncmp(msg, "BAD PASSWORD: ", 14) == 0 ? why_buf : msg, last);
+                refuse_try(f, sspr_pwquality_is_refusal(msg) ? why_buf : msg, last);
             }
             break;
         case SSPR_COMMIT_LOST:
             sspr_audit(&f->audit, "writeback-fail", "reason=superseded");
-            sspr_chan_error(&f->ch, MSG_SUPERSEDED);
+            sspr_chan_error(&f->ch, _(MSG_SUPERSEDED));
             rc = -2;
             break;
         case SSPR_COMMIT_CHANGED:
@@ -226,14 +234,14 @@ static int offer_unlock(struct sspr_flow *f)
 {
     int yes;
 
-    sspr_chan_info(&f->ch, MSG_LOCKED_OUT);
-    yes = sspr_flow_ask_yes(f, MSG_ASK_UNLOCK, 1);
+    sspr_chan_info(&f->ch, _(MSG_LOCKED_OUT));
+    yes = sspr_flow_ask_yes(f, _(MSG_ASK_UNLOCK), 1);
     if (yes < 0)
         return -1;
     if (!yes)
         return 0;
     if (unlock(f, "unlock-only") != 0) {
-        sspr_chan_error(&f->ch, MSG_UNLOCK_FAILED);
+        sspr_chan_error(&f->ch, _(MSG_UNLOCK_FAILED));
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "unlock-failed");
         return 1;
     }
@@ -255,7 +263,11 @@ int sspr_reset_run(struct sspr_flow *f)
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "backend-down");
         return 0;
     }
-    sspr_chan_info(&f->ch, MSG_INTRO);
+    /* a greeter's one-line menu says it all in one message */
+    if (!sspr_gate_menu_on(f->cfg))
+        sspr_chan_info(&f->ch, _(MSG_INTRO_CODE));
+    else if (!sspr_service_is_greeter(f->hello.service))
+        sspr_chan_info(&f->ch, _(MSG_INTRO_MENU));
     /* An account that cannot pass is asked as a plain user would be: the
      * admin's second gate is only seen after a first gate passed. */
     admin = f->can_pass && f->is_admin;
@@ -264,15 +276,17 @@ int sspr_reset_run(struct sspr_flow *f)
     for (int g = 0; g < sspr_policy_gates_needed(used, gates, admin); g++) {
         int m = sspr_gate_run(f, g, allowed & ~used, used);
         if (m == SSPR_STEP_CANCEL) {
-            sspr_chan_info(&f->ch, MSG_CANCELLED);
+            /* an error: gnome-shell drops info messages once it fails */
+            sspr_chan_error(&f->ch, _(MSG_CANCELLED));
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "cancelled");
             return 0;
         }
         if (m < 0)
             return -1;
         if (m == 0) {
-            /* the same last words for every name that gets no further */
-            sspr_chan_error(&f->ch, MSG_ASK_ADMIN);
+            /* the same last words for every name that gets no further,
+             * in one message with the gate's last one */
+            sspr_chan_error_close(&f->ch, _(MSG_ASK_ADMIN));
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "gate-failed");
             return 0;
         }
@@ -290,7 +304,7 @@ int sspr_reset_run(struct sspr_flow *f)
             return u < 0 ? -1 : 0;
     }
     if (sspr_be_grant(f->be, &f->acct, f->audit.flow) != SSPR_OK) {
-        sspr_chan_error(&f->ch, MSG_UNAVAILABLE);
+        sspr_chan_error(&f->ch, _(MSG_UNAVAILABLE));
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "grant-not-stored");
         return 0;
     }
@@ -299,7 +313,7 @@ int sspr_reset_run(struct sspr_flow *f)
         return -1; /* no more messages: run.c sends the RESULT a cancel allows */
     if (rc != 0) {
         if (rc == -2) /* superseded, account changed, store failure: said; now the end */
-            sspr_chan_error(&f->ch, MSG_NOT_CHANGED);
+            sspr_chan_error_close(&f->ch, _(MSG_NOT_CHANGED));
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "password-not-set");
         return 0;
     }

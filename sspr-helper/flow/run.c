@@ -13,11 +13,12 @@
 
 #include "flow/flow.h"
 #include "policy/policy.h"
+#include "support/i18n.h"
 
-static const char MSG_NOT_HERE[] = "Password reset is not offered here. "
-                                   "Ask your administrator where you can reset your password.";
-static const char MSG_NOT_OTHER[] = "Password reset is not offered here for another account. "
-                                    "Its owner can reset it where they sign in.";
+static const char MSG_NOT_HERE[] = N_("Password reset is not offered here. "
+                                      "Ask your administrator where you can reset your password.");
+static const char MSG_NOT_OTHER[] = N_("Password reset is not offered here for another account. "
+                                       "Its owner can reset it where they sign in.");
 
 void sspr_flow_finish(struct sspr_flow *f, const char *word, const char *why)
 {
@@ -36,19 +37,20 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead)
         /* never said on this path: log it with the flow id, show the reference */
         syslog(LOG_NOTICE, "flow=%s SSPR-E%03d not shown at this step", f->audit.flow, code);
         if (sspr_error_generic_text(f->audit.flow, line, sizeof(line)) < 0)
-            snprintf(line, sizeof(line), "Password reset is not available right now.");
-        sspr_chan_error(&f->ch, line);
+            snprintf(line, sizeof(line), "%s", _("Password reset is not available right now."));
+        sspr_chan_error_final(&f->ch, line);
         return;
     }
     if (lead == NULL) {
         if (sspr_error_user_text(code, line, sizeof(line)) < 0)
-            snprintf(line, sizeof(line), "Password reset is not available right now.");
+            snprintf(line, sizeof(line), "%s", _("Password reset is not available right now."));
     } else {
         (void)sspr_error_id(code, id, sizeof(id));
-        snprintf(line, sizeof(line), "%s (%s). Choose another way or ask your administrator.", lead,
-                 id);
+        /* TRANSLATORS: "Email could not be sent right now (SSPR-E301). ..." */
+        snprintf(line, sizeof(line), _("%s (%s). Choose another way or ask your administrator."),
+                 _(lead), id);
     }
-    sspr_chan_error(&f->ch, line);
+    sspr_chan_error_final(&f->ch, line); /* it says whom to ask */
 }
 
 static int is_register(const struct sspr_flow *f)
@@ -75,6 +77,11 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
         syslog(LOG_ERR, "no valid HELLO from the module");
         return 1;
     }
+    if (sspr_i18n_set(f.hello.lang) != 0) {
+        char shown[2 * SSPR_LANG_MAX + 8];
+        sspr_audit_escape(f.hello.lang, shown, sizeof(shown));
+        syslog(LOG_NOTICE, "language \"%s\" is malformed or not installed: English", shown);
+    }
     f.audit.service = f.hello.service;
     f.audit.rhost = f.hello.rhost;
     f.audit.tty = f.hello.tty;
@@ -94,7 +101,7 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
         return 1;
     }
     if (!reg && !sspr_policy_service_enabled(cfg, f.hello.service)) {
-        sspr_chan_error(&f.ch, MSG_NOT_HERE);
+        sspr_chan_error(&f.ch, _(MSG_NOT_HERE));
         sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, "service-not-enabled");
         sspr_backend_close(&be);
         return 0;
@@ -104,7 +111,7 @@ static int run(int fd, const struct sspr_config *cfg, int cfg_ok,
      * unless the admin named the service in `services` (a string compare
      * of what the application set: no lookup, so nothing is told). */
     if (!reg && !sspr_policy_other_account_ok(cfg, f.hello.service, f.hello.ruser, f.hello.user)) {
-        sspr_chan_error(&f.ch, MSG_NOT_OTHER);
+        sspr_chan_error(&f.ch, _(MSG_NOT_OTHER));
         sspr_flow_finish(&f, SSPR_RESULT_UNAVAILABLE, "other-account");
         sspr_backend_close(&be);
         return 0;

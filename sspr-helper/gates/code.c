@@ -4,12 +4,15 @@
 
 #include "flow/flow.h"
 #include "gates/code.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define TRIES_PER_GATE 3
 
-static const char MSG_CODE1[] = "Verification code (authenticator app or recovery code): ";
-static const char MSG_CODE2[] = "Second verification code (a different method): ";
+/* gnome-shell shows a prompt as the entry's placeholder, one line of about
+ * 36 characters: the message before it (flow/reset.c) says the rest. */
+static const char MSG_CODE1[] = N_("App or recovery code: ");
+static const char MSG_CODE2[] = N_("Second code (another method): ");
 
 struct code_check {
     const struct sspr_gate *g;
@@ -62,7 +65,7 @@ static const struct sspr_gate *by_shape(const char *answer)
 int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed)
 {
     char answer[SSPR_ANSWER_MAX + 1];
-    const char *prompt = index == 0 || sspr_gate_menu_on(f->cfg) ? MSG_CODE1 : MSG_CODE2;
+    const char *prompt = index == 0 || sspr_gate_menu_on(f->cfg) ? _(MSG_CODE1) : _(MSG_CODE2);
 
     (void)g;
     for (int t = 0; t < TRIES_PER_GATE; t++) {

@@ -21,6 +21,7 @@
 #include "gates/delivery.h"
 #include "proofs/otc.h"
 #include "state/throttle.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define TRIES 3
@@ -171,7 +172,8 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
         char detail[48];
         snprintf(detail, sizeof(detail), "method=%s", g->name);
         sspr_audit(&f->audit, "send-capped", detail);
-        sspr_chan_error(&f->ch, SSPR_MSG_SEND_CAP);
+        sspr_chan_error_final(&f->ch, _("Too many codes were sent recently. Try again later or "
+                                        "ask your administrator."));
         return SSPR_STEP_END;
     }
     memset(&otc, 0, sizeof(otc));
@@ -200,15 +202,22 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
     if (!sent)
         sspr_otc_wipe(&otc); /* no code to check: every answer is wrong */
     if (hint[0] != '\0')
-        snprintf(info, sizeof(info), "A code has been sent to %s. It is valid for %d minutes.",
+        /* TRANSLATORS: %1$s is a masked address ("j***@example.com") */
+        snprintf(info, sizeof(info),
+                 P_("A code has been sent to %1$s. It is valid for %2$d minute.",
+                    "A code has been sent to %1$s. It is valid for %2$d minutes.", p.lifetime / 60),
                  hint, p.lifetime / 60);
     else
-        snprintf(info, sizeof(info), "%s It is valid for %d minutes.", d->sent_generic,
-                 p.lifetime / 60);
+        /* TRANSLATORS: %1$s is "If this account has an email address, a code
+           was sent to it." (or the text message one) */
+        snprintf(info, sizeof(info),
+                 P_("%1$s It is valid for %2$d minute.", "%1$s It is valid for %2$d minutes.",
+                    p.lifetime / 60),
+                 _(d->sent_generic), p.lifetime / 60);
     sspr_chan_info(&f->ch, info);
 
     for (int t = 0; t < TRIES; t++) {
-        if (sspr_chan_prompt(&f->ch, 0, d->code_prompt, answer) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _(d->code_prompt), answer) != 0) {
             sspr_otc_wipe(&otc);
             return SSPR_STEP_BROKEN;
         }
@@ -245,16 +254,16 @@ int sspr_delivery_enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g
 
     d->params(f->cfg, &p);
     for (int t = 0; t < TRIES && !got; t++) {
-        if (sspr_chan_prompt(&f->ch, 1, d->address_prompt, addr) != 0)
+        if (sspr_chan_prompt(&f->ch, 1, _(d->address_prompt), addr) != 0)
             return -1;
         got = d->valid(addr);
         if (!got)
-            sspr_chan_error(&f->ch, d->address_bad);
+            sspr_chan_error(&f->ch, _(d->address_bad));
     }
     if (!got)
         return 0;
     if (sspr_throttle_send(f->be, &f->subject, time(NULL)) != 0) {
-        sspr_chan_error(&f->ch, SSPR_MSG_SEND_CAP);
+        sspr_chan_error(&f->ch, _(SSPR_MSG_SEND_CAP));
         return 0;
     }
     if (sspr_otc_new(&otc, (unsigned)p.digits, p.lifetime) != 0 ||
@@ -264,10 +273,10 @@ int sspr_delivery_enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g
         return 0;
     }
     (void)d->mask(addr, hint, sizeof(hint));
-    snprintf(line, sizeof(line), "A confirmation code has been sent to %s.", hint);
+    snprintf(line, sizeof(line), _("A confirmation code has been sent to %s."), hint);
     sspr_flow_show(f, line);
     for (int t = 0; t < TRIES && !ok; t++) {
-        if (sspr_chan_prompt(&f->ch, 0, "Confirmation code: ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _("Confirmation code: "), a) != 0) {
             ok = -1;
             break;
         }
@@ -284,13 +293,13 @@ int sspr_delivery_enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g
             if (!ok)
                 break;
         } else {
-            sspr_chan_error(&f->ch, "That code does not match.");
+            sspr_chan_error(&f->ch, _("That code does not match."));
         }
     }
     sspr_otc_wipe(&otc);
     SSPR_WIPE_ARRAY(a);
     if (ok == 1)
-        sspr_chan_info(&f->ch, d->registered);
+        sspr_chan_info(&f->ch, _(d->registered));
     return ok;
 }
 

@@ -9,6 +9,7 @@
 #include "gates/delivery.h"
 #include "support/err.h"
 #include "support/errors.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 extern const struct sspr_gate sspr_gate_email;
@@ -27,9 +28,10 @@ static int send(const struct sspr_config *cfg, const char *to, const struct sspr
     char *subject = NULL, *body = NULL;
     int rc = SSPR_ERR_UNAVAILABLE;
 
-    if (sspr_template_render_mail(cfg->templates_dir,
-                                  confirm ? SSPR_TEMPLATE_EMAIL_CONFIRM : SSPR_TEMPLATE_EMAIL_CODE,
-                                  vars, nvars, &subject, &body, err, errlen) == 0 &&
+    if (sspr_template_render_mail_lang(cfg->templates_dir, sspr_i18n_lang(),
+                                       confirm ? SSPR_TEMPLATE_EMAIL_CONFIRM
+                                               : SSPR_TEMPLATE_EMAIL_CODE,
+                                       vars, nvars, &subject, &body, err, errlen) == 0 &&
         sspr_email_send(cfg, to, subject, body, err, errlen) == 0)
         rc = SSPR_OK;
     sspr_wipe_free_str(subject);
@@ -40,14 +42,13 @@ static int send(const struct sspr_config *cfg, const char *to, const struct sspr
 static const struct sspr_delivery EMAIL = {
     .section = "email",
     .down_code = SSPR_E_SMTP_UNREACHABLE,
-    .down_text = "Email could not be sent right now",
+    .down_text = N_("Email could not be sent right now"),
     .send_fail_code = SSPR_E_SMTP_REFUSED,
-    .sent_generic = "If an email address is registered for this account, a code has been sent "
-                    "to it.",
-    .code_prompt = "Code from the email: ",
-    .address_prompt = "Email address: ",
-    .address_bad = "That does not look like an email address.",
-    .registered = "Email address registered.",
+    .sent_generic = N_("If this account has an email address, a code was sent to it."),
+    .code_prompt = N_("Code from the email: "),
+    .address_prompt = N_("Email address: "),
+    .address_bad = N_("That does not look like an email address."),
+    .registered = N_("Email address registered."),
     .cli_what = "email address",
     .cli_set = "Email address",
     .marks_channel = 0,
@@ -69,10 +70,11 @@ static int usable(const struct sspr_material *m)
 
 const struct sspr_gate sspr_gate_email = {
     .name = "email",
-    .menu_label = "A code sent to your email",
-    .reg_label = "email address",
-    .blocked_label = "Email codes",
-    .use_label = "an email code",
+    .menu_label = N_("A code sent to your email"),
+    .choice_label = N_("an email code"),
+    .reg_label = N_("email address"),
+    .blocked_label = N_("Email codes"),
+    .use_label = N_("an email code"),
     .flags = SSPR_GATE_DELIVERY | SSPR_GATE_NOTICES,
     .available = available,
     .usable = usable,

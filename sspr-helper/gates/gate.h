@@ -57,6 +57,8 @@ struct sspr_delivery;
 struct sspr_gate {
     const char *name;       /* "totp": sspr.conf words, audit, throttle, `unenroll` */
     const char *menu_label; /* the reset menu; NULL: shares the entry of the gate before it */
+    const char *choice_label; /* the same entry in a greeter's one-line menu ("type 1 for
+                                 <choice_label>"): "an email code" */
     const char *reg_label;  /* registration at sign-in, `show`, notices */
     const char *blocked_label; /* "Authenticator app codes" (... are blocked for N minutes) */
     const char *use_label;     /* "an authenticator app code" (You can still use ...) */

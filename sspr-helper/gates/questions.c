@@ -21,9 +21,10 @@
 #include "gates/gate.h"
 #include "gates/questions_bank.h"
 #include "proofs/questions.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
-static const char MSG_BAD_ANSWERS[] = "Those answers are not right.";
+static const char MSG_BAD_ANSWERS[] = N_("Those answers are not right.");
 
 extern const struct sspr_gate sspr_gate_questions;
 
@@ -85,7 +86,7 @@ static int ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsign
     if (!sspr_flow_gate_open(f, g, &step))
         return step;
     if (sspr_qbank_load(f->cfg, &bank) != 0) {
-        sspr_chan_error(&f->ch, "Security questions are not available right now.");
+        sspr_chan_error(&f->ch, _("Security questions are not available right now."));
         return SSPR_STEP_MENU;
     }
     if (f->can_pass && (allowed & sspr_gate_bit(g))) {
@@ -160,7 +161,9 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
 
     if (sspr_qbank_load(f->cfg, &bank) != 0)
         return 0;
-    snprintf(text, sizeof(text), "Choose %d questions and answer each:", need);
+    snprintf(text, sizeof(text),
+             P_("Choose %d question and answer it:", "Choose %d questions and answer each:", need),
+             need);
     sspr_chan_info(&f->ch, text);
     for (size_t i = 0; i < bank.n; i++) {
         char q[SSPR_QBANK_LINE + 8];
@@ -170,21 +173,21 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
     new_material(&m, "user");
     for (int t = 0; have < need && t < 3 * need; t++) {
         char *end;
-        if (sspr_chan_prompt(&f->ch, 1, "Question number: ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 1, _("Question number: "), a) != 0) {
             ok = -1;
             break;
         }
         unsigned long n = strtoul(a, &end, 10);
         if (*end != '\0' || n < 1 || n > bank.n || used[n - 1]) {
-            sspr_chan_error(&f->ch, "Choose a number from the list, each question once.");
+            sspr_chan_error(&f->ch, _("Choose a number from the list, each question once."));
             continue;
         }
-        if (sspr_chan_prompt(&f->ch, 0, "Answer (not shown): ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _("Answer (not shown): "), a) != 0) {
             ok = -1;
             break;
         }
         if (add(&m, bank.q[n - 1], a) != 0) {
-            sspr_chan_error(&f->ch, "Answers need at least 3 characters. Choose again.");
+            sspr_chan_error(&f->ch, _("Answers need at least 3 characters. Choose again."));
             continue;
         }
         used[n - 1] = 1;
@@ -195,7 +198,7 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
         ok = sspr_flow_save_material(f, g, &m) == 0;
     sspr_material_clear(&m);
     if (ok == 1)
-        sspr_chan_info(&f->ch, "Security questions registered.");
+        sspr_chan_info(&f->ch, _("Security questions registered."));
     return ok;
 }
 
@@ -294,10 +297,11 @@ static void describe(const struct sspr_gate *g, const struct sspr_material *m,
 
 const struct sspr_gate sspr_gate_questions = {
     .name = "questions",
-    .menu_label = "Security questions",
-    .reg_label = "security questions",
-    .blocked_label = "Security questions",
-    .use_label = "security questions",
+    .menu_label = N_("Security questions"),
+    .choice_label = N_("security questions"),
+    .reg_label = N_("security questions"),
+    .blocked_label = N_("Security questions"),
+    .use_label = N_("security questions"),
     .flags = SSPR_GATE_WEAK,
     .available = available,
     .usable = usable,

@@ -14,6 +14,7 @@
 #include "flow/flow.h"
 #include "gates/gate.h"
 #include "proofs/recovery.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define TRIES 3
@@ -79,18 +80,24 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
 
     if (new_codes(&nc, "user", &m) != 0)
         return 0;
-    o = (size_t)snprintf(text, sizeof(text), "Your recovery codes (each works once):");
+    o = (size_t)snprintf(text, sizeof(text), "%s", _("Your recovery codes (each works once):"));
     for (int i = 0; i < SSPR_RECOVERY_COUNT && o < sizeof(text); i++)
         o += (size_t)snprintf(text + o, sizeof(text) - o, "\n  %s", nc.codes[i]);
     sspr_chan_info(&f->ch, text);
-    sspr_chan_info(&f->ch, "They are shown only now. Write them down or keep them in a password "
-                           "manager, away from this computer.");
+    sspr_chan_info(&f->ch, _("They are shown only now. Write them down or keep them in a "
+                             "password manager, away from this computer."));
+    /* TRANSLATORS: the word typed to say the codes are stored (ASCII
+       letters; "saved" always works too) */
+    const char *word = _("saved");
+    char prompt[128];
+    /* TRANSLATORS: %s is the word above */
+    snprintf(prompt, sizeof(prompt), _("Type \"%s\" once you have stored them: "), word);
     for (int t = 0; t < TRIES && !ok; t++) {
-        if (sspr_chan_prompt(&f->ch, 1, "Type \"saved\" once you have stored them: ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 1, prompt, a) != 0) {
             ok = -1;
             break;
         }
-        if (strcasecmp(a, "saved") == 0) {
+        if (strcasecmp(a, "saved") == 0 || strcasecmp(a, word) == 0) {
             ok = sspr_flow_save_material(f, g, &m) == 0 ? 1 : 0;
             if (ok == 0)
                 break;
@@ -101,7 +108,7 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
     sspr_wipe(&nc, sizeof(nc));
     sspr_material_clear(&m);
     if (ok == 1)
-        sspr_chan_info(&f->ch, "Recovery codes registered.");
+        sspr_chan_info(&f->ch, _("Recovery codes registered."));
     return ok;
 }
 
@@ -155,9 +162,9 @@ static int available(const struct sspr_config *cfg)
 const struct sspr_gate sspr_gate_recovery = {
     .name = "recovery",
     .menu_label = NULL, /* one menu entry and one prompt with the authenticator app */
-    .reg_label = "recovery codes",
-    .blocked_label = "Recovery codes",
-    .use_label = "a recovery code",
+    .reg_label = N_("recovery codes"),
+    .blocked_label = N_("Recovery codes"),
+    .use_label = N_("a recovery code"),
     .flags = SSPR_GATE_CODE,
     .available = available,
     .usable = usable,

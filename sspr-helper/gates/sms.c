@@ -8,6 +8,7 @@
 #include "gates/delivery.h"
 #include "support/err.h"
 #include "support/errors.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 extern const struct sspr_gate sspr_gate_sms;
@@ -26,9 +27,9 @@ static int send(const struct sspr_config *cfg, const char *to, const struct sspr
     char *body = NULL;
     int rc = SSPR_ERR_UNAVAILABLE;
 
-    if (sspr_template_render_file(cfg->templates_dir,
-                                  confirm ? SSPR_TEMPLATE_SMS_CONFIRM : SSPR_TEMPLATE_SMS_CODE,
-                                  vars, nvars, &body, err, errlen) == 0) {
+    if (sspr_template_render_file_lang(cfg->templates_dir, sspr_i18n_lang(),
+                                       confirm ? SSPR_TEMPLATE_SMS_CONFIRM : SSPR_TEMPLATE_SMS_CODE,
+                                       vars, nvars, &body, err, errlen) == 0) {
         size_t n = strlen(body);
         while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r'))
             body[--n] = '\0';
@@ -42,14 +43,13 @@ static int send(const struct sspr_config *cfg, const char *to, const struct sspr
 static const struct sspr_delivery SMS = {
     .section = "sms",
     .down_code = SSPR_E_SMS_GATEWAY,
-    .down_text = "The text message could not be sent right now",
+    .down_text = N_("The text message could not be sent right now"),
     .send_fail_code = SSPR_E_SMS_GATEWAY,
-    .sent_generic = "If a phone number is registered for this account, a code has been sent to "
-                    "it by text message.",
-    .code_prompt = "Code from the text message: ",
-    .address_prompt = "Mobile number, international format (+15551234567): ",
-    .address_bad = "Type the number with + and the country code.",
-    .registered = "Phone number registered.",
+    .sent_generic = N_("If this account has a phone number, a code was sent to it by text."),
+    .code_prompt = N_("Code from the text message: "),
+    .address_prompt = N_("Mobile number, international format (+15551234567): "),
+    .address_bad = N_("Type the number with + and the country code."),
+    .registered = N_("Phone number registered."),
     .cli_what = "phone number (E.164, like +4915112345678)",
     .cli_set = "Phone number",
     .marks_channel = 1,
@@ -71,10 +71,11 @@ static int usable(const struct sspr_material *m)
 
 const struct sspr_gate sspr_gate_sms = {
     .name = "sms",
-    .menu_label = "A code sent to your phone by text message",
-    .reg_label = "mobile phone (text messages)",
-    .blocked_label = "Text message codes",
-    .use_label = "a text message code",
+    .menu_label = N_("A code sent to your phone by text message"),
+    .choice_label = N_("a text message code"),
+    .reg_label = N_("mobile phone (text messages)"),
+    .blocked_label = N_("Text message codes"),
+    .use_label = N_("a text message code"),
     .flags = SSPR_GATE_DELIVERY,
     .available = available,
     .usable = usable,

@@ -19,6 +19,7 @@
 #include "proofs/totp.h"
 #include "support/base32.h"
 #include "support/qr.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define TRIES 3
@@ -142,19 +143,19 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
 
     if (new_totp(f->cfg, f->acct.name, &nt) != 0)
         return 0;
-    sspr_chan_info(&f->ch, "Add this account to your authenticator app: scan the QR code, "
-                           "or enter the key by hand (time-based, 6 digits).");
+    sspr_chan_info(&f->ch, _("Add this account to your authenticator app: scan the QR code, "
+                             "or enter the key by hand (time-based, 6 digits)."));
     if ((qr = sspr_qr_render(nt.uri)) != NULL) {
         sspr_flow_show(f, qr);
         free(qr);
     }
     sspr_base32_group4(nt.b32, key, sizeof(key));
     char line[sizeof(nt.uri) + sizeof(key) + 32];
-    snprintf(line, sizeof(line), "Key: %s\nOr as a link: %s", key, nt.uri);
+    snprintf(line, sizeof(line), _("Key: %s\nOr as a link: %s"), key, nt.uri);
     sspr_flow_show(f, line);
     for (int t = 0; t < TRIES && !ok; t++) {
         int64_t step = -1;
-        if (sspr_chan_prompt(&f->ch, 0, "Code shown in the app: ", a) != 0) {
+        if (sspr_chan_prompt(&f->ch, 0, _("Code shown in the app: "), a) != 0) {
             ok = -1;
             break;
         }
@@ -166,8 +167,8 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
             if (!ok)
                 break;
         } else {
-            sspr_chan_error(&f->ch, "That code does not match. Check the app's clock and the key, "
-                                    "then try the code it shows now.");
+            sspr_chan_error(&f->ch, _("That code does not match. Check the app's clock and the "
+                                      "key, then try the code it shows now."));
         }
     }
     SSPR_WIPE_ARRAY(a);
@@ -175,7 +176,7 @@ static int enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g)
     SSPR_WIPE_ARRAY(line);
     sspr_wipe(&nt, sizeof(nt));
     if (ok == 1)
-        sspr_chan_info(&f->ch, "Authenticator app registered.");
+        sspr_chan_info(&f->ch, _("Authenticator app registered."));
     return ok;
 }
 
@@ -311,10 +312,11 @@ static int available(const struct sspr_config *cfg)
 
 const struct sspr_gate sspr_gate_totp = {
     .name = "totp",
-    .menu_label = "Authenticator app or recovery code",
-    .reg_label = "authenticator app",
-    .blocked_label = "Authenticator app codes",
-    .use_label = "an authenticator app code",
+    .menu_label = N_("Authenticator app or recovery code"),
+    .choice_label = N_("an app or recovery code"),
+    .reg_label = N_("authenticator app"),
+    .blocked_label = N_("Authenticator app codes"),
+    .use_label = N_("an authenticator app code"),
     .flags = SSPR_GATE_CODE,
     .available = available,
     .usable = usable,

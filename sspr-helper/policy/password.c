@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/password.h"
+#include "support/i18n.h"
 #include "support/safe_open.h"
 #include "wipe.h"
 
@@ -60,13 +61,15 @@ const char *sspr_pwcheck(const struct sspr_config *cfg, const char *user, const 
     int b;
 
     if (n > PW_MAX)
-        return "That password is too long.";
+        return _("That password is too long.");
     for (size_t i = 0; i < n; i++)
         if (iscntrl((unsigned char)pw[i]))
-            return "The password must not contain control characters.";
+            return _("The password must not contain control characters.");
     if (n < (size_t)cfg->min_length) {
-        static char buf[96];
-        snprintf(buf, sizeof(buf), "The password must be at least %d characters long.",
+        static char buf[160];
+        snprintf(buf, sizeof(buf),
+                 P_("The password must be at least %d character long.",
+                    "The password must be at least %d characters long.", cfg->min_length),
                  cfg->min_length);
         return buf;
     }
@@ -75,10 +78,10 @@ const char *sspr_pwcheck(const struct sspr_config *cfg, const char *user, const 
     memcpy(stripped, low, sizeof(stripped));
     strip_tail(stripped);
     if ((strlen(luser) >= 3 && strstr(low, luser) != NULL) || strcmp(stripped, luser) == 0)
-        msg = "The password must not contain your user name.";
+        msg = _("The password must not contain your user name.");
     else if ((b = banned(cfg->banned_file, low, stripped)) != 0)
-        msg = b < 0 ? "The password could not be checked. Ask your administrator."
-                    : "That password is too common. Choose another.";
+        msg = b < 0 ? _("The password could not be checked. Ask your administrator.")
+                    : _("That password is too common. Choose another.");
     SSPR_WIPE_ARRAY(low);
     SSPR_WIPE_ARRAY(stripped);
     return msg;

@@ -19,4 +19,8 @@ int sspr_pwquality_precheck(const struct sspr_config *cfg, const char *user, con
  * "That password is not accepted: the password is a palindrome." */
 void sspr_pwquality_phrase(const char *text, char *out, size_t outlen);
 
+/* 1 when text is pam_pwquality's refusal ("BAD PASSWORD: ...", in English
+ * or in the language in use). */
+int sspr_pwquality_is_refusal(const char *text);
+
 #endif

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "policy/password.h"
+#include "support/i18n.h"
 
 #define LINE_MAX_STACK 1024
 
@@ -113,23 +114,50 @@ int sspr_pwquality_precheck(const struct sspr_config *cfg, const char *user, con
     return rc < 0 ? -1 : 0;
 }
 
-void sspr_pwquality_phrase(const char *text, char *out, size_t outlen)
+/* Length of pam_pwquality's "BAD PASSWORD: " at the start of text, in
+ * English or in the language in use (libpwquality's own catalog), else 0. */
+static size_t refusal_prefix(const char *text)
 {
     static const char prefix[] = "BAD PASSWORD: ";
-    char first[2] = "";
+
+    if (strncmp(text, prefix, sizeof(prefix) - 1) == 0)
+        return sizeof(prefix) - 1;
+#ifdef ENABLE_NLS
+    static const char msgid[] = "BAD PASSWORD: %s"; /* libpwquality's, not ours */
+    const char *t = dgettext("libpwquality", msgid);
+    const char *pct = strstr(t, "%s");
+    if (t != NULL && pct != NULL && pct > t && strncmp(text, t, (size_t)(pct - t)) == 0)
+        return (size_t)(pct - t);
+#endif
+    return 0;
+}
+
+int sspr_pwquality_is_refusal(const char *text)
+{
+    return text != NULL && refusal_prefix(text) > 0;
+}
+
+void sspr_pwquality_phrase(const char *text, char *out, size_t outlen)
+{
+    char first[8] = "";
+    const char *lang = sspr_i18n_lang();
 
     if (text == NULL || text[0] == '\0') {
-        snprintf(out, outlen, "That password is not accepted by the system's rules.");
+        snprintf(out, outlen, "%s", _("That password is not accepted by the system's rules."));
         return;
     }
-    if (strncmp(text, prefix, sizeof(prefix) - 1) == 0)
-        text += sizeof(prefix) - 1;
+    text += refusal_prefix(text);
     if (text[0] == '\0') {
-        snprintf(out, outlen, "That password is not accepted by the system's rules.");
+        snprintf(out, outlen, "%s", _("That password is not accepted by the system's rules."));
         return;
     }
-    /* "The password is a palindrome" -> "...: the password is a palindrome." */
-    first[0] = (char)tolower((unsigned char)text[0]);
-    snprintf(out, outlen, "That password is not accepted: %s%s%s", first, text + 1,
+    /* "The password is a palindrome" -> "...: the password is a palindrome."
+     * (in English only: another language's first word may be a noun) */
+    first[0] = text[0];
+    if (lang[0] == '\0' || strncmp(lang, "en", 2) == 0)
+        first[0] = (char)tolower((unsigned char)text[0]);
+    /* TRANSLATORS: %1$s%2$s is libpwquality's reason (already in your
+       language), %3$s a final "." when it had none */
+    snprintf(out, outlen, _("That password is not accepted: %1$s%2$s%3$s"), first, text + 1,
              text[strlen(text) - 1] == '.' ? "" : ".");
 }

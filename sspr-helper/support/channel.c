@@ -16,6 +16,8 @@ void sspr_chan_init(struct sspr_channel *ch, int fd, int flow_timeout_s)
     ch->broken = 0;
     ch->cancelled = 0;
     ch->answered = 0;
+    ch->held[0] = '\0';
+    ch->held_final = 0;
 }
 
 /* Receive one frame from the module and check it against the state table. */
@@ -31,7 +33,7 @@ static int recv_checked(struct sspr_channel *ch, struct sspr_frame *f, int64_t d
     return 0;
 }
 
-static int send_checked(struct sspr_channel *ch, uint8_t type, const char *text)
+static int send_frame(struct sspr_channel *ch, uint8_t type, const char *text)
 {
     if (ch->broken)
         return -1;
@@ -41,6 +43,35 @@ static int send_checked(struct sspr_channel *ch, uint8_t type, const char *text)
         return -1;
     }
     return 0;
+}
+
+static void flush_held(struct sspr_channel *ch)
+{
+    if (ch->held[0] == '\0')
+        return;
+    (void)send_frame(ch, SSPR_F_ERROR, ch->held);
+    ch->held[0] = '\0';
+    ch->held_final = 0;
+}
+
+/* Every frame goes out after the held error, if any. */
+static int send_checked(struct sspr_channel *ch, uint8_t type, const char *text)
+{
+    flush_held(ch);
+    return send_frame(ch, type, text);
+}
+
+static void hold(struct sspr_channel *ch, const char *text, int final)
+{
+    size_t n = strlen(text);
+
+    flush_held(ch);
+    if (n == 0 || n > SSPR_MSG_MAX) {
+        (void)send_frame(ch, SSPR_F_ERROR, text);
+        return;
+    }
+    memcpy(ch->held, text, n + 1);
+    ch->held_final = final;
 }
 
 static void copy_field(char *dst, size_t cap, const char *src)
@@ -80,6 +111,10 @@ int sspr_chan_hello(struct sspr_channel *ch, struct sspr_hello *out)
     copy_field(out->tty, sizeof(out->tty), sspr_kv_get(f.payload, f.len, "tty"));
     copy_field(out->ruser, sizeof(out->ruser), sspr_kv_get(f.payload, f.len, "ruser"));
     copy_field(out->mode, sizeof(out->mode), sspr_kv_get(f.payload, f.len, "mode"));
+    v = sspr_kv_get(f.payload, f.len, "lang");
+    if (v != NULL && strlen(v) >= sizeof(out->lang))
+        v = "?"; /* never cut to something that might pass the checks */
+    copy_field(out->lang, sizeof(out->lang), v);
     return 0;
 }
 
@@ -115,6 +150,28 @@ void sspr_chan_info(struct sspr_channel *ch, const char *text)
 
 void sspr_chan_error(struct sspr_channel *ch, const char *text)
 {
+    hold(ch, text, 0);
+}
+
+void sspr_chan_error_final(struct sspr_channel *ch, const char *text)
+{
+    hold(ch, text, 1);
+}
+
+void sspr_chan_error_close(struct sspr_channel *ch, const char *text)
+{
+    size_t have = strlen(ch->held), n = strlen(text);
+
+    if (have > 0 && ch->held_final) {
+        flush_held(ch);
+        return;
+    }
+    if (have > 0 && have + 1 + n <= SSPR_MSG_MAX) {
+        ch->held[have] = ' ';
+        memcpy(ch->held + have + 1, text, n + 1);
+        flush_held(ch);
+        return;
+    }
     (void)send_checked(ch, SSPR_F_ERROR, text);
 }
 

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "support/errors.h"
+#include "support/i18n.h"
 
-#define UNAVAILABLE "Password reset is not available right now"
-#define NOT_FOR_ACCOUNT "Password reset is not available for this account"
+/* The user texts are translated where they are shown (sspr_error_user_text). */
+#define UNAVAILABLE N_("Password reset is not available right now")
+#define NOT_FOR_ACCOUNT N_("Password reset is not available for this account")
 
 static const struct sspr_error table[] = {
     /* ---- E1xx configuration ------------------------------------------------ */
@@ -72,8 +74,7 @@ static const struct sspr_error table[] = {
       "set `UsePAM yes` and `KbdInteractiveAuthentication yes` in /etc/ssh/sshd_config (not "
       "overridden in sshd_config.d/*.conf), check with `sshd -T`, then "
       "`systemctl reload ssh`" },
-    { 109, "banned-list", SSPR_SHOW_ANYONE, UNAVAILABLE,
-      "the banned-password list cannot be read",
+    { 109, "banned-list", SSPR_SHOW_ANYONE, UNAVAILABLE, "the banned-password list cannot be read",
       "banned_file (default /usr/share/pam_sspr/banned-passwords.txt) is checked for every "
       "new password; pam_pwquality's dictionary is not enough. A missing or unsafe list "
       "makes the helper refuse new passwords rather than skip the check.",
@@ -115,15 +116,13 @@ static const struct sspr_error table[] = {
       "every server of the directory" },
 
     /* ---- E2xx eligibility and registration ---------------------------------- */
-    { 201, "unknown-user", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
-      "no account has this name",
+    { 201, "unknown-user", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT, "no account has this name",
       "the name does not resolve (getpwnam) to an account under exactly this spelling. On "
       "the reset path this is never shown: the user walks the same prompts as everyone "
       "else and cannot succeed.",
       "check the spelling and case; for directory accounts check NSS (`getent passwd NAME`)" },
     { 202, "root", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
-      "root can never reset its password this way",
-      "resets of UID 0 are refused by design.",
+      "root can never reset its password this way", "resets of UID 0 are refused by design.",
       "use the console or your recovery process for root; nothing to change in pam_sspr" },
     { 203, "system-uid", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
       "the account's UID is below min_uid",
@@ -142,8 +141,7 @@ static const struct sspr_error table[] = {
       "an administrator locked the account (passwd -l, usermod -L) or it never had a "
       "password. A reset never unlocks an account.",
       "unlock it yourself if that is intended (`passwd -u USER` / `usermod -U USER`)" },
-    { 206, "account-expired", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
-      "the account has expired",
+    { 206, "account-expired", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT, "the account has expired",
       "the shadow account expiry date has passed; a reset would not let the user in anyway.",
       "`chage -E -1 USER` (or a new date) if the account should live on" },
     { 207, "nologin-shell", SSPR_SHOW_AUTHENTICATED, NOT_FOR_ACCOUNT,
@@ -170,7 +168,7 @@ static const struct sspr_error table[] = {
       "link or has the wrong owner. Resets fail closed for this user only.",
       "look at /var/lib/sspr/user-<uid>.json; remove it and register the user again "
       "(`sspr-helper enroll USER ...`)" },
-    { 211, "throttled", SSPR_SHOW_AUTHENTICATED, "Too many failed attempts",
+    { 211, "throttled", SSPR_SHOW_AUTHENTICATED, N_("Too many failed attempts"),
       "the user is locked out of resets after too many failed verifications",
       "max_failures failed codes in failure_window (or max_consecutive in a row) lock resets "
       "for lockout seconds (or until an admin unlocks). Password logins are not affected.",
@@ -197,28 +195,28 @@ static const struct sspr_error table[] = {
 
     /* ---- E3xx delivery ---------------------------------------------------- */
     { 301, "smtp-unreachable", SSPR_SHOW_AFTER_CHANNEL,
-      "The code could not be sent by email right now",
+      N_("The code could not be sent by email right now"),
       "the SMTP server in smtp_url cannot be reached",
       "the connection to the mail server failed or timed out (DNS, firewall, server down, "
       "TLS handshake or certificate failure).",
       "check [email] smtp_url, that the host resolves and the port is open from this machine "
       "(`sspr-helper doctor` tries a connection), and ca_file for a private CA" },
     { 302, "smtp-refused", SSPR_SHOW_AFTER_CHANNEL,
-      "The code could not be sent by email right now",
+      N_("The code could not be sent by email right now"),
       "the SMTP server refused the message or the login",
       "the server answered but rejected authentication, STARTTLS, the sender or the "
       "recipient.",
       "check [email] auth_file (user and password, root-only), from (an address the server "
       "lets you send as) and starttls; the mail log of the server says which" },
     { 303, "sms-gateway", SSPR_SHOW_AFTER_CHANNEL,
-      "The code could not be sent by text message right now",
+      N_("The code could not be sent by text message right now"),
       "the SMS gateway failed (no connection, timeout, or a non-2xx answer)",
       "the gateway in [sms] url could not be reached, timed out, or answered with an error "
       "(bad credentials, no credit, a number it refuses).",
       "check [sms] url, auth_file and body; `sspr-helper doctor` tries a connection; the "
       "gateway's own logs name the reason" },
     { 304, "send-cap", SSPR_SHOW_AFTER_CHANNEL,
-      "Too many codes were sent recently. Try again later",
+      N_("Too many codes were sent recently. Try again later"),
       "the per-user limit of codes sent per hour was reached",
       "max_sends_per_hour codes were sent to this user in the last hour; this stops inbox "
       "and SMS flooding.",
@@ -226,21 +224,20 @@ static const struct sspr_error table[] = {
       "[throttle]" },
 
     /* ---- E4xx writeback ---------------------------------------------------- */
-    { 401, "pwquality-reject", SSPR_SHOW_AFTER_GATES,
-      "The new password was not accepted",
+    { 401, "pwquality-reject", SSPR_SHOW_AFTER_GATES, N_("The new password was not accepted"),
       "the new password was refused by the password policy",
       "pam_pwquality, the banned-password list, min_length or the user-name check refused "
       "every new password the user tried (max_tries).",
       "nothing to fix if the policy is intended; tell the user what it requires "
       "(/etc/security/pwquality.conf, min_length)" },
-    { 402, "chauthtok", SSPR_SHOW_AFTER_GATES, "Your password could not be changed",
+    { 402, "chauthtok", SSPR_SHOW_AFTER_GATES, N_("Your password could not be changed"),
       "pam_chauthtok on the writeback service failed",
       "the writeback stack (sspr-passwd) failed for a reason other than password quality: "
       "/etc/shadow not writable (read-only root, full disk), a module missing, or a lock "
       "held by another passwd.",
       "read the syslog lines of the flow (`journalctl -t sspr-helper`), check "
       "/etc/pam.d/sspr-passwd and that /etc is writable" },
-    { 403, "account-changed", SSPR_SHOW_AFTER_GATES, "Your password could not be changed",
+    { 403, "account-changed", SSPR_SHOW_AFTER_GATES, N_("Your password could not be changed"),
       "the account changed while the reset was running",
       "between the checks and the writeback the account was locked, expired, renamed, or "
       "its password changed by someone else; the reset stops rather than overwrite it.",
@@ -312,12 +309,16 @@ int sspr_error_user_text(int code, char *buf, size_t len)
     if (buf == NULL || len == 0)
         return -1;
     if (e == NULL) {
-        (void)put(buf, len, snprintf(buf, len, "%s.", UNAVAILABLE));
+        (void)put(buf, len, snprintf(buf, len, "%s.", _(UNAVAILABLE)));
         return -1;
     }
-    return put(buf, len, snprintf(buf, len,
-                                  "%s (SSPR-E%03d). Your administrator can look this code up.",
-                                  e->user_text, e->code));
+    /* TRANSLATORS: %1$s is the short text ("Password reset is not available
+       right now"), %2$03d the number of the code (SSPR-E101) */
+    return put(buf, len,
+               snprintf(buf, len,
+                        _("%1$s (SSPR-E%2$03d). Your administrator can look this code "
+                          "up."),
+                        _(e->user_text), e->code));
 }
 
 int sspr_error_may_show(int code, enum sspr_error_audience stage)
@@ -332,16 +333,19 @@ int sspr_error_generic_text(const char *flow, char *buf, size_t len)
     if (buf == NULL || len == 0)
         return -1;
     if (flow == NULL || flow[0] == '\0')
-        return put(buf, len, snprintf(buf, len, "%s. Try again later or ask your administrator.",
-                                      UNAVAILABLE));
+        return put(buf, len,
+                   snprintf(buf, len, _("%s. Try again later or ask your administrator."),
+                            _(UNAVAILABLE)));
     for (const char *p = flow; *p != '\0'; p++) {
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')) || p - flow >= 32) {
             buf[0] = '\0';
             return -1;
         }
     }
-    return put(buf, len, snprintf(buf, len,
-                                  "%s (reference %s). Your administrator can look this "
-                                  "reference up.",
-                                  UNAVAILABLE, flow));
+    /* TRANSLATORS: %2$s is a reference number (hex) for the administrator */
+    return put(buf, len,
+               snprintf(buf, len,
+                        _("%1$s (reference %2$s). Your administrator can look this "
+                          "reference up."),
+                        _(UNAVAILABLE), flow));
 }

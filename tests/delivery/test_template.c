@@ -226,6 +226,23 @@ static void test_files(void **state)
     assert_non_null(strstr(err, "typo.txt: line 2: unknown placeholder {{hots}}"));
 }
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char *src;
+    long n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    src = calloc(1, (size_t)n + 1);
+    assert_non_null(src);
+    assert_int_equal(fread(src, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return src;
+}
+
 /* The shipped templates render with the placeholders the flow provides,
  * and the notice carries no code. */
 static void test_shipped(void **state)
@@ -242,21 +259,11 @@ static void test_shipped(void **state)
 
     (void)state;
     for (i = 0; i < 3; i++) {
-        FILE *f;
         char *src;
-        long n;
 
         /* Copied, so that the files are ours whoever owns the source tree. */
         snprintf(p, sizeof(p), "%s/conf/templates/%s", SSPR_TOP_SRCDIR, names[i]);
-        f = fopen(p, "re");
-        assert_non_null(f);
-        fseek(f, 0, SEEK_END);
-        n = ftell(f);
-        rewind(f);
-        src = calloc(1, (size_t)n + 1);
-        assert_non_null(src);
-        assert_int_equal(fread(src, 1, (size_t)n, f), (size_t)n);
-        fclose(f);
+        src = slurp(p);
         assert_int_equal(unit_write_file(dir, names[i], src, strlen(src), 0644), 0);
         free(src);
     }
@@ -305,6 +312,114 @@ static void test_shipped(void **state)
     assert_true(strlen(out) <= 160);
     assert_true(strchr(out, '\n') == out + strlen(out) - 1);
     sspr_wipe_free_str(out);
+}
+
+/* Characters (UTF-8 code points) in s. */
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* Every shipped language has every template, and each renders with the
+ * placeholders the flows provide: a code where it belongs and nowhere else,
+ * a subject line for mails, one line for a text message. */
+static void test_shipped_languages(void **state)
+{
+    static const char *const langs[] = { "de", "es", "fr" };
+    static const char *const mails[] = { SSPR_TEMPLATE_EMAIL_CODE, SSPR_TEMPLATE_EMAIL_CONFIRM,
+                                         SSPR_TEMPLATE_EMAIL_NOTICE,
+                                         SSPR_TEMPLATE_METHODS_CHANGED };
+    static const char *const texts[] = { SSPR_TEMPLATE_SMS_CODE, SSPR_TEMPLATE_SMS_CONFIRM };
+    const struct sspr_tvar v[] = {
+        { "user", "alice" },    { "host", "ws01" },       { "time", "2024-03-05 14:03 UTC" },
+        { "code", "55512345" }, { "minutes", "10" },      { "admin_contact", "help@example.com" },
+        { "service", "sshd" },  { "rhost", "192.0.2.7" }, { "change", "Added: x;" },
+    };
+    char err[512], *subject = NULL, *body = NULL, *out = NULL, p[PATH_MAX * 2 + 64],
+                   sub[PATH_MAX + 16];
+
+    (void)state;
+    for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
+        snprintf(sub, sizeof(sub), "%s/%s", dir, langs[l]);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        for (size_t i = 0; i < 6; i++) {
+            const char *name = i < 4 ? mails[i] : texts[i - 4];
+            char *src;
+
+            snprintf(p, sizeof(p), "%s/conf/templates/%s/%s", SSPR_TOP_SRCDIR, langs[l], name);
+            src = slurp(p);
+            assert_int_equal(unit_write_file(sub, name, src, strlen(src), 0644), 0);
+            free(src);
+        }
+        for (size_t i = 0; i < 4; i++) {
+            assert_int_equal(sspr_template_render_mail_lang(dir, langs[l], mails[i], v, 9, &subject,
+                                                            &body, err, sizeof(err)),
+                             0);
+            assert_true(strlen(subject) > 10);
+            assert_non_null(strstr(body, "ws01"));
+            assert_non_null(strstr(body, "help@example.com"));
+            /* the notices never carry a code; the code mails do */
+            assert_true((strstr(body, "55512345") != NULL) == (i < 2));
+            assert_null(strstr(subject, "55512345"));
+            sspr_wipe_free_str(subject);
+            sspr_wipe_free_str(body);
+        }
+        for (size_t i = 0; i < 2; i++) {
+            assert_int_equal(sspr_template_render_file_lang(dir, langs[l], texts[i], v, 9, &out,
+                                                            err, sizeof(err)),
+                             0);
+            assert_non_null(strstr(out, "55512345"));
+            assert_true(chars(out) <= 160);
+            assert_true(strchr(out, '\n') == out + strlen(out) - 1);
+            sspr_wipe_free_str(out);
+        }
+    }
+}
+
+/* Which file a language's template comes from: ll_CC, then ll, then the
+ * English one; a name that is not a checked locale name is English. */
+static void test_template_language_path(void **state)
+{
+    char p[PATH_MAX * 2 + 64], want[PATH_MAX * 2 + 64], sub[PATH_MAX + 16];
+
+    (void)state;
+    assert_int_equal(unit_write_file(dir, "m.txt", "en\n", 3, 0644), 0);
+    snprintf(sub, sizeof(sub), "%s/de", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(unit_write_file(sub, "m.txt", "de\n", 3, 0644), 0);
+    snprintf(sub, sizeof(sub), "%s/de_AT", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(unit_write_file(sub, "m.txt", "at\n", 3, 0644), 0);
+
+    assert_int_equal(sspr_template_path(dir, "de_DE.UTF-8", "m.txt", p, sizeof(p)), 0);
+    snprintf(want, sizeof(want), "%s/de/m.txt", dir);
+    assert_string_equal(p, want);
+    assert_int_equal(sspr_template_path(dir, "de_AT.UTF-8@euro", "m.txt", p, sizeof(p)), 0);
+    snprintf(want, sizeof(want), "%s/de_AT/m.txt", dir);
+    assert_string_equal(p, want);
+    snprintf(want, sizeof(want), "%s/m.txt", dir);
+    static const char *const english[] = { "pt_BR.UTF-8",   "",        "C",
+                                           "C.UTF-8",       "../../x", "de/../../etc",
+                                           "de_DE.UTF-8/x", NULL };
+    for (size_t i = 0; i < sizeof(english) / sizeof(english[0]); i++) {
+        assert_int_equal(sspr_template_path(dir, english[i], "m.txt", p, sizeof(p)), 0);
+        assert_string_equal(p, want);
+    }
+    /* a translation that is there but unsafe is refused, not skipped */
+    snprintf(sub, sizeof(sub), "%s/fr", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(unit_write_file(sub, "m.txt", "fr\n", 3, 0666), 0);
+    assert_int_equal(chmod(unit_path(p, sub, "m.txt"), 0666), 0);
+    char err[256], *out = NULL;
+    const struct sspr_tvar none[] = { { "x", "y" } };
+    assert_int_equal(sspr_template_render_file_lang(dir, "fr_FR.UTF-8", "m.txt", none, 1, &out, err,
+                                                    sizeof(err)),
+                     -1);
+    assert_null(out);
 }
 
 static void test_email_addresses(void **state)
@@ -360,6 +475,8 @@ int main(void)
         cmocka_unit_test(test_split_mail),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shipped_languages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_template_language_path, setup, teardown),
         cmocka_unit_test(test_email_addresses),
     };
 

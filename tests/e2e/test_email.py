@@ -54,7 +54,7 @@ class EmailOverSsh(e2e.E2ETest):
         t.send("")
         t.expect(P(user, h.OFFER))
         t.send("y")
-        t.expect(P(user, h.INTRO))
+        t.expect(P(user, h.INTRO_MENU))
         # with email configured the helper asks which way; the menu is the
         # same for every account (it depends only on the configuration)
         t.expect(MENU_HEAD)

@@ -29,6 +29,8 @@ static void *run(void *arg)
     return NULL;
 }
 
+const char *drive_hello_lang;
+
 void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
                  const char *service)
 {
@@ -55,6 +57,8 @@ void drive_start_as(struct drive *d, const struct sspr_config *cfg, const char *
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "tty", "ssh"), 0);
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "ruser", ruser), 0);
     assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "mode", mode), 0);
+    if (drive_hello_lang != NULL)
+        assert_int_equal(sspr_kv_append(hello, sizeof(hello), &len, "lang", drive_hello_lang), 0);
     assert_int_equal(sspr_wire_send(d->fd, SSPR_F_HELLO, hello, len, sspr_now_ms() + STEP_MS), 0);
 }
 

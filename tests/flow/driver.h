@@ -28,6 +28,9 @@ struct drive {
 };
 
 /* Start a flow for user in mode ("offer", "register", ...) on service. */
+/* HELLO's "lang" for the next drive_start (NULL: none sent). */
+extern const char *drive_hello_lang;
+
 void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
                  const char *service);
 

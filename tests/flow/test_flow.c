@@ -26,10 +26,11 @@
 #include "gates/gate.h"
 #include "mem_backend.h"
 #include "proofs/questions.h"
+#include "support/i18n.h"
 
 static const char SECRET[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"; /* 160 bits */
-static const char CODE[] = "Verification code (authenticator app or recovery code): ";
-static const char CODE2[] = "Second verification code (a different method): ";
+static const char CODE[] = "App or recovery code: ";
+static const char CODE2[] = "Second code (another method): ";
 static const char NEWPW[] = "New password: ";
 static const char RETYPE[] = "Retype new password: ";
 static const char GOOD_PW[] = "Correct-Horse-Battery-42";
@@ -80,7 +81,8 @@ static void test_reset_with_app_code(void **state)
     assert_int_equal(drive_end(&d), 0);
     assert_int_equal(a->commits, 1);
     assert_string_equal(a->password, GOOD_PW);
-    assert_true(drive_saw(&d, "To reset your password, first confirm it is you."));
+    assert_true(drive_saw(&d, "To reset your password, type a code from your authenticator app "
+                              "or a recovery code."));
     /* the code is spent: its step is stored */
     assert_true(sspr_gate_material(&a->rec, sspr_gate_by_name("totp"))->counter >= 0);
     assert_true(mem_failures("alice") <= 0); /* a completed reset clears the count */
@@ -193,8 +195,10 @@ static void test_lockout(void **state)
         drive_answer(&d, "111111");
     }
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
-    assert_true(drive_saw(&d, "Too many failed attempts. Try again in 15 minutes."));
-    assert_true(drive_saw(&d, "If you cannot confirm it is you, ask your administrator."));
+    /* the lockout message carries the last words: nothing after it */
+    assert_true(drive_saw(&d, "Too many failed attempts. Try again in 15 minutes or ask your "
+                              "administrator."));
+    assert_false(drive_saw(&d, "If you cannot confirm it is you"));
     drive_end(&d);
     assert_int_equal(mem_failures("alice"), 3);
     /* locked out: even the right code is not judged, nor counted */
@@ -204,7 +208,8 @@ static void test_lockout(void **state)
     drive_answer(&d, code);
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_DENIED);
-    assert_true(drive_saw(&d, "Too many failed attempts. Try again in 15 minutes."));
+    assert_true(drive_saw(&d, "Too many failed attempts. Try again in 15 minutes or ask your "
+                              "administrator."));
     drive_end(&d);
     assert_int_equal(mem_failures("alice"), 3);
     assert_int_equal(sspr_gate_material(&a->rec, sspr_gate_by_name("totp"))->counter, -1);
@@ -437,6 +442,36 @@ static void test_backend_failure_at_each_call(void **state)
                 fail_msg("the commit failed, yet the password was set");
         }
     }
+}
+
+/* HELLO's language is checked again by the helper: a malformed, over-long
+ * or unknown one is English, the flow runs as usual, and nothing of it is
+ * ever used as a path. */
+static void test_hello_lang_checked(void **state)
+{
+    struct drive d;
+    char big[700];
+    const char *langs[] = {
+        "../../x", "de_DE.UTF-8/../../../etc", "xx_YY.UTF-8", "C", "", "de_DE.UTF-8 x", big
+    };
+
+    (void)state;
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big, "de_DE.UTF-8", 11);
+    (void)alice();
+    for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+        drive_hello_lang = langs[i];
+        drive_start(&d, &cfg, "alice", "offer", "sshd");
+        drive_expect_prompt(&d, CODE);
+        assert_true(drive_saw(&d, "To reset your password, type a code from your authenticator "
+                                  "app or a recovery code."));
+        assert_string_equal(sspr_i18n_lang(), "");
+        drive_answer(&d, "");
+        assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+        drive_end(&d);
+    }
+    drive_hello_lang = NULL;
 }
 
 static void test_cancel_ends_denied(void **state)
@@ -693,6 +728,7 @@ int main(void)
         cmocka_unit_test_setup(test_refused_password_then_accepted, setup),
         cmocka_unit_test_setup(test_service_not_enabled, setup),
         cmocka_unit_test_setup(test_cancel_ends_denied, setup),
+        cmocka_unit_test_setup(test_hello_lang_checked, setup),
         cmocka_unit_test_setup(test_register_recovery_codes, setup),
         cmocka_unit_test_setup(test_empty_code_cancels_uncounted, setup),
         cmocka_unit_test_setup(test_method_block_says_what_still_works, setup),

@@ -69,10 +69,12 @@ def authenticate(user):
     return {"op": "authenticate", "user": user}
 
 
-def prompt(kind, text, answer=None, regex=False, cancel=False):
+def prompt(kind, text, answer=None, regex=False, cancel=False, answer_file=None):
     s = {"op": "prompt", "type": kind, "text": text, "regex": regex}
     if cancel:
         s["cancel"] = True
+    elif answer_file:
+        s["answer_file"] = answer_file
     else:
         s["answer"] = "" if answer is None else answer
     return s
@@ -369,9 +371,11 @@ class LightDMRun:
         return self.wait_event(lambda e: e["event"] == "barrier" and e["name"] == name,
                                "the greeter to reach barrier %s" % name)
 
-    def release(self, name):
-        with open(TRANSCRIPT + "." + name, "w"):
-            pass
+    def release(self, name, content=""):
+        """Let the greeter go on from barrier name; content is the answer of a
+        prompt that names it as its answer_file."""
+        with open(TRANSCRIPT + "." + name, "w") as f:
+            f.write(content)
 
     def wait_session(self, user, timeout=None):
         """The test session of user ran (it wrote its file); returns its line."""

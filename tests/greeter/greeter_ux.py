@@ -19,14 +19,23 @@ greeters pam_sspr targets:
     one message at a time: each stays for 48 ms a character
     (USER_READ_TIME) before the next replaces it. MESSAGE_MAX = 100
     characters keeps one message to two lines and under five seconds.
+  - When the authentication fails, gdm reports its own problem message
+    ("Sorry, ..."), which gnome-shell queues as a priority message: every
+    info (or hint) message of the service still waiting in the queue is
+    dropped, and the one on screen is cleared (js/gdm/util.js
+    _queuePriorityMessage, MessageType NONE < HINT < INFO < ERROR). Info
+    messages after the last prompt of a failing conversation are therefore
+    never read; errors are shown, each for its time, before gdm's text.
   - lightdm-gtk-greeter 2.0.8 shows only the latest message, and shows a
     prompt's text only when no message is showing (so an INFO right before
-    a prompt hides the prompt), in an info bar that does not wrap.
+    a prompt hides the prompt), in an info bar that does not wrap. The
+    label keeps the last message after a failure (its own "Incorrect
+    password" only replaces an empty label).
 
 Findings are Problem objects; hard ones break those limits, soft ones read
-badly on a greeter (multi-line text, console-style "[y/N]" defaults, a
-message after the last prompt, a message that hides the next prompt) and
-are reported, not failed.
+badly on a greeter (multi-line text, console-style "[y/N]" defaults, an
+info message after the last prompt, a message that hides the next prompt)
+and are reported, not failed.
 """
 
 import json
@@ -103,10 +112,10 @@ def check(shown):
             if nxt and nxt[0] == "message":
                 out.append(Problem(False, item, "followed by another message: lightdm-gtk-greeter "
                                    "shows only the latest, so this one is never seen there"))
-            if i > last_prompt:
-                out.append(Problem(False, item, "after the last prompt: the greeter shows its "
-                                   "own failure text right after it (gdm 43: %r)"
-                                   % GDM_PASSWORD_FAILED))
+            if i > last_prompt and typ == "info":
+                out.append(Problem(False, item, "info after the last prompt: when the "
+                                   "authentication fails, gnome-shell drops it for gdm's own "
+                                   "%r (an error is shown first)" % GDM_PASSWORD_FAILED))
     return out
 
 
@@ -149,6 +158,17 @@ def save_transcript(run, name, problems=None):
 GDM_PASSWORD_FAILED = "Sorry, password authentication didn\u2019t work. Please try again."
 
 
+def gnome_shell_dropped(received, result):
+    """The info messages gnome-shell never shows: those after the last
+    prompt of a conversation that fails (gdm's problem message is queued
+    with priority and removes them, see the module docstring)."""
+    if result in ("PAM_SUCCESS", None):
+        return []
+    last = max([i for i, (k, _) in enumerate(received) if k in ("ECHO_OFF", "ECHO_ON")],
+               default=-1)
+    return [t for i, (k, t) in enumerate(received) if i > last and k == "INFO"]
+
+
 def gnome_shell_view(received, result):
     """How gnome-shell 43's login dialog presents a PAM conversation.
 
@@ -157,16 +177,22 @@ def gnome_shell_view(received, result):
     ("hint", placeholder text, None) for a prompt (secret or visible), and
     ("message"/"problem", text, seconds on screen) for messages, which gdm
     passes on one by one and gnome-shell shows for 48 ms a character; a
-    failed authentication adds gdm's own problem message."""
+    failed authentication drops the info messages after the last prompt
+    (gnome_shell_dropped) and adds gdm's own problem message."""
     out = []
-    for kind, text in received:
+    last = max([i for i, (k, _) in enumerate(received) if k in ("ECHO_OFF", "ECHO_ON")],
+               default=-1)
+    failed = result not in ("PAM_SUCCESS", None)
+    for i, (kind, text) in enumerate(received):
         if kind in ("ECHO_OFF", "ECHO_ON"):
             out.append(("hint" if kind == "ECHO_OFF" else "hint-visible",
                         as_gnome_shell_shows_prompt(text), None))
+        elif kind == "INFO" and failed and i > last:
+            continue
         elif kind in ("INFO", "ERROR"):
             out.append(("message" if kind == "INFO" else "problem", text,
                         len(text) * USER_READ_MS / 1000.0))
-    if result not in ("PAM_SUCCESS", None):
+    if failed:
         out.append(("problem", GDM_PASSWORD_FAILED,
                     len(GDM_PASSWORD_FAILED) * USER_READ_MS / 1000.0))
     return out

@@ -13,6 +13,8 @@ SCRIPT.json is a list of steps, done in order:
   {"op": "prompt", "type": "secret"|"question", "text": T, "answer": A}
         the next thing LightDM shows must be this prompt; respond with A
         ("cancel": true instead of "answer": cancel the authentication)
+        ("answer_file": N instead: the answer is the content of TRANSCRIPT.N,
+        written by the test at an earlier barrier N)
   {"op": "message", "type": "info"|"error", "text": T}
         the next thing LightDM shows must be this message
   {"op": "complete", "authenticated": true|false}
@@ -204,6 +206,9 @@ class ScriptedGreeter:
             greeter.cancel_authentication()
         else:
             answer = s.get("answer", "")
+            if "answer_file" in s:  # written by the test at a barrier before
+                with open(self.transcript_path + "." + s["answer_file"]) as f:
+                    answer = f.read().strip()
             self.record("answer", text="*" * len(answer) if kind == "secret" else answer)
             greeter.respond(answer)
         self.advance()

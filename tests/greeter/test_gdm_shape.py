@@ -15,8 +15,9 @@ conversation instead, honestly short of the real thing:
     passed on at once, as gdm-session-worker does over D-Bus;
   - what gnome-shell 43 makes of it (greeter_ux.gnome_shell_view: prompts
     as one-line entry placeholders, messages one by one at 48 ms a
-    character, gdm's own "Sorry, ..." after a failure) is printed and
-    checked.
+    character, info messages after the last prompt dropped when the
+    authentication fails, gdm's own "Sorry, ..." after a failure) is
+    printed and checked: the reset's last words must be shown before it.
 """
 import os
 import sys
@@ -54,22 +55,51 @@ class GdmShape(e2e.E2ETest):
         rc, _ = s.until_result(["", "y", h.fresh_totp(secret), new, new])
         self.assertEqual(rc, "PAM_AUTH_ERR")
         received = s.received()[:-1]
+        # the last words are an error here: gnome-shell drops info messages
+        # still queued when the authentication fails
         self.assertEqual(received, [
             ("ECHO_OFF", h.PASSWORD_PROMPT), ("ECHO_ON", h.OFFER), ("INFO", h.INTRO),
             ("ECHO_OFF", h.CODE_PROMPT), ("ECHO_OFF", h.NEW_PW), ("ECHO_OFF", h.RETYPE_PW),
-            ("INFO", h.DONE)])
+            ("ERROR", h.DONE)])
         view = ux.gnome_shell_view(received, rc)
         print("\n--- gnome-shell 43 would show (%s) ---\n%s\n--- end ---"
               % (GDM_SERVICE, ux.format_view(view)))
-        # the reset's last word is followed by gdm's own failure text
-        self.assertEqual([t for w, t, _ in view[-2:]], [h.DONE, ux.GDM_PASSWORD_FAILED])
-        too_long = sorted(t for w, t, _ in view
-                          if w.startswith("hint") and len(t) > ux.PROMPT_MAX)
-        self.assertEqual(too_long, sorted(ux.as_gnome_shell_shows_prompt(p)
-                                          for p in (h.OFFER, h.CODE_PROMPT)))
+        self.assertEqual(ux.gnome_shell_dropped(received, rc), [])
+        # "sign in again with your new password" is read before gdm's own
+        # failure text, and for as long as gnome-shell gives any message
+        self.assertEqual([(w, t) for w, t, _ in view[-2:]],
+                         [("problem", h.DONE), ("problem", ux.GDM_PASSWORD_FAILED)])
+        too_long = [t for w, t, _ in view if w.startswith("hint") and len(t) > ux.PROMPT_MAX]
+        self.assertEqual(too_long, [])
         # gdm's retry: the same user, the new password
         self.assertEqual(h.pam_auth(user, new, service=GDM_SERVICE, **GDM_ITEMS), "PAM_SUCCESS")
         self.assertEqual(h.pam_auth(user, old, service=GDM_SERVICE, **GDM_ITEMS), "PAM_AUTH_ERR")
+
+    def test_wrong_password_hint_survives_the_failure(self):
+        """A wrong password: the hint is an error (an info would be dropped),
+        and says that the password was wrong, before gdm's own text."""
+        user, old, _, _ = e2e.new_user("gw")
+        s = h.Session(user, service=GDM_SERVICE, **GDM_ITEMS)
+        rc, _ = s.until_result(["not-" + old])
+        self.assertEqual(rc, "PAM_AUTH_ERR")
+        received = s.received()[:-1]
+        self.assertEqual(received, [("ECHO_OFF", h.PASSWORD_PROMPT), ("ERROR", h.HINT_GREETER)])
+        self.assertEqual(ux.gnome_shell_dropped(received, rc), [])
+
+    def test_every_ending_is_seen(self):
+        """Wrong codes until the reset gives up, an empty code, a lockout:
+        whatever ends the reset is shown before gdm's failure text, in one
+        message."""
+        user, _, secret, _ = e2e.new_user("ge")
+        wrong = h.wrong_code(secret)
+        endings = []
+        for answers in (["", "y", wrong, wrong, wrong], ["", "y", ""]):
+            s = h.Session(user, service=GDM_SERVICE, **GDM_ITEMS)
+            rc, _ = s.until_result(answers)
+            received = s.received()[:-1]
+            self.assertEqual(ux.gnome_shell_dropped(received, rc), [], s.format_transcript())
+            endings.append(received[-1])
+        self.assertEqual(endings, [("ERROR", h.closing(h.BAD_CODE)), ("ERROR", h.CANCELLED)])
 
     def test_root_walks_the_uniform_path_and_fails(self):
         """pam_succeed_if user != root is `required`, not requisite, in

@@ -12,8 +12,11 @@ scripted greeter through liblightdm-gobject, as a graphical greeter does.
   - authenticate(None): PAM asks for the name ("login:") and the reset
     works for a user entered that way;
   - a cancel in the middle of the reset leaves no helper behind, and the
-    greeter signs in right after.
+    greeter signs in right after;
+  - with email set up the menu is one line that says what to type, and a
+    reset by an emailed code works at the greeter.
 """
+import re
 import os
 import sys
 
@@ -23,11 +26,6 @@ import greeter_ux as ux  # noqa: E402
 from greeter import e2e, h  # noqa: E402
 
 
-# Prompts of the current wording that gnome-shell cannot show whole (its
-# entry placeholder ellipsizes after about 36 characters; greeter_ux.py).
-# Known and reported for issue 14; the test fails when the set changes, so
-# a rewording that fixes them must empty it.
-KNOWN_TOO_LONG = {h.OFFER, h.CODE_PROMPT}
 TOO_SHORT = "The password must be at least 12 characters long."
 
 
@@ -59,7 +57,7 @@ class LightDMReset(g.GreeterTest):
         script = ([g.authenticate(user)] + reset_steps(h.fresh_totp(secret), new)
                   # the old password: refused, with the one-line hint
                   + [g.authenticate(user), g.secret(h.PASSWORD_PROMPT, old),
-                     g.info(h.HINT_ENTER), g.complete(False)]
+                     g.error(h.HINT_GREETER), g.complete(False)]
                   + sign_in_steps(user, new))
         run = g.LightDMRun(script)
         run.wait_done()
@@ -93,11 +91,11 @@ class LightDMReset(g.GreeterTest):
                          [h.OFFER])
         problems = ux.check(shown)
         ux.save_transcript(run, "transcript", problems)
-        hard = sorted(p.item[2] for p in problems if p.hard)
-        self.assertEqual(hard, sorted(KNOWN_TOO_LONG),
-                         "the texts over gnome-shell's limits changed (update KNOWN_TOO_LONG "
-                         "when the wording is fixed):\n"
-                         + "\n".join(str(p) for p in problems if p.hard))
+        self.assertEqual([str(p) for p in problems if p.hard], [])
+        # the message before the code prompt says what to type (lightdm-gtk-
+        # greeter shows it instead of the prompt), and no console markers
+        self.assertIn("code", h.INTRO)
+        self.assertEqual([str(p) for p in problems if "console default" in p.why], [])
 
     def test_unhappy_path_messages(self):
         """A wrong code, a too short password, then passwords that differ:
@@ -124,7 +122,7 @@ class LightDMReset(g.GreeterTest):
         self.assertEqual(h.shadow_entry(user), before)
         problems = ux.check(run.shown())
         ux.save_transcript(run, "unhappy", problems)
-        self.assertEqual(sorted({p.item[2] for p in problems if p.hard}), sorted(KNOWN_TOO_LONG))
+        self.assertEqual([str(p) for p in problems if p.hard], [])
 
     def test_user_name_asked_by_pam(self):
         """authenticate(None): PAM asks "login:", then the same reset."""
@@ -169,6 +167,99 @@ class LightDMReset(g.GreeterTest):
         run.wait_session(user)
         self.assertEqual(h.shadow_entry(user), before, "the cancelled reset changed the password")
         self.assertEqual(h.helper_pids(), [])
+
+
+class LightDMMenu(g.GreeterTest):
+    """Email set up, so the reset starts with a menu: at a greeter it is one
+    message that says what to type (no list, no "[1]"), and the emailed
+    code resets the password; then the user signs in with it."""
+
+    def setUp(self):
+        super().setUp()
+        self.smtp = e2e.SmtpSink()
+        h.write_config(h.FAST_CONFIG + "[email]\nsmtp_url = smtp://127.0.0.1:%d\n"
+                       "starttls = off\nfrom = sspr@sspr-sandbox.invalid\n" % self.smtp.port)
+
+    def tearDown(self):
+        super().tearDown()
+        self.smtp.close()
+
+    def test_menu_is_one_line_and_email_reset_works(self):
+        user, old, _, _ = e2e.new_user("gm", totp=False)
+        h.helper_cmd("enroll", user, "--email", "%s@mail.sspr-sandbox.invalid" % user)
+        new = h.strong_password("New")
+        menu = h.greeter_menu_text(h.CH_CODE, h.CH_EMAIL)
+        script = ([g.authenticate(user), g.secret(h.PASSWORD_PROMPT, ""),
+                   g.question(h.OFFER, "y"),
+                   g.info(menu), g.question(h.CHOICE_GREETER, "2"),
+                   g.info(h.email_sent()), g.barrier("mail"),
+                   g.prompt("secret", h.EMAIL_PROMPT, answer_file="mail"),
+                   g.secret(h.NEW_PW, new), g.secret(h.RETYPE_PW, new),
+                   g.info(h.DONE), g.complete(False)]
+                  + sign_in_steps(user, new))
+        run = g.LightDMRun(script)
+        run.wait_barrier("mail")
+        _, _, body = self.smtp.wait_mail()
+        code = re.search(r"\b(\d{6,10})\b", body)
+        self.assertIsNotNone(code, "no code in the mail:\n" + body)
+        run.release("mail", code.group(1))
+        run.wait_done()
+        run.wait_session(user)
+        problems = ux.check(run.shown())
+        ux.save_transcript(run, "menu", problems)
+        self.assertEqual([str(p) for p in problems if p.hard], [])
+        self.assertEqual([p for p in problems if "multi-line" in p.why], [])
+        self.assertEqual(h.pam_auth(user, old, service="lightdm"), "PAM_AUTH_ERR")
+
+
+class LightDMAccountLine(g.GreeterTest):
+    """The account line as pam-auth-update adds it (common-account): a user
+    who registered nothing signs in at the greeter without any registration
+    prompt (a greeter cannot show its QR code or list of codes), and the
+    helper is never started."""
+
+    def setUp(self):
+        super().setUp()
+        with open("/etc/pam.d/common-account") as f:
+            text = f.read()
+        h.write_file("/etc/pam.d/common-account",
+                     text + "account [success=ok perm_denied=die default=ignore] pam_sspr.so "
+                     "helper=%s\n" % h.marker_wrapper())
+        h.write_config(h.FAST_CONFIG + "[policy]\nregister_at_login = require\n")
+
+    def test_no_registration_at_the_greeter(self):
+        user, pw, _, _ = e2e.new_user("ga", totp=False)
+        h.clear_marker()
+        run = g.LightDMRun(sign_in_steps(user, pw))
+        run.wait_done()
+        run.wait_session(user)
+        self.assertEqual(run.shown(), [("prompt", "secret", h.PASSWORD_PROMPT)])
+        self.assertFalse(h.helper_started(), "the account line started the helper")
+
+
+class LightDMGerman(h.GermanSystem, g.GreeterTest):
+    """/etc/default/locale names de_DE.UTF-8 (generated in the sandbox): the
+    reset at the greeter is German and every German text fits what a
+    greeter shows (the same limits as in English); then the new password."""
+
+    def test_german_reset_at_the_greeter(self):
+        user, old, secret, _ = e2e.new_user("gde")
+        new = h.strong_password("Neu")
+        h.wait_step_margin(8)
+        de = h.DE
+        script = ([g.authenticate(user),
+                   g.secret(h.PASSWORD_PROMPT, ""), g.question(de[h.OFFER], h.DE_YES),
+                   g.info(de[h.INTRO]), g.secret(de[h.CODE_PROMPT], h.fresh_totp(secret)),
+                   g.secret(de[h.NEW_PW], new), g.secret(de[h.RETYPE_PW], new),
+                   g.info(de[h.DONE]), g.complete(False)]
+                  + sign_in_steps(user, new))
+        run = g.LightDMRun(script)
+        run.wait_done()
+        run.wait_session(user)
+        problems = ux.check(run.shown())
+        ux.save_transcript(run, "german", problems)
+        self.assertEqual([str(p) for p in problems if p.hard], [])
+        self.assertEqual(h.pam_auth(user, old, service="lightdm"), "PAM_AUTH_ERR")
 
 
 class ScriptedGreeterIsStrict(g.GreeterTest):

@@ -209,6 +209,73 @@ static void silent_module_times_out(void **state)
     assert_true(sspr_now_ms() - t0 < 5000);
 }
 
+/* The next frame the module gets: its type, and its text in buf. */
+static uint8_t next_frame(struct pair *p, char *buf, size_t len)
+{
+    struct sspr_frame f;
+
+    assert_int_equal(sspr_wire_recv(p->module, &f, sspr_now_ms() + 1000), SSPR_WIRE_OK);
+    assert_true(f.len < len);
+    memcpy(buf, f.payload, f.len + 1);
+    return f.type;
+}
+
+/* Errors wait for the next frame; closing words join a held error, are
+ * dropped after a final one, and stand alone otherwise; order is kept. */
+static void held_errors_and_closing_words(void **state)
+{
+    struct pair *p = *state;
+    struct sspr_hello h;
+    char buf[1024];
+
+    send_hello(p, "1", "alice");
+    assert_int_equal(sspr_chan_hello(&p->ch, &h), 0);
+    sspr_chan_error(&p->ch, "That code is not valid.");
+    sspr_chan_error_close(&p->ch, "Ask.");
+    sspr_chan_error_final(&p->ch, "Locked. Ask your administrator.");
+    sspr_chan_error_close(&p->ch, "Ask.");
+    sspr_chan_error_close(&p->ch, "Alone.");
+    sspr_chan_error(&p->ch, "First.");
+    sspr_chan_info(&p->ch, "Then an info.");
+    sspr_chan_error(&p->ch, "Held until the result.");
+    sspr_chan_result(&p->ch, SSPR_RESULT_DENIED);
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, "That code is not valid. Ask.");
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, "Locked. Ask your administrator.");
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, "Alone.");
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, "First.");
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_INFO);
+    assert_string_equal(buf, "Then an info.");
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, "Held until the result.");
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_RESULT);
+    assert_false(p->ch.broken);
+}
+
+/* Closing words that would make a held error longer than a PAM message
+ * are sent on their own. */
+static void closing_words_never_overflow(void **state)
+{
+    struct pair *p = *state;
+    struct sspr_hello h;
+    char buf[1024], big[SSPR_MSG_MAX + 1];
+
+    memset(big, 'x', SSPR_MSG_MAX - 3);
+    big[SSPR_MSG_MAX - 3] = '\0';
+    send_hello(p, "1", "alice");
+    assert_int_equal(sspr_chan_hello(&p->ch, &h), 0);
+    sspr_chan_error(&p->ch, big);
+    sspr_chan_error_close(&p->ch, "Ask.");
+    sspr_chan_result(&p->ch, SSPR_RESULT_DENIED);
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, big);
+    assert_int_equal(next_frame(p, buf, sizeof(buf)), SSPR_F_ERROR);
+    assert_string_equal(buf, "Ask.");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +290,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(nul_in_answer_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(hello_again_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(silent_module_times_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_errors_and_closing_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(closing_words_never_overflow, setup, teardown),
     };
     sspr_test_filter();
     return cmocka_run_group_tests(tests, NULL, NULL);

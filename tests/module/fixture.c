@@ -84,6 +84,9 @@ struct fixture *fx_new(const char *service, const char *user)
         abort();
     write_file(fx->dir, "sspr-test", "auth required pam_permit.so\n");
     write_file(fx->dir, "sspr-shim", "auth required " SSPR_TEST_SHIM "\n");
+    /* any other service: the shim too (greeter services, for what they show) */
+    if (strcmp(service, "sspr-test") != 0 && strcmp(service, "sspr-shim") != 0)
+        write_file(fx->dir, service, "auth required " SSPR_TEST_SHIM "\n");
     fx->conv.conv = fx_conv;
     fx->conv.appdata_ptr = fx;
     rc = pam_start_confdir(service, user, &fx->conv, fx->dir, &fx->pamh);

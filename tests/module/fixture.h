@@ -36,7 +36,8 @@ struct fixture {
     char *texts[FX_MAX_MSGS];
 };
 
-/* service: "sspr-test" (pam_permit) or "sspr-shim" (the shim module). */
+/* service: "sspr-test" (pam_permit), or any other name for a stack of
+ * the shim module alone ("sspr-shim", or "lightdm" to be a greeter). */
 struct fixture *fx_new(const char *service, const char *user);
 void fx_free(struct fixture *fx);
 void fx_reply(struct fixture *fx, enum reply_kind kind, const char *answer);

@@ -83,6 +83,27 @@ static void test_wrong_password_ignored(void **state)
     assert_int_equal(fx->nmsgs, 1);
 }
 
+/* At a greeter the hint says the password was wrong and is an error: the
+ * greeter's label shows only it (LightDM) or drops info messages once the
+ * authentication fails (gnome-shell). */
+static void test_wrong_password_hint_at_greeters(void **state)
+{
+    static const char *const greeters[] = { "lightdm", "gdm-password", "sddm" };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(greeters) / sizeof(greeters[0]); i++) {
+        struct fixture *fx = fx_new(greeters[i], "alice");
+        struct ocase c = { .tok = "hunter2", .argv = { NOHELPER }, .argc = 1 };
+
+        assert_int_equal(run(fx, &c, 0), PAM_IGNORE);
+        assert_int_equal(fx->nmsgs, 1);
+        assert_int_equal(fx->styles[0], PAM_ERROR_MSG);
+        assert_string_equal(fx->texts[0], SSPR_HINT_GREETER);
+        assert_int_equal(spawned(fx), 0);
+        fx_free(fx);
+    }
+}
+
 static void test_wrong_password_nohint(void **state)
 {
     struct fixture *fx = *state;
@@ -348,14 +369,25 @@ static void test_wrong_password_execs_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_wrong_password_ignored), T(test_wrong_password_nohint),
-        T(test_wrong_password_silent), T(test_hint_names_trigger),
-        T(test_trigger_prefix_ignored), T(test_trigger_starts_reset),
-        T(test_empty_offer_no), T(test_unset_authtok_ignored), T(test_empty_offer_yes),
-        T(test_offer_conv_failures), T(test_bad_options_refuse_reset),
-        T(test_kiosk_other_user_ignored), T(test_kiosk_flow), T(test_kiosk_failures),
-        T(test_kiosk_null_user_other_name), T(test_kiosk_null_user_pseudo_user),
-        T(test_kiosk_case_variant), T(test_kiosk_null_user_conv_fails),
+        T(test_wrong_password_ignored),
+        T(test_wrong_password_nohint),
+        T(test_wrong_password_hint_at_greeters),
+        T(test_wrong_password_silent),
+        T(test_hint_names_trigger),
+        T(test_trigger_prefix_ignored),
+        T(test_trigger_starts_reset),
+        T(test_empty_offer_no),
+        T(test_unset_authtok_ignored),
+        T(test_empty_offer_yes),
+        T(test_offer_conv_failures),
+        T(test_bad_options_refuse_reset),
+        T(test_kiosk_other_user_ignored),
+        T(test_kiosk_flow),
+        T(test_kiosk_failures),
+        T(test_kiosk_null_user_other_name),
+        T(test_kiosk_null_user_pseudo_user),
+        T(test_kiosk_case_variant),
+        T(test_kiosk_null_user_conv_fails),
         T(test_wrong_password_execs_nothing),
     };
     sspr_test_filter();

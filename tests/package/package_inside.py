@@ -358,11 +358,14 @@ class Package(unittest.TestCase):
         self.assertFalse(os.path.exists(pw.pw_dir), "_sspr got a home directory")
         self.assertTrue(os.path.islink(TIMER_LINK), "sspr-gc.timer is not enabled")
         self.assertTrue(os.access("/usr/libexec/pam_sspr/sspr-deliver", os.X_OK))
+        self.assertTrue(os.access("/usr/libexec/pam_sspr/sspr-ldap", os.X_OK))
         log("installed %s: /etc/pam.d unchanged but sspr-passwd, no reset offered" % self.v1)
 
         # ---- enable, register, reset ----------------------------------------
         pam_auth_update("--enable", "sspr")
-        self.assertEqual(sspr_lines(), ["common-account", "common-auth"])
+        # common-password gets the sspr profile's passwd line too (inert
+        # without the sspr-password profile: docs/architecture.md)
+        self.assertEqual(sspr_lines(), ["common-account", "common-auth", "common-password"])
         secret = h.enroll_totp("alice")
         h.enroll_recovery("alice")
         new = h.strong_password()
@@ -390,7 +393,7 @@ class Package(unittest.TestCase):
         with open(CONF) as f:
             self.assertEqual(f.read(), conf_text, "the upgrade replaced the changed sspr.conf")
         self.assertFalse(os.path.exists(CONF + ".dpkg-new") or os.path.exists(CONF + ".dpkg-dist"))
-        self.assertEqual(sspr_lines(), ["common-account", "common-auth"],
+        self.assertEqual(sspr_lines(), ["common-account", "common-auth", "common-password"],
                          "the upgrade changed whether pam_sspr is enabled")
         self.assertEqual(user("_sspr").pw_uid, sspr_uid)
         before = len(sink.mails())
@@ -419,7 +422,9 @@ class Package(unittest.TestCase):
 
         # ---- remove (while enabled: prerm must take it out) -----------------
         pam_auth_update("--enable", "sspr")
-        self.assertEqual(sspr_lines(), ["common-account", "common-auth"])
+        # common-password gets the sspr profile's passwd line too (inert
+        # without the sspr-password profile: docs/architecture.md)
+        self.assertEqual(sspr_lines(), ["common-account", "common-auth", "common-password"])
         # and a line an admin wrote by hand, which postrm must point out
         handmade = os.path.join(PAM_D, "sspr-handmade")
         h.write_file(handmade, "auth optional pam_sspr.so\n")

@@ -5,6 +5,7 @@
  *            [--rhost HOST] [--tty TTY] [--ruser NAME] [--confdir DIR]
  *            [--silent] [--disallow-null] [--expired-only]
  *            [--show-delay] [--show-user] [--timeout SECONDS]
+ *            [--setlocale NAME] [--putenv NAME=VALUE]... [--show-locale]
  *
  * USER "!NULL" starts without a user (modules then ask for one); a USER
  * starting with "hex:" is hex-decoded (for names with control characters).
@@ -32,10 +33,19 @@
  * program installs its own PAM_FAIL_DELAY function, so failed tests are
  * fast). Exit status 0 when the transaction ran (whatever its result), 2
  * on usage errors, 3 when pam_start failed.
+ *
+ * Languages: --setlocale NAME calls setlocale(LC_ALL, NAME) first, as login
+ * and greeters do ("" reads LANG...); --putenv puts a variable into the PAM
+ * environment before the first operation, as a module before ours could;
+ * --show-locale prints, after pam_end,
+ *   LOCALE <setlocale(LC_ALL, NULL)> THREAD <global|own> TEXTDOMAIN <name>
+ * so a test sees whether the modules left the program's locale alone.
  */
 #include "autoconf.h"
 
 #include <errno.h>
+#include <libintl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,11 +315,11 @@ static void fail_delay(int retval, unsigned usec_delay, void *appdata)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: pamdrive SERVICE USER [--op auth|chauthtok|acct|open|setcred[,...]]\n"
-            "       [--rhost HOST] [--tty TTY] [--ruser NAME] [--confdir DIR] [--silent]\n"
-            "       [--disallow-null] [--expired-only] [--show-delay] [--show-user]\n"
-            "       [--timeout SECONDS]\n");
+    fprintf(stderr, "usage: pamdrive SERVICE USER [--op auth|chauthtok|acct|open|setcred[,...]]\n"
+                    "       [--rhost HOST] [--tty TTY] [--ruser NAME] [--confdir DIR] [--silent]\n"
+                    "       [--disallow-null] [--expired-only] [--show-delay] [--show-user]\n"
+                    "       [--timeout SECONDS] [--setlocale NAME] [--putenv NAME=VALUE]...\n"
+                    "       [--show-locale]\n");
     exit(2);
 }
 
@@ -334,7 +344,9 @@ int main(int argc, char **argv)
     const char *service, *user_arg, *ops = "auth";
     const char *rhost = NULL, *tty = NULL, *ruser = NULL, *confdir = NULL;
     char *user = NULL;
-    int flags = 0, expired_only = 0, show_user = 0;
+    int flags = 0, expired_only = 0, show_user = 0, show_locale = 0;
+    const char *locale_name = NULL, *env[8];
+    size_t nenv = 0;
     unsigned timeout = 300;
     struct pam_conv pc = { conv, NULL };
     pam_handle_t *pamh = NULL;
@@ -369,11 +381,21 @@ int main(int argc, char **argv)
             show_delay = 1;
         else if (strcmp(a, "--show-user") == 0)
             show_user = 1;
+        else if (strcmp(a, "--setlocale") == 0)
+            locale_name = NEXT();
+        else if (strcmp(a, "--putenv") == 0 && nenv < sizeof(env) / sizeof(env[0]))
+            env[nenv++] = NEXT();
+        else if (strcmp(a, "--show-locale") == 0)
+            show_locale = 1;
         else
             usage();
 #undef NEXT
     }
 
+    if (locale_name != NULL && setlocale(LC_ALL, locale_name) == NULL) {
+        fprintf(stderr, "pamdrive: setlocale(LC_ALL, \"%s\") failed\n", locale_name);
+        return 2;
+    }
     /* a hung module must not hang the test run forever */
     signal(SIGALRM, SIG_DFL);
     alarm(timeout);
@@ -411,6 +433,14 @@ int main(int argc, char **argv)
         free(user);
         return 3;
     }
+    for (size_t i = 0; i < nenv; i++) {
+        if ((rc = pam_putenv(pamh, env[i])) == PAM_SUCCESS)
+            continue;
+        fprintf(stderr, "pamdrive: pam_putenv %s: %s\n", env[i], code_name(rc));
+        pam_end(pamh, rc);
+        free(user);
+        return 3;
+    }
 
     char *oplist = strdup(ops);
     if (oplist == NULL)
@@ -436,5 +466,10 @@ int main(int argc, char **argv)
     free(oplist);
     pam_end(pamh, last);
     free(user);
+    if (show_locale) {
+        const char *all = setlocale(LC_ALL, NULL), *dom = textdomain(NULL);
+        printf("LOCALE %s THREAD %s TEXTDOMAIN %s\n", all ? all : "(null)",
+               uselocale((locale_t)0) == LC_GLOBAL_LOCALE ? "global" : "own", dom ? dom : "(null)");
+    }
     return 0;
 }

@@ -116,7 +116,8 @@ password required pam_unix.so
 """
 
 # The same account line with the module's default register_services (login,
-# sshd, greeters): a service like this test one (or cron, sudo) is skipped.
+# sshd, remote): a service like this test one (or cron, sudo, a greeter) is
+# skipped.
 REG_STACK_DEFAULT_SERVICES = REG_STACK.replace(" register_services=sspr-test", "")
 
 

@@ -43,19 +43,30 @@ import unittest
 SERVICE = "sspr-test"
 PASSWORD_PROMPT = "Password: "
 HINT_ENTER = "Forgot your password? Press Enter at the password prompt to reset it."
-OFFER = "Forgot your password? Reset it now? [y/N] "
-INTRO = "To reset your password, first confirm it is you."
-CODE_PROMPT = "Verification code (authenticator app or recovery code): "
-CODE_PROMPT2 = "Second verification code (a different method): "
+# the same after a wrong password at a greeter (an ERROR: issue 14)
+HINT_GREETER = ("Wrong password. Forgot it? Leave the password empty and press Enter "
+                "to reset it.")
+OFFER = "Reset your password? Type y: "
+# before the code prompt (no menu): it says what to type, since a greeter
+# may show this message instead of the prompt (issue 14)
+INTRO = "To reset your password, type a code from your authenticator app or a recovery code."
+# before the menu, at a terminal (a greeter gets the one-line menu instead)
+INTRO_MENU = "To reset your password, first confirm it is you."
+CODE_PROMPT = "App or recovery code: "
+CODE_PROMPT2 = "Second code (another method): "
 BAD_CODE = "That code is not valid."
-# the default lockout (900 s), said right after it started
-LOCKED = "Too many failed attempts. Try again in 15 minutes."
+# the default lockout (900 s), said right after it started; the reset ends
+# with it, so it carries the last words too (one message: issue 14)
+LOCKED = "Too many failed attempts. Try again in 15 minutes or ask your administrator."
 # a lockout that only an administrator ends (max_consecutive)
 LOCKED_FOREVER = ("Too many failed attempts. Password reset stays blocked until your "
                   "administrator unlocks it.")
-# after the last gate failed, for every name alike (issue 9 item 14)
+# after the last gate failed, for every name alike (issue 9 item 14), joined
+# to the gate's last message (bad_code_end()) unless that one already says
+# what to do (LOCKED, SEND_CAP_END, ...)
 ASK_ADMIN = "If you cannot confirm it is you, ask your administrator."
-# an empty code: the reset stops, no try counted (issue 9 item 6)
+# an empty code: the reset stops, no try counted (issue 9 item 6); an ERROR,
+# which gnome-shell shows even though the authentication fails next
 CANCELLED = "Nothing was entered, so the password reset stops here."
 CONFIG_INVALID = ("Password reset is not available right now (SSPR-E101). "
                   "Your administrator can look this code up.")
@@ -711,8 +722,10 @@ class Session:
             pass
         self.proc.stdin = None  # communicate() must not touch it again
         try:
-            _, err = self.proc.communicate(timeout=10)
+            out, err = self.proc.communicate(timeout=10)
             self.stderr_text = err.decode("utf-8", "replace")
+            # what pamdrive printed after RESULT (--show-locale's LOCALE line)
+            self.after_result = (self._buf + (out or b"")).decode("utf-8", "replace")
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.communicate()
@@ -912,6 +925,12 @@ OPT_EMAIL = "A code sent to your email"
 OPT_SMS = "A code sent to your phone by text message"
 OPT_QUESTIONS = "Security questions"
 CHOICE = "Choice [1]: "
+# a greeter's menu: one line that says what to type, and its prompt (issue 14)
+CHOICE_GREETER = "Number (Enter for 1): "
+CH_CODE = "an app or recovery code"
+CH_EMAIL = "an email code"
+CH_SMS = "a text message code"
+CH_QUESTIONS = "security questions"
 BAD_CHOICE = "Choose one of the numbers shown."
 EMAIL_PROMPT = "Code from the email: "
 SMS_PROMPT = "Code from the text message: "
@@ -920,23 +939,39 @@ EMAIL_DOWN = ("Email could not be sent right now (SSPR-E301). "
 SMS_DOWN = ("The text message could not be sent right now (SSPR-E303). "
             "Choose another way or ask your administrator.")
 SEND_CAP = "Too many codes were sent recently. Try again later."
+# the same on the reset path, where the reset ends with it
+SEND_CAP_END = ("Too many codes were sent recently. Try again later or ask your "
+                "administrator.")
 NOT_HERE = ("Password reset is not offered here. "
             "Ask your administrator where you can reset your password.")
 MAIL_FROM = "sspr@example.com"
 
 
 def email_sent(minutes=10):
-    return ("If an email address is registered for this account, a code has been sent "
-            "to it. It is valid for %d minutes." % minutes)
+    return ("If this account has an email address, a code was sent to it. "
+            "It is valid for %d minutes." % minutes)
 
 
 def sms_sent(minutes=5):
-    return ("If a phone number is registered for this account, a code has been sent "
-            "to it by text message. It is valid for %d minutes." % minutes)
+    return ("If this account has a phone number, a code was sent to it by text. "
+            "It is valid for %d minutes." % minutes)
 
 
 def hint_sent(masked, minutes=10):
     return "A code has been sent to %s. It is valid for %d minutes." % (masked, minutes)
+
+
+def closing(last):
+    """The gate's last message with the reset's last words joined to it."""
+    return last + " " + ASK_ADMIN
+
+
+def greeter_menu_text(*labels):
+    """The one-line menu a greeter gets, for the CH_* labels in order."""
+    items = ["%d for %s" % (i + 1, l) for i, l in enumerate(labels)]
+    if len(items) > 1:
+        items = [", ".join(items[:-1]) + " or " + items[-1]]
+    return "To reset your password, type %s." % items[0]
 
 
 def menu_text(*labels):
@@ -1215,6 +1250,98 @@ def enroll_questions(user, answers):
     return {bank[n]: a for n, a in answers.items()}
 
 
+# ---------------------------------------------------------------------------
+# Issue 14: languages
+# ---------------------------------------------------------------------------
+SYSTEM_LOCALE_FILE = "/etc/default/locale"
+# The German words of the main path (po/de.po), written out so that a
+# catalog that went missing or stale fails a test.
+DE = {
+    OFFER: "Passwort zurücksetzen? j eingeben: ",
+    INTRO: "Zum Zurücksetzen: Code aus Ihrer Authenticator-App oder einen "
+           "Wiederherstellungscode eingeben.",
+    INTRO_MENU: "Bestätigen Sie zuerst, dass Sie es sind, um Ihr Passwort zurückzusetzen.",
+    CODE_PROMPT: "App- oder Wiederherstellungscode: ",
+    NEW_PW: "Neues Passwort: ",
+    RETYPE_PW: "Neues Passwort wiederholen: ",
+    DONE: "Ihr Passwort wurde geändert. Melden Sie sich erneut mit dem neuen Passwort an.",
+    BAD_CODE: "Dieser Code ist ungültig.",
+    ASK_ADMIN: "Wenn Sie nicht bestätigen können, dass Sie es sind, fragen Sie Ihren "
+               "Administrator.",
+    MISMATCH: "Die Passwörter stimmen nicht überein.",
+    HINT_ENTER: "Passwort vergessen? Drücken Sie bei der Passwortabfrage die Eingabetaste, "
+                "um es zurückzusetzen.",
+    CANCELLED: "Es wurde nichts eingegeben, daher endet das Zurücksetzen des Passworts hier.",
+    MENU_HEAD: "Wie möchten Sie bestätigen, dass Sie es sind?",
+    OPT_CODE: "Authenticator-App oder Wiederherstellungscode",
+    OPT_EMAIL: "Ein Code an Ihre E-Mail-Adresse",
+    CHOICE: "Auswahl [1]: ",
+    EMAIL_PROMPT: "Code aus der E-Mail: ",
+}
+DE_YES = "j"
+
+
+def de_closing(last):
+    return DE[last] + " " + DE[ASK_ADMIN]
+
+
+def de_menu_text(*labels):
+    return DE[MENU_HEAD] + "".join("\n  %d) %s" % (i + 1, DE[l]) for i, l in enumerate(labels))
+
+
+def de_email_sent(minutes=10):
+    return ("Falls für dieses Konto eine E-Mail-Adresse hinterlegt ist, wurde ein Code dorthin "
+            "gesendet. Er ist %d Minuten gültig." % minutes)
+
+
+def installed_locales():
+    return set(run(["locale", "-a"]).stdout.split())
+
+
+def ensure_locale(name="de_DE.UTF-8"):
+    """Generate a locale inside the sandbox (localedef writes the sandbox's
+    /usr/lib/locale overlay, never the machine's)."""
+    require_sandbox()
+    lang, _, codeset = name.partition(".")
+    if (lang + "." + codeset.lower().replace("-", "")) in installed_locales():
+        return
+    run(["localedef", "-i", lang, "-f", codeset or "UTF-8", name], timeout=120)
+    if (lang + "." + codeset.lower().replace("-", "")) not in installed_locales():
+        raise HarnessError("localedef did not make %s" % name)
+
+
+class GermanSystem:
+    """Mixin before a SandboxTest class: de_DE.UTF-8 generated once, and each
+    test starts with /etc/default/locale = SYSTEM_LOCALE (None: no file)."""
+
+    SYSTEM_LOCALE = "#  File generated by update-locale\nLANG=de_DE.UTF-8\n"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        ensure_locale("de_DE.UTF-8")
+
+    def setUp(self):
+        super().setUp()
+        set_system_locale(self.SYSTEM_LOCALE)
+
+    def tearDown(self):
+        super().tearDown()
+        set_system_locale(None)
+
+
+def set_system_locale(text):
+    """/etc/default/locale (the file pam_env and pam_sspr read); None removes it."""
+    require_sandbox()
+    if text is None:
+        try:
+            os.unlink(SYSTEM_LOCALE_FILE)
+        except FileNotFoundError:
+            pass
+        return
+    write_file(SYSTEM_LOCALE_FILE, text)
+
+
 def start_menu(user, menu, service=SERVICE, trigger=None, **kw):
     """Open a session and walk to the first "Choice [1]: " prompt; menu is
     the expected menu INFO text (menu_text(...))."""
@@ -1226,7 +1353,7 @@ def start_menu(user, menu, service=SERVICE, trigger=None, **kw):
         s.answer("")
         s.expect("ECHO_ON", OFFER)
         s.answer("y")
-    s.expect("INFO", INTRO)
+    s.expect("INFO", INTRO_MENU)
     s.expect("INFO", menu)
     s.expect("ECHO_ON", CHOICE)
     return s

@@ -55,7 +55,7 @@ class Codes(h.SandboxTest):
             return True
         if strict:
             self.assertIn((k, t), [("ERROR", h.BAD_CODE), ("ERROR", h.LOCKED),
-                                   ("ERROR", h.METHOD_LOCKED), ("INFO", h.CANCELLED)],
+                                   ("ERROR", h.METHOD_LOCKED), ("ERROR", h.CANCELLED)],
                           s.format_transcript())
         while k != "RESULT":
             if k in h.PROMPTS:
@@ -74,10 +74,11 @@ class Codes(h.SandboxTest):
         s = h.start_reset("cd1")
         for i in range(3):
             s.answer(wrong)
-            s.expect("ERROR", h.BAD_CODE)
             if i < 2:
+                s.expect("ERROR", h.BAD_CODE)
                 s.expect("ECHO_OFF", h.CODE_PROMPT)
-        s.expect("ERROR", h.ASK_ADMIN)
+        # the last refusal and the last words in one message (issue 14)
+        s.expect("ERROR", h.closing(h.BAD_CODE))
         self.assertEqual(s.result(), "PAM_AUTH_ERR")
         self.assertEqual(h.shadow_entry("cd1"), shadow)
 

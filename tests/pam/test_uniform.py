@@ -74,8 +74,9 @@ class Uniform(h.SandboxTest):
         got = ref.received()
         # sanity: the reference really is "menu, this option, three wrong codes"
         self.assertEqual(got[:5], [("ECHO_OFF", h.PASSWORD_PROMPT), ("ECHO_ON", h.OFFER),
-                                   ("INFO", h.INTRO), ("INFO", MENU), ("ECHO_ON", h.CHOICE)])
-        self.assertEqual(got.count(("ERROR", h.BAD_CODE)), 3, ref.format_transcript())
+                                   ("INFO", h.INTRO_MENU), ("INFO", MENU), ("ECHO_ON", h.CHOICE)])
+        self.assertEqual(got.count(("ERROR", h.BAD_CODE)), 2, ref.format_transcript())
+        self.assertEqual(got.count(("ERROR", h.closing(h.BAD_CODE))), 1, ref.format_transcript())
         if option == "2":
             self.assertEqual([m.rcpts for m in mails], [["unreg@example.com"]],
                              "the registered user got no code mail")
@@ -126,7 +127,7 @@ class Uniform(h.SandboxTest):
             s.answer("")
             s.expect("ECHO_ON", h.OFFER)
             s.answer("y")
-            s.expect("INFO", h.INTRO)
+            s.expect("INFO", h.INTRO_MENU)
             s.expect("INFO", MENU)
             s.expect("ECHO_ON", h.CHOICE)
             t0 = time.monotonic()

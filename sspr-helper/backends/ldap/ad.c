@@ -45,6 +45,7 @@
 #include "errbuf.h"
 #include "sspr-ldap/proto.h"
 #include "support/errors.h"
+#include "support/i18n.h"
 #include "wipe.h"
 
 #define AD_CAPABILITY "1.2.840.113556.1.4.800" /* LDAP_CAP_ACTIVE_DIRECTORY_OID */
@@ -446,17 +447,17 @@ int sspr_ldap_ad_refusal(int code, const char *diag, char *msg, size_t msglen)
 {
     /* WERR_PASSWORD_RESTRICTION: length, complexity, history or minimum age */
     if (strstr(diag, "0000052D") != NULL || strstr(diag, "0000052d") != NULL) {
-        sspr_set_err(msg, msglen,
-                     "That password does not meet the domain's length, complexity "
-                     "or history rules. Choose another one.");
+        sspr_set_err(msg, msglen, "%s",
+                     _("That password does not meet the domain's length, complexity "
+                       "or history rules. Choose another one."));
         return 1;
     }
     if (code == SSPR_LDAP_CONSTRAINT && strstr(diag, "UTF-8") != NULL) {
-        sspr_set_err(msg, msglen, "That password cannot be used (it is not valid text).");
+        sspr_set_err(msg, msglen, "%s", _("That password cannot be used (it is not valid text)."));
         return 1;
     }
     if (code == SSPR_LDAP_UNWILLING || code == SSPR_LDAP_CONSTRAINT) {
-        sspr_set_err(msg, msglen, "The domain did not accept that password. Choose another one.");
+        sspr_set_err(msg, msglen, "%s", _("The domain did not accept that password. Choose another one."));
         return 1;
     }
     return 0;

@@ -26,6 +26,7 @@
 #include "errbuf.h"
 #include "sspr-ldap/proto.h"
 #include "support/errors.h"
+#include "support/i18n.h"
 
 #define PPOLICY_LOCKED_FOREVER "000001010000Z"
 #define OC_VIOLATION 65
@@ -56,8 +57,8 @@ int sspr_ldap_grant(struct sspr_backend *be, const struct sspr_account *acct, co
     if (rc == SSPR_OK && code != 0) {
         syslog(LOG_ERR, "directory: the reset grant of %s could not be written (%d)", acct->name,
                code);
-        be->code = code == SSPR_LDAP_INSUFFICIENT_ACCESS ? SSPR_E_DIRECTORY_BIND
-                                                         : SSPR_E_DIRECTORY_SCHEMA;
+        be->code =
+            code == SSPR_LDAP_INSUFFICIENT_ACCESS ? SSPR_E_DIRECTORY_BIND : SSPR_E_DIRECTORY_SCHEMA;
         return SSPR_ERR_UNAVAILABLE;
     }
     return rc;
@@ -67,13 +68,17 @@ int sspr_ldap_grant(struct sspr_backend *be, const struct sspr_account *acct, co
 static void refusal(const char *diag, char *msg, size_t msglen)
 {
     if (strcasestr(diag, "history") != NULL || strcasestr(diag, "existing value") != NULL)
-        sspr_set_err(msg, msglen, "That password was used before. Choose one you have not used.");
+        sspr_set_err(msg, msglen, "%s",
+                     _("That password was used before. Choose one you have not used."));
     else if (strcasestr(diag, "too young") != NULL)
-        sspr_set_err(msg, msglen, "The directory does not allow another password change yet.");
+        sspr_set_err(msg, msglen, "%s",
+                     _("The directory does not allow another password change yet."));
     else if (strcasestr(diag, "short") != NULL)
-        sspr_set_err(msg, msglen, "That password is too short for the directory's policy.");
+        sspr_set_err(msg, msglen, "%s",
+                     _("That password is too short for the directory's policy."));
     else
-        sspr_set_err(msg, msglen, "The directory's password policy did not accept that password.");
+        sspr_set_err(msg, msglen, "%s",
+                     _("The directory's password policy did not accept that password."));
 }
 
 static void clear_lockout(struct sspr_backend *be, const struct sspr_account *acct)
@@ -100,8 +105,8 @@ static void clear_lockout(struct sspr_backend *be, const struct sspr_account *ac
         if (sspr_ldap_send_modify(be, &b, &code, msg, sizeof(msg)) == SSPR_OK && code == 0)
             syslog(LOG_NOTICE, "directory: %s's password policy lockout lifted", acct->name);
         else if (code != 0 && code != SSPR_LDAP_NO_SUCH_ATTRIBUTE)
-            syslog(LOG_WARNING, "directory: lifting %s's lockout failed: %s (%d)", acct->name,
-                   msg, code);
+            syslog(LOG_WARNING, "directory: lifting %s's lockout failed: %s (%d)", acct->name, msg,
+                   code);
     }
     sspr_ldap_entry_free(&e);
 }
