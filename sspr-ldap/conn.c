@@ -3,6 +3,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,75 @@ static int ca_file(const struct sspr_msg_item *pem, char *path, size_t size)
     return 0; /* kept open for the life of the process */
 }
 
+/* libldap 2.5 as Debian builds it (without LDAP_USE_NON_BLOCKING_TLS) has
+ * no timeout on the TLS handshake: a server that accepts and then says
+ * nothing holds an ldaps:// connection (or a StartTLS) for ever, and the
+ * next URI of a failover list is never tried (a read timeout on the socket
+ * does not help: libldap retries the handshake after EAGAIN). So every
+ * connection gets a layer of its own between TLS and the socket: each read
+ * or write waits at most the timeout for the socket, then fails for good.
+ * Operations are not slowed: libldap reads only what poll said is there. */
+static int sock_ms;
+
+static int sock_wait(Sockbuf_IO_Desc *sbiod, short events)
+{
+    ber_socket_t fd = -1;
+    struct pollfd p;
+    int n;
+
+    if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
+        return 0;
+    p.fd = fd;
+    p.events = events;
+    p.revents = 0;
+    do
+        n = poll(&p, 1, sock_ms);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        errno = ETIMEDOUT;
+    return n == 0 ? -1 : 0;
+}
+
+static ber_slen_t timed_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+    return sock_wait(sbiod, POLLIN) != 0 ? -1 : LBER_SBIOD_READ_NEXT(sbiod, buf, len);
+}
+
+static ber_slen_t timed_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+    return sock_wait(sbiod, POLLOUT) != 0 ? -1 : LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
+}
+
+static int timed_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
+{
+    return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
+}
+
+static Sockbuf_IO timed_io = { NULL, NULL, timed_ctrl, timed_read, timed_write, NULL };
+
+/* above the socket's own layers (LBER_SBIOD_LEVEL_PROVIDER, added after
+ * the connect callback), below TLS (LBER_SBIOD_LEVEL_TRANSPORT) */
+#define TIMED_LEVEL ((LBER_SBIOD_LEVEL_PROVIDER + LBER_SBIOD_LEVEL_TRANSPORT) / 2)
+
+static int sock_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+                    struct ldap_conncb *ctx)
+{
+    (void)ld;
+    (void)srv;
+    (void)addr;
+    (void)ctx;
+    return ber_sockbuf_add_io(sb, &timed_io, TIMED_LEVEL, NULL) == 0 ? 0 : -1;
+}
+
+static void sock_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+    (void)ld;
+    (void)sb;
+    (void)ctx;
+}
+
+static struct ldap_conncb sock_cb = { sock_add, sock_del, NULL };
+
 static int set_options(LDAP *ld, const struct sspr_msg *req, long timeout, char *why,
                        size_t whylen)
 {
@@ -71,11 +141,14 @@ static int set_options(LDAP *ld, const struct sspr_msg *req, long timeout, char 
     int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
     static char path[64];
 
+    sock_ms = (int)(timeout * 1000);
+
     if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
         ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
         ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
         ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
-        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS) {
+        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &sock_cb) != LDAP_OPT_SUCCESS) {
         snprintf(why, whylen, "cannot set the connection's options");
         return -1;
     }
