@@ -11,9 +11,11 @@ poll; the delays are printed.
 
 What it does not make atomic (Races, on syncrepl and on delta-syncrepl):
 two machines that spend the same code on two providers at the same
-instant. Each provider's compare-and-swap is atomic on its own, but
-neither has seen the other's write yet, so both can accept; the counts
-are printed, not asserted (they depend on timing). With plain syncrepl a
+instant, and wrong answers given at once through both (the throttle record
+is one value: of two changes made at once, one is kept). Each provider's
+compare-and-swap is atomic on its own, but neither has seen the other's
+write yet, so both can accept; the counts are printed, not asserted (they
+depend on timing). With plain syncrepl a
 password change and any other write to the same entry on the other
 provider within the replication delay can also lose the change or leave
 the providers disagreeing for good (printed); delta-syncrepl keeps it
@@ -23,7 +25,8 @@ ldaps://p1 ldaps://p2`), the same race accepts the code once, every time
 go on through provider 2, and with every provider down a reset ends with
 SSPR-E112 within the timeout of each URI.
 
-SSPR_RACE_TRIALS and SSPR_LOST_TRIALS set the number of trials (8, 10)."""
+SSPR_RACE_TRIALS, SSPR_LOST_TRIALS and SSPR_COUNTER_TRIALS set the number
+of trials (8, 10, 3)."""
 import os
 import socket
 import subprocess
@@ -40,6 +43,7 @@ h = t.h
 REPL_TIMEOUT = 15.0
 RACE_TRIALS = int(os.environ.get("SSPR_RACE_TRIALS", "8"))
 LOST_TRIALS = int(os.environ.get("SSPR_LOST_TRIALS", "10"))
+COUNTER_TRIALS = int(os.environ.get("SSPR_COUNTER_TRIALS", "3"))
 SETTLE_TIMEOUT = 5.0  # after this, two providers that still differ have diverged
 
 
@@ -313,6 +317,49 @@ class Races:
         if self.DELTA:
             # change by change: the other write touches other attributes
             self.assertEqual((lost, diverged), (0, 0), "delta-syncrepl lost a password change")
+
+    def test_wrong_answers_at_once_on_two_providers(self):
+        """COUNTER_TRIALS times: 8 wrong codes through A and 8 through B at
+        the same instant (16 sessions). On one provider that adds exactly 16
+        (test_ldap_backend.py); here each provider counts its own exactly,
+        but the throttle record is one value, and replication keeps one of
+        two changes made at once: what is left is printed. Asserted: what
+        must hold whatever the timing (at least 1, at most 16, and both
+        providers end with the same record)."""
+        many = "max_failures = 20\nmax_failures_per_method = 20\nfailure_delay = 0\n"
+        self.a.write(self.p1, many, uri=self.p1.uri)
+        self.b.write(self.p2, many, uri=self.p2.uri)
+        counts = []
+        for _ in range(COUNTER_TRIALS):
+            user, _ = self.new_user("rk")
+            secret = self.enroll_on_a(user)
+            wrong = h.wrong_code(secret)
+            sessions = [(self.a if i % 2 else self.b).start_reset(user) for i in range(16)]
+            gate = threading.Barrier(16)
+            seen = []
+
+            def answer(s):
+                gate.wait(20)
+                s.answer(wrong)
+                seen.append(s.read())
+
+            threads = [threading.Thread(target=answer, args=(s,)) for s in sessions]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(60)
+            for s in sessions:
+                s.close(kill=True)
+            self.assertEqual(seen.count(("ERROR", h.BAD_CODE)), 16, seen)
+            dn = self.p1.user_dn(user)
+            self.assertTrue(self.settled(dn, ("ssprThrottle",), timeout=SETTLE_TIMEOUT),
+                            "the providers kept different throttle records")
+            n = fleet.failures(self.p1, user)
+            self.assertGreaterEqual(n, 1)
+            self.assertLessEqual(n, 16)
+            counts.append(n)
+        print("\n16 wrong answers at once, 8 through each provider: %s failures counted "
+              "after replication" % ", ".join(map(str, counts)))
 
     def test_same_code_at_the_same_instant_through_one_provider(self):
         """The recommendation: every machine writes to the same provider
