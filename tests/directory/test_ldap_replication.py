@@ -335,21 +335,7 @@ class Races:
             secret = self.enroll_on_a(user)
             wrong = h.wrong_code(secret)
             sessions = [(self.a if i % 2 else self.b).start_reset(user) for i in range(16)]
-            gate = threading.Barrier(16)
-            seen = []
-
-            def answer(s):
-                gate.wait(20)
-                s.answer(wrong)
-                seen.append(s.read())
-
-            threads = [threading.Thread(target=answer, args=(s,)) for s in sessions]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join(60)
-            for s in sessions:
-                s.close(kill=True)
+            seen = fleet.answer_at_once(sessions, wrong)
             self.assertEqual(seen.count(("ERROR", h.BAD_CODE)), 16, seen)
             dn = self.p1.user_dn(user)
             self.assertTrue(self.settled(dn, ("ssprThrottle",), timeout=SETTLE_TIMEOUT),
