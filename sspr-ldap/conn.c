@@ -171,10 +171,11 @@ static int set_options(LDAP *ld, const struct sspr_msg *req, long timeout, char 
 /* The connection-level failures after which the next URI of the list is
  * tried: no server there, no answer in time, TLS or connect failed, or a
  * server that says it cannot serve now. A server's answer to the bind
- * (wrong password, say) is final. */
+ * (wrong password, say) is final, and so is a local error (options or CA
+ * file that no URI could use either). */
 static int try_next(int rc)
 {
-    return rc < 0 || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
+    return (rc < 0 && rc != LDAP_LOCAL_ERROR) || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
 }
 
 /* One URI: connect (StartTLS on ldap:// when asked; never on ldaps://,
