@@ -8,11 +8,16 @@
  * codes: -1 server down, -5 timeout, -11 connect error), err (the server's
  * diagnostic message, else libldap's words for rc).
  *
- * hello   uri (one or more, space-separated, tried in order), starttls
- *         (1: StartTLS required on ldap://), ca_pem (PEM certificates to
- *         trust, optional: else the system's store), bind_dn, bind_pw
- *         (empty: anonymous), timeout (seconds for connecting and for each
- *         operation). Connects and binds at once.
+ * hello   uri (one or more, space-separated), starttls (1: StartTLS
+ *         required on ldap://; never on ldaps:// or ldapi://), ca_pem (PEM
+ *         certificates to trust, optional: else the system's store),
+ *         bind_dn, bind_pw (empty: anonymous), timeout (seconds for
+ *         connecting and for each operation). Connects and binds at once,
+ *         to each URI in turn until one works: the next is tried after a
+ *         connection-level failure (no server, no answer in time, TLS,
+ *         unavailable/busy), not after the server refused the bind.
+ *         Answer: uri (the one that works), and per URI passed over a
+ *         skipped item ("URI: why").
  * search  base, scope (base | one | sub), filter, attr (repeated: the
  *         attributes wanted), limit (entries; more is rc 4).
  *         Answer: per entry a dn item, then per attribute an attr item

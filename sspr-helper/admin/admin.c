@@ -31,7 +31,17 @@ void sspr_admin_close(struct sspr_admin *ad)
 
 int sspr_admin_find_user(struct sspr_admin *ad, const char *name)
 {
-    if (sspr_be_resolve(&ad->be, name, &ad->acct) != SSPR_OK || !ad->acct.known) {
+    int rc = sspr_be_resolve(&ad->be, name, &ad->acct);
+
+    if (rc != SSPR_OK && ad->be.code != 0) {
+        /* the backend could not answer (a directory down): not "no such user" */
+        fprintf(stderr,
+                "sspr-helper: cannot look up %s: the %s backend is not available "
+                "(SSPR-E%03d; sspr-helper doctor says why)\n",
+                sspr_username_ok(name) ? name : "(malformed)", ad->cfg->backend, ad->be.code);
+        return 1;
+    }
+    if (rc != SSPR_OK || !ad->acct.known) {
         fprintf(stderr, "sspr-helper: no such user: %s\n",
                 sspr_username_ok(name) ? name : "(malformed)");
         return 1;

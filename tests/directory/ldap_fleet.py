@@ -11,6 +11,7 @@ against a real slapd (tests/directory/slapd.py).
 
 import os
 import re
+import threading
 
 import dirtest as t
 import slapd
@@ -87,3 +88,25 @@ def throttle_text(d, uid):
 def failures(d, uid):
     m = re.search(r"\bf=(\d+)", throttle_text(d, uid))
     return int(m.group(1)) if m else 0
+
+
+def answer_at_once(sessions, text, timeout=60):
+    """Each session (at a prompt) answers text at the same instant (a
+    barrier), then reads its next line; returns those lines, in the order
+    they came. The sessions are closed."""
+    gate = threading.Barrier(len(sessions))
+    seen = []
+
+    def answer(s):
+        gate.wait(timeout)
+        s.answer(text)
+        seen.append(s.read())
+
+    threads = [threading.Thread(target=answer, args=(s,)) for s in sessions]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout)
+    for s in sessions:
+        s.close(kill=True)
+    return seen

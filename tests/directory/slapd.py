@@ -232,11 +232,12 @@ class Slapd:
     POLICY_DN = "cn=default,ou=policies," + SUFFIX
 
     def __init__(self, name="a", ca=None, acl=None, policy=None, users=DEFAULT_USERS,
-                 server_id=None, load_data=True, debug="stats"):
+                 server_id=None, load_data=True, debug="stats", delta=False):
         """name: a label (directory /tmp/sspr-slapd-NAME-*); ca: a TestCA to
         sign with (a new one by default); acl: slapd.conf access lines, None for
         DEFAULT_ACL (conf/ldap/sspr-acl.ldif); policy: pwdPolicy attributes overriding DEFAULT_POLICY;
-        server_id and load_data: for start_pair()."""
+        server_id, load_data and delta (delta-syncrepl: an accesslog that
+        the peer replays change by change): for start_pair()."""
         t.require_sandbox()
         missing = t.have(*TOOLS)
         if missing:
@@ -254,6 +255,7 @@ class Slapd:
         self.server_id = server_id
         self.load_data = load_data
         self.debug = debug
+        self.delta = delta
         self.peers = []
         self.port = t.free_port()
         self.tls_port = t.free_port()
@@ -264,6 +266,7 @@ class Slapd:
         self.ldaps_uri = "ldaps://127.0.0.1:%d" % self.tls_port
         self.ldapi_uri = "ldapi://" + urllib.parse.quote(self.sock, safe="")
         self.db_dir = os.path.join(self.dir, "db")
+        self.log_db_dir = os.path.join(self.dir, "accesslog")
         self.conf = os.path.join(self.dir, "slapd.conf")
         self.log_path = os.path.join(self.dir, "slapd.log")
         self.proc = None
@@ -295,6 +298,7 @@ class Slapd:
             "moduleload back_mdb",
             "moduleload ppolicy",
             "moduleload syncprov",
+            "moduleload accesslog",
             "pidfile %s/slapd.pid" % self.dir,
             "argsfile %s/slapd.args" % self.dir,
             "TLSCACertificateFile %s" % self.ca_file,
@@ -307,6 +311,22 @@ class Slapd:
         ]
         if self.server_id is not None:
             lines.append("serverID %d" % self.server_id)
+        if self.delta:
+            # delta-syncrepl: the accesslog database the peer reads changes
+            # from (only the peer's consumer, bound as the rootdn, reads it)
+            lines += [
+                "",
+                "database mdb",
+                "maxsize 104857600",
+                'suffix "cn=accesslog"',
+                "directory %s" % self.log_db_dir,
+                "index default eq",
+                "index entryCSN,objectClass,reqEnd,reqResult,reqStart,reqDN",
+                'access to * by dn.exact="%s" read by * none' % self.ADMIN_DN,
+                "overlay syncprov",
+                "syncprov-nopresent TRUE",
+                "syncprov-reloadhint TRUE",
+            ]
         lines += [
             "",
             "database mdb",
@@ -321,13 +341,18 @@ class Slapd:
         ]
         lines += self.acl_text().splitlines()
         for i, peer in enumerate(self.peers):
+            delta = (' logbase="cn=accesslog" logfilter="(&(objectClass=auditWriteObject)'
+                     '(reqResult=0))" syncdata=accesslog' if self.delta else "")
             lines.append(
                 'syncrepl rid=%03d provider=%s bindmethod=simple binddn="%s" credentials=%s '
                 'searchbase="%s" type=refreshAndPersist retry="1 +" timeout=3 '
-                'network-timeout=3' % (100 * self.server_id + i + 1, peer.uri, peer.ADMIN_DN,
-                                       peer.ADMIN_PW, self.SUFFIX))
+                'network-timeout=3%s' % (100 * self.server_id + i + 1, peer.uri, peer.ADMIN_DN,
+                                         peer.ADMIN_PW, self.SUFFIX, delta))
         if self.peers:
             lines += ["multiprovider on", "overlay syncprov", "syncprov-checkpoint 10 1"]
+        if self.peers and self.delta:
+            lines += ["overlay accesslog", "logdb cn=accesslog", "logops writes",
+                      "logsuccess TRUE", "logpurge 01+00:00 00+01:00"]
         lines += [
             "overlay ppolicy",
             'ppolicy_default "%s"' % self.POLICY_DN,
@@ -385,11 +410,13 @@ class Slapd:
     def _write_config(self):
         t.write_file(self.conf, self.config_text(), mode=0o640, gid=self.gid)
         os.makedirs(self.db_dir, mode=0o700, exist_ok=True)
+        if self.delta:
+            os.makedirs(self.log_db_dir, mode=0o700, exist_ok=True)
         t.run(["/usr/sbin/slaptest", "-u", "-f", self.conf])
         if self.load_data:
             data = os.path.join(self.dir, "data.ldif")
             t.write_file(data, self.data_ldif(), mode=0o600)
-            argv = ["/usr/sbin/slapadd", "-q", "-f", self.conf, "-l", data]
+            argv = ["/usr/sbin/slapadd", "-q", "-f", self.conf, "-b", self.SUFFIX, "-l", data]
             if self.server_id is not None:
                 argv += ["-S", str(self.server_id), "-w"]
             t.run(argv, timeout=t.TIMEOUT)
@@ -563,13 +590,15 @@ class Slapd:
         return e[0]
 
 
-def start_pair(acl=None, policy=None, timeout=t.TIMEOUT):
+def start_pair(acl=None, policy=None, timeout=t.TIMEOUT, delta=False, names=("a", "b")):
     """Two slapd providers (server IDs 1 and 2) that replicate each other
-    (syncrepl refreshAndPersist + multiprovider, the 2.5 form of mirrormode).
-    A gets the data with slapadd; B starts empty and pulls it. Returns (a, b)
-    once B has the users."""
-    a = Slapd("a", acl=acl, policy=policy, server_id=1)
-    b = Slapd("b", ca=a.ca, acl=acl, policy=policy, server_id=2, load_data=False)
+    (syncrepl refreshAndPersist + multiprovider, the 2.5 form of mirrormode;
+    delta: delta-syncrepl, each replaying the other's accesslog change by
+    change instead of copying whole entries). A gets the data with slapadd;
+    B starts empty and pulls it. Returns (a, b) once B has the users."""
+    a = Slapd(names[0], acl=acl, policy=policy, server_id=1, delta=delta)
+    b = Slapd(names[1], ca=a.ca, acl=acl, policy=policy, server_id=2, load_data=False,
+              delta=delta)
     a.peers, b.peers = [b], [a]
     try:
         a.start(timeout)

@@ -6,14 +6,18 @@ nsswitch.conf (the host's files are never touched: /etc is an overlay).
     s = sssd.Sssd(d)      # writes /etc/sssd/sssd.conf (0600 root), starts sssd -i
     s.getent("alice")     # passwd line via nss_sss, or None
     s.offline(); s.online()   # SIGUSR1 / SIGUSR2 to sssd
+    with s.directory_gone(sshd):  # slapd stopped, sssd offline; then both
+        ...                       #   back, proved by a sign-in over sshd
     s.stop()
 """
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
+import time
 
 import dirtest as t
 
@@ -123,6 +127,35 @@ class Sssd:
         """Tell sssd to go back online now (SIGUSR2)."""
         self.proc.send_signal(signal.SIGUSR2)
 
+    @contextlib.contextmanager
+    def directory_gone(self, sshd, probe_uid="carol"):
+        """slapd stopped and sssd told to go offline for the with-block;
+        afterwards back_online()."""
+        try:
+            self.d.stop()
+            self.offline()
+            time.sleep(0.5)  # let the signal reach sssd_be
+            yield
+        finally:
+            self.back_online(sshd, probe_uid)
+
+    def back_online(self, sshd, probe_uid="carol"):
+        """Directory up again, sssd told to go online, and a sign-in over
+        sshd that the cache cannot answer proves it (bounded): probe_uid
+        gets a password only the directory knows (a login that the cache
+        could answer would prove nothing)."""
+        if self.d.proc is None:
+            self.d.start()
+        self.online()
+        probe = "Probe-Online-Pass-%d" % time.monotonic_ns()
+        dn = self.d.user_dn(probe_uid)
+        r = self.d.passwd_exop(dn, probe, binddn=self.d.SSPR_DN, password=self.d.SSPR_PW,
+                               authzid="dn:" + dn)
+        if r.rc != 0:
+            raise t.HarnessError("setting the probe password failed\n" + r.text())
+        t.wait_until("sssd online again", lambda: ssh_works(sshd, probe_uid, probe),
+                     timeout=20)
+
     def expire_cache(self):
         if shutil.which("sss_cache"):
             t.run(["sss_cache", "-E"], check=False)
@@ -139,3 +172,13 @@ class Sssd:
         if self.log_file:
             self.log_file.close()
             self.log_file = None
+
+
+def ssh_works(sshd, uid, password):
+    """True when a fresh ssh signs uid in with password (tests/e2e/e2e.py)."""
+    import e2e  # needs pexpect; only the sshd tests call this
+    try:
+        e2e.ssh_runs(sshd, uid, password, command="id -un")
+        return True
+    except t.HarnessError:
+        return False

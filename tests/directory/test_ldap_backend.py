@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -121,19 +120,7 @@ class LdapBackend(h.SandboxTest):
         secret = self.a.enroll_totp(user)
         wrong = h.wrong_code(secret)
         sessions = [(self.a if i % 2 else self.b).start_reset(user) for i in range(16)]
-        seen = []
-
-        def answer(s):
-            s.answer(wrong)
-            seen.append(s.read())
-
-        threads = [threading.Thread(target=answer, args=(s,)) for s in sessions]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(60)
-        for s in sessions:
-            s.close(kill=True)
+        seen = fleet.answer_at_once(sessions, wrong)
         self.assertEqual(seen.count(("ERROR", h.BAD_CODE)), 16, seen)
         self.assertEqual(fleet.failures(self.d, user), 16, fleet.throttle_text(self.d, user))
 

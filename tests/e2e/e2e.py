@@ -10,7 +10,8 @@ codes from oathtool, the user-visible strings) and adds:
   Sshd              a real /usr/sbin/sshd on 127.0.0.1:<free port>.
   Term              a pexpect-driven program on a pty (ssh, login) whose
                     failures carry the whole screen transcript.
-  ssh(), login()    spawn those two the way a user would.
+  ssh(), login()    spawn those two the way a user would; walk_reset() takes
+                    an ssh from its Password: prompt through a whole reset.
   SmtpSink          a tiny SMTP server on loopback that keeps the mails
                     (for the email gate, once it exists).
 
@@ -362,6 +363,33 @@ def ssh_refused(sshd, user, password):
     if idx == 2:
         t.fail("ssh logged %s in, but it must be refused" % user)
     t.expect_eof()
+    return t.screen()
+
+
+def walk_reset(t, user, code, new_password, start="empty"):
+    """From a fresh `ssh` at its Password: prompt to the end of a reset.
+
+    start: "empty" (Enter, then y at the offer) or a trigger word."""
+    t.expect(ssh_prompt(user, h.PASSWORD_PROMPT))
+    if start == "empty":
+        t.send("")
+        t.expect(ssh_prompt(user, h.OFFER))
+        t.send("y")
+    else:
+        t.send(start)
+    t.expect(ssh_prompt(user, h.INTRO))
+    t.expect(h.CODE_PROMPT)
+    t.send(code)
+    t.expect(ssh_prompt(user, h.NEW_PW))
+    t.send(new_password)
+    t.expect(ssh_prompt(user, h.RETYPE_PW))
+    t.send(new_password)
+    # the module's last message comes after the last prompt: ssh prints it,
+    # then gives up (NumberOfPasswordPrompts=1) -- the user signs in again
+    t.expect(h.DONE)
+    t.expect(SSH_DENIED)
+    if t.expect_eof() == 0:
+        t.fail("ssh succeeded right after a reset; the user must sign in again")
     return t.screen()
 
 

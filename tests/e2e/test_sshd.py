@@ -19,30 +19,7 @@ from e2e import h  # noqa: E402
 P = e2e.ssh_prompt
 
 
-def walk_reset(t, user, code, new_password, start="empty"):
-    """From a fresh `ssh` at its Password: prompt to the end of a reset.
-
-    start: "empty" (Enter, then y at the offer) or a trigger word."""
-    t.expect(P(user, h.PASSWORD_PROMPT))
-    if start == "empty":
-        t.send("")
-        t.expect(P(user, h.OFFER))
-        t.send("y")
-    else:
-        t.send(start)
-    t.expect(P(user, h.INTRO))
-    t.expect(h.CODE_PROMPT)
-    t.send(code)
-    t.expect(P(user, h.NEW_PW))
-    t.send(new_password)
-    t.expect(P(user, h.RETYPE_PW))
-    t.send(new_password)
-    # the module's last message comes after the last prompt: ssh prints it,
-    # then gives up (NumberOfPasswordPrompts=1) -- the user signs in again
-    t.expect(h.DONE)
-    t.expect(e2e.SSH_DENIED)
-    if t.expect_eof() == 0:
-        t.fail("ssh succeeded right after a reset; the user must sign in again")
+walk_reset = e2e.walk_reset
 
 
 class Sshd(e2e.E2ETest):

@@ -4,7 +4,8 @@
  * the flow. Every request has the configured timeout (plus a second for
  * the program itself); a request that runs out kills the program, and a
  * failed connection fails every later call of the flow at once, so that a
- * directory that is down or hangs costs at most one timeout.
+ * directory that is down or hangs costs at most one timeout (connecting:
+ * one per URI of a failover list, which sspr-ldap tries in turn).
  */
 #include "autoconf.h"
 
@@ -57,17 +58,30 @@ void sspr_ldap_disconnect(struct sspr_ldap *l)
         (void)sspr_child_stop(&l->child, sspr_now_ms() + SLACK_MS);
 }
 
-static int64_t deadline(const struct sspr_config *cfg)
+/* How many URIs [ldap] uri lists (stored single-spaced). */
+static int64_t uri_count(const struct sspr_config *cfg)
 {
-    return sspr_now_ms() + (int64_t)cfg->ldap_timeout * 1000 + SLACK_MS;
+    int64_t n = 1;
+
+    for (const char *p = cfg->ldap_uri; *p != '\0'; p++)
+        n += *p == ' ';
+    return n;
 }
 
-/* One round trip, no connection set-up. */
+/* A request's deadline: the timeout, and for the hello the timeout of
+ * every URI of the list (sspr-ldap tries them in turn), plus the slack. */
+static int64_t deadline(const struct sspr_config *cfg, int hello)
+{
+    return sspr_now_ms() + (hello ? uri_count(cfg) : 1) * (int64_t)cfg->ldap_timeout * 1000 +
+           SLACK_MS;
+}
+
+/* One round trip. */
 static int exchange(struct sspr_ldap *l, const struct sspr_config *cfg, struct sspr_msg_buf *b,
-                    struct sspr_msg *ans, int *rc, char *msg, size_t msglen)
+                    int hello, struct sspr_msg *ans, int *rc, char *msg, size_t msglen)
 {
     long long code;
-    int64_t dl = deadline(cfg);
+    int64_t dl = deadline(cfg, hello);
 
     l->ops++;
     if (sspr_msg_send(l->child.fd, b, dl) != 0 || sspr_msg_recv(l->child.fd, ans, dl) != 0) {
@@ -157,8 +171,22 @@ static int connect_dir(struct sspr_backend *be, char *msg, size_t msglen)
         sspr_set_err(msg, msglen, "the directory client cannot start: %s", why);
         goto out;
     }
-    rc = exchange(l, cfg, &b, &ans, &code, msg, msglen);
+    rc = exchange(l, cfg, &b, 1, &ans, &code, msg, msglen);
     if (rc == SSPR_OK) {
+        const struct sspr_msg_item *sk;
+        size_t at = 0;
+
+        if (sspr_msg_get_str(&ans, "uri", l->uri, sizeof(l->uri)) != 0)
+            l->uri[0] = '\0';
+        l->skipped[0] = '\0';
+        while ((sk = sspr_msg_next(&ans, &at, "skipped")) != NULL) {
+            /* a provider of a failover list that is down: said, then passed over */
+            syslog(LOG_WARNING, "directory: %.*s; trying the next URI", (int)sk->len,
+                   (const char *)sk->val);
+            if (l->skipped[0] == '\0')
+                snprintf(l->skipped, sizeof(l->skipped), "%.*s", (int)sk->len,
+                         (const char *)sk->val);
+        }
         sspr_msg_free(&ans);
         if (code != 0) {
             snprintf(why, sizeof(why), "the directory refused the service account's bind (%s)",
@@ -196,7 +224,7 @@ int sspr_ldap_call(struct sspr_backend *be, struct sspr_msg_buf *b, struct sspr_
         be->code = l->code;
         return r;
     }
-    r = exchange(l, be->cfg, b, ans, rc, msg, msglen);
+    r = exchange(l, be->cfg, b, 0, ans, rc, msg, msglen);
     sspr_msg_buf_free(b);
     if (r != SSPR_OK)
         be->code = l->code;

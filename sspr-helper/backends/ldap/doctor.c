@@ -50,6 +50,7 @@ void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r)
     static const char *const oc[] = { "objectClasses", NULL };
     static const char *const some[] = { A_TOTP_STEP, NULL };
     const struct sspr_config *cfg = be->cfg;
+    struct sspr_ldap *l = sspr_ldap_of(be);
     struct sspr_ldap_entry e;
     struct sspr_msg_buf b;
     struct sspr_msg ans;
@@ -86,13 +87,21 @@ void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r)
     if (sspr_msg_get_str(&ans, "id", id, sizeof(id)) != 0)
         snprintf(id, sizeof(id), "(anonymous)");
     sspr_msg_free(&ans);
-    sspr_pass(r, "ldap %s: connected%s, bound as %s", cfg->ldap_uri,
-              strncasecmp(cfg->ldap_uri, "ldapi:", 6) == 0 ? ""
-              : cfg->ldap_starttls == SSPR_LDAP_STARTTLS_REQUIRED ||
-                      strncasecmp(cfg->ldap_uri, "ldaps:", 6) == 0
+    const char *uri = l->uri[0] != '\0' ? l->uri : cfg->ldap_uri;
+    size_t first = strcspn(cfg->ldap_uri, " ");
+    sspr_pass(r, "ldap: connected to %s%s, bound as %s", uri,
+              strncasecmp(uri, "ldapi:", 6) == 0 ? ""
+              : (cfg->ldap_starttls == SSPR_LDAP_STARTTLS_REQUIRED &&
+                 strncasecmp(uri, "ldap:", 5) == 0) ||
+                      strncasecmp(uri, "ldaps:", 6) == 0
                   ? " (TLS, certificate verified)"
                   : " (no TLS: loopback)",
               id[0] != '\0' ? id : "(anonymous)");
+    if (l->skipped[0] != '\0' || strlen(uri) != first || strncmp(uri, cfg->ldap_uri, first) != 0)
+        sspr_warn(r,
+                  "ldap: %s; this machine uses %s until the first of [ldap] uri answers "
+                  "again (writes to two providers at once are not atomic: docs/ldap.md)",
+                  l->skipped[0] != '\0' ? l->skipped : "the first URI did not answer", uri);
     rc = sspr_ldap_search_one(be, "cn=Subschema", "base", "(objectClass=subschema)", oc, &e,
                               &found);
     if (rc == SSPR_OK && found == 1) {

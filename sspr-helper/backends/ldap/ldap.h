@@ -39,6 +39,8 @@ struct sspr_ldap {
     char broken_why[256];
     int code;                /* its SSPR-E code (112 unreachable, 113 bind refused) */
     unsigned ops;            /* requests sent (the bench counts them) */
+    char uri[256];           /* the URI of [ldap] uri that answered (doctor says it) */
+    char skipped[512];       /* "URI: why" of the first one passed over, if any */
     struct sspr_ldap_entry *cached; /* the entry resolve read, for one load */
     /* the dialect (ad.c): 0 until known, then an enum sspr_ldap_dialect */
     int dialect;
