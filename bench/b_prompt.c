@@ -200,8 +200,8 @@ static void lddebug_one(const char *label, const char *path, const char *helper,
  * with a closed channel; the helper driven directly to its first prompt. */
 int cmd_startup(int ac, char **av)
 {
-    static const char *const probes[] = { "probe-now", "probe-lazy", "probe-nocurl",
-                                          "probe-curl-now", "probe-curl-lazy" };
+    static const char *const probes[] = { "probe-now",    "probe-lazy",     "probe-libc",
+                                          "probe-nocurl", "probe-curl-now", "probe-curl-lazy" };
     enum { NPROBES = sizeof(probes) / sizeof(probes[0]) };
     const char *helper, *dir, *svc, *user;
     char ppath[NPROBES][512];
@@ -263,9 +263,16 @@ int cmd_startup(int ac, char **av)
 
         printf(" where the direct first prompt goes (differences of medians):\n");
         printf("  %-44s %8.3f ms\n", "fork + exec + exit (/bin/true)", tr / 1000);
-        if (have[0])
+        if (have[0] && have[2]) {
+            double pl = samples_q(&t_probe[2], .5);
+
+            printf("  %-44s %8.3f ms\n", "+ an empty PIE of libc alone instead", (pl - tr) / 1000);
+            printf("  %-44s %8.3f ms\n", "+ loading and linking the helper's libraries",
+                   (pn - pl) / 1000);
+        } else if (have[0]) {
             printf("  %-44s %8.3f ms\n", "+ loading and linking the helper's libraries",
                    (pn - tr) / 1000);
+        }
         printf("  %-44s %8.3f ms\n", "+ main() to the HELLO read, and exit", (e - pn) / 1000);
         printf("  %-44s %8.3f ms\n", "+ HELLO to the first prompt frame", (h - e) / 1000);
         printf("  %-44s %8.3f ms\n", "+ the module's part (spawn, relay, INFO)",

@@ -13,36 +13,6 @@
 
 #define MAX_USERS 64
 
-/* A user whose next code is for a step the helper still accepts: never an
- * earlier step than one already used (the replay mark), and only the
- * current or the next step (one boundary may pass before the helper
- * checks). Waits for the next step when every user is spent. */
-static struct totp_user *next_user(struct totp_user *u, int n, int *rot, char code[16])
-{
-    for (;;) {
-        long long now = totp_step_now();
-
-        for (int k = 0; k < n; k++) {
-            struct totp_user *x = &u[(*rot + k) % n];
-            long long s = x->last_step + 1 > now ? x->last_step + 1 : now;
-
-            if (s <= now + 1) {
-                if (totp_code(x, s, code) != 0)
-                    die("totp code for %s", x->name);
-                x->last_step = s;
-                *rot = (*rot + k + 1) % n;
-                return x;
-            }
-        }
-        sleep_us(250000);
-    }
-}
-
-static void new_password(char *out, size_t len, int i)
-{
-    snprintf(out, len, "Bench-%ld-%d-Zq!%x", (long)getpid(), i, (unsigned)now_us());
-}
-
 /* reset SVC PASSWD_SVC BASE_USER TOTP_FILE ROUNDS [DISKDIR]
  * With DISKDIR, one atomic record write there per round (untimed for the
  * flows): what the disk charged while they ran. */
@@ -61,21 +31,22 @@ int cmd_reset(int ac, char **av)
     if ((rounds = atoi(av[4])) < 3)
         die("ROUNDS >= 3");
     for (int i = -1; i < rounds; i++) {
-        char pw[64], code[16];
+        char pw[64], code[16], said[256];
         struct totp_user *u;
         double t0, tret;
         int rc;
 
-        new_password(pw, sizeof(pw), 2 * i + 100);
+        bench_new_password(pw, sizeof(pw), 2 * i + 100);
         t0 = now_us();
-        rc = chauthtok_run(av[1], av[2], pw);
+        rc = chauthtok_run(av[1], av[2], pw, said, sizeof(said));
         if (rc != PAM_SUCCESS)
-            die("pam_chauthtok(%s, %s) failed: %d", av[1], av[2], rc);
+            die("pam_chauthtok(%s, %s) failed: %s (it said \"%s\")", av[1], av[2],
+                pam_strerror(NULL, rc), said);
         if (i >= 0)
             samples_add(&t_ch, now_us() - t0);
 
-        u = next_user(users, n, &rot, code);
-        new_password(pw, sizeof(pw), 2 * i + 101);
+        u = totp_next_user(users, n, &rot, code);
+        bench_new_password(pw, sizeof(pw), 2 * i + 101);
         struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL,
                            .code = code,
                            .new_password = pw };
@@ -151,15 +122,15 @@ static void mark_answer(struct flow *fl)
 int cmd_fsync_flow(int ac, char **av)
 {
     struct totp_user users[MAX_USERS];
-    char code[16], wrong[16], pw[64];
+    char code[16], wrong[16], pw[64], said[256];
     struct totp_user *u;
     int n, rot = 0, rc;
 
     if (ac != 4)
         die("usage: fsyncs SVC PASSWD_SVC BASE_USER TOTP_FILE");
     n = totp_load(av[3], users, MAX_USERS);
-    u = next_user(users, n, &rot, code);
-    new_password(pw, sizeof(pw), 1);
+    u = totp_next_user(users, n, &rot, code);
+    bench_new_password(pw, sizeof(pw), 1);
     mark(0);
     struct flow fl = { .code_action = CODE_ANSWER_THEN_CANCEL,
                        .code = code,
@@ -181,12 +152,12 @@ int cmd_fsync_flow(int ac, char **av)
     if (!fw.bad_code_msg)
         die("a wrong code was not refused (last message: \"%s\")", fw.last_msg);
 
-    new_password(pw, sizeof(pw), 2);
+    bench_new_password(pw, sizeof(pw), 2);
     mark(6);
-    rc = chauthtok_run(av[1], av[2], pw);
+    rc = chauthtok_run(av[1], av[2], pw, said, sizeof(said));
     mark(7);
     if (rc != PAM_SUCCESS)
-        die("pam_chauthtok failed: %d", rc);
+        die("pam_chauthtok failed: %s (it said \"%s\")", pam_strerror(NULL, rc), said);
     printf("flows done\n");
     return 0;
 }

@@ -10,7 +10,8 @@
 #include <security/pam_appl.h>
 
 /* ---- util.c: clock, samples, verdict lines, failures ---- */
-double now_us(void); /* CLOCK_MONOTONIC */
+double now_us(void);       /* CLOCK_MONOTONIC */
+double now_realtime(void); /* CLOCK_REALTIME, seconds */
 void sleep_us(double us);
 _Noreturn void die(const char *fmt, ...);
 int env_int(const char *name, int dflt);
@@ -76,6 +77,8 @@ struct flow {
     double t_newpw;    /* "New password" prompt */
     double t_done;     /* the "has been changed" message (RESULT reset-done) */
     double t_cancel;   /* PAM_CONV_ERR handed back */
+    /* t_yes and t_code on CLOCK_REALTIME, in seconds (slapd's log's clock) */
+    double rt_yes, rt_code;
     int code_prompts;
     bool bad_code_msg; /* "not valid" seen */
     char last_msg[512];
@@ -86,8 +89,9 @@ struct flow {
  * t_return: when pam_authenticate returned. */
 int flow_run(const char *svc, const char *user, struct flow *fl, double *t_return);
 /* pam_start(svc, user) + pam_chauthtok(0) + pam_end with newpw at every
- * echo-off prompt (what the helper's writeback does). */
-int chauthtok_run(const char *svc, const char *user, const char *newpw);
+ * echo-off prompt (what the helper's writeback does). msg (may be NULL):
+ * the last error or info text the stack said, for a failure's message. */
+int chauthtok_run(const char *svc, const char *user, const char *newpw, char *msg, size_t msg_len);
 
 /* ---- totp.c: codes for enrolled users (liboath) ---- */
 struct totp_user {
@@ -105,6 +109,55 @@ int totp_code(const struct totp_user *u, long long step, char out[16]);
 /* A code that is wrong for every step in the window. */
 void totp_wrong(const struct totp_user *u, char out[16]);
 long long totp_step_now(void);
+/* A user (of n, in turn from *rot) whose next code is for a step the helper
+ * still accepts: never an earlier step than one already used (the replay
+ * mark), and only the current or the next step (one boundary may pass
+ * before the helper checks). Waits for the next step when every user is
+ * spent. code: that code. */
+struct totp_user *totp_next_user(struct totp_user *u, int n, int *rot, char code[16]);
+/* A new password no earlier one equals (i: a distinct number per call) */
+void bench_new_password(char *out, size_t len, int i);
+
+/* ---- slapdlog.c: LDAP operations in slapd's `-d stats` log ---- */
+enum {
+    SLAPD_STARTTLS,
+    SLAPD_BIND,
+    SLAPD_SRCH,
+    SLAPD_MOD,
+    SLAPD_PASSMOD,
+    SLAPD_WHOAMI,
+    SLAPD_EXT,
+    SLAPD_UNBIND,
+    SLAPD_OTHER,
+    SLAPD_NTYPES
+};
+extern const char *const slapd_op_names[SLAPD_NTYPES];
+#define SLAPD_MAX_CONNS 64
+struct slapd_span {
+    int nconn, closed; /* connections seen, and logged as closed */
+    long conns[SLAPD_MAX_CONNS];
+    int ops; /* operations (conn=C op=O pairs with a request) */
+    int by_type[SLAPD_NTYPES];
+    int throttle_mods;      /* MODs of ssprThrottle */
+    int throttle_conflicts; /* ... that lost the compare-and-swap (16, 19, 20) */
+    int mod_errors;         /* MODs with a non-zero result (conflicts included) */
+    double server_s;        /* slapd's qtime + etime, summed */
+    double mod_ok_s;        /* ... of the MODs that succeeded (each commits a write) */
+    /* the first connection's accept, TLS established, bind result and first
+     * search result, in slapd's CLOCK_REALTIME seconds (0: not seen) */
+    double t_accept, t_tls, t_bind, t_srch;
+};
+long slapdlog_size(const char *path);
+/* The operations logged between byte offsets from and to. */
+void slapdlog_count(const char *path, long from, long to, struct slapd_span *s);
+/* The same for connection conn, whether or not it began in the span. */
+void slapdlog_count_conn(const char *path, long from, long to, long conn, struct slapd_span *s);
+/* Wait (at most timeout_ms) until every connection seen since from is
+ * logged as closed; the log's size then. */
+long slapdlog_settle(const char *path, long from, int timeout_ms);
+void slapd_span_add(struct slapd_span *sum, const struct slapd_span *s);
+/* "1 StartTLS, 1 BIND, 5 SRCH, ..." */
+void slapd_span_format(const struct slapd_span *s, char *out, size_t len);
 
 /* ---- commands ---- */
 int cmd_normal(int ac, char **av);
@@ -119,6 +172,7 @@ int cmd_gcfill(int ac, char **av);
 int cmd_gc(int ac, char **av);
 int cmd_gcflows(int ac, char **av);
 int cmd_disk(int ac, char **av);
+int cmd_ldap(int ac, char **av);
 /* the store's atomic record write in dfd (b_disk.c); microseconds */
 double disk_atomic_write(int dfd);
 

@@ -21,6 +21,10 @@ gcn=${BENCH_GC_RECORDS:-10000}
 gcrounds=${BENCH_GC_ROUNDS:-3}
 gcflowrecs=${BENCH_GC_FLOW_RECORDS:-20000}
 gcflows=${BENCH_GC_FLOWS:-160}
+lrounds=${BENCH_LDAP_ROUNDS:-20}          # LDAP vs local resets
+lwrong=${BENCH_LDAP_WRONG:-10}            # LDAP wrong-code flows
+tracing=${BENCH_TRACE_PASSES:-1}          # the "where the time goes" passes
+tracepre=$SSPR_BUILDDIR/bench/tracepre.so
 keepdir=$SSPR_BUILDDIR/bench-run # kept after the sandbox: the libraries, the fsync trace, the summary
 mkdir -p "$run" "$keepdir"
 export BENCH_SUMMARY=$run/summary
@@ -39,6 +43,31 @@ measure() {
     fi
 }
 info() { echo "info  $*" | tee -a "$BENCH_SUMMARY"; }
+# traced WHAT COMMAND...: run a command with bench/tracepre.so preloaded
+# (through /etc/ld.so.preload, the sandbox's own) into a fresh trace
+# directory, then `bench/trace.py WHAT` over it. Only for the "where the
+# time goes" passes: the measured rounds never run with it.
+# shellcheck disable=SC2317 # called through measure
+traced() {
+    local what=$1
+    shift
+    if [ "$tracing" != 1 ] || [ ! -f "$tracepre" ] || ! command -v python3 >/dev/null; then
+        echo "  (no traced pass: BENCH_TRACE_PASSES=0, or bench/tracepre.so or python3 missing)"
+        return 0
+    fi
+    rm -rf "$run/trace"
+    mkdir -p "$run/trace"
+    chmod 1777 "$run/trace" # sspr-ldap runs as nobody
+    echo "$tracepre" >/etc/ld.so.preload
+    BENCH_TRACE=1 BENCH_SUMMARY=/dev/null "$@" >"$run/traced.out" 2>&1
+    local rc=$?
+    rm -f /etc/ld.so.preload
+    if [ "$rc" -ne 0 ]; then
+        cat "$run/traced.out"
+        return 1
+    fi
+    python3 "$SSPR_SRCDIR/bench/trace.py" "$what" "$run/trace"
+}
 # BENCH_ONLY="3 6": run only those sections
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
@@ -96,10 +125,10 @@ stack bench-trigger ""
 stack bench-mail "config=/etc/sspr/bench-mail.conf"
 
 newpw() { echo "Bench-$(head -c 9 /dev/urandom | base64 | tr -d '/+')-1x"; }
-enroll_totp() { # USER -> "USER SECRET" on stdout
+enroll_totp() { # USER [--config=FILE] -> "USER SECRET" on stdout
     local s
-    s=$("$helper" enroll "$1" --totp 2>/dev/null | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' | head -1)
-    [ -n "$s" ] || { echo "inside.sh: no TOTP secret for $1" >&2; return 1; }
+    s=$("$helper" ${2:+"$2"} enroll "$1" --totp 2>"$run/enroll.err" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' | head -1)
+    [ -n "$s" ] || { echo "inside.sh: no TOTP secret for $1: $(cat "$run/enroll.err")" >&2; return 1; }
     echo "$1 $s"
 }
 pw=$(newpw)
@@ -144,18 +173,20 @@ echo
 echo "== 2. helper start-up, taken apart ($srounds rounds)"
 measure "start-up breakdown" "$bench" startup "$helper" "$probes" bench-trigger benchu "$srounds"
 all=$(ldd "$helper" | awk '/=>/ {print $1}' | sort)
-nocurl=$(ldd "$probes/probe-nocurl" 2>/dev/null | awk '/=>/ {print $1}' | sort)
-only=$(comm -23 <(echo "$all") <(echo "$nocurl"))
-echo "  the helper names $(readelf -d "$helper" | grep -c NEEDED) libraries and loads $(echo "$all" | wc -l) (+ ld.so, vdso);"
-echo "  $(echo "$only" | grep -c .) of them only because of libcurl: $(echo "$only" | tr '\n' ' ')"
-bn=0
-for l in $only; do
-    f=$(ldd "$helper" | awk -v l="$l" '$1 == l {print $3}')
-    readelf -d "$f" 2>/dev/null | grep -qE 'FLAGS.*(BIND_NOW|NOW)' && bn=$((bn + 1))
-done
-echo "  of those, $bn are linked with BIND_NOW/-z now themselves (readelf -d FLAGS)"
+echo "  the helper names $(readelf -d "$helper" | grep -c NEEDED) libraries and loads $(echo "$all" | wc -l) (+ ld.so, vdso): $(echo "$all" | sed 's/\.so.*//' | tr '\n' ' ')"
+if [ -x "$probes/probe-nocurl" ]; then
+    nocurl=$(ldd "$probes/probe-nocurl" 2>/dev/null | awk '/=>/ {print $1}' | sort)
+    only=$(comm -23 <(echo "$all") <(echo "$nocurl"))
+    echo "  $(echo "$only" | grep -c .) of them only because of libcurl: $(echo "$only" | tr '\n' ' ')"
+    bn=0
+    for l in $only; do
+        f=$(ldd "$helper" | awk -v l="$l" '$1 == l {print $3}')
+        readelf -d "$f" 2>/dev/null | grep -qE 'FLAGS.*(BIND_NOW|NOW)' && bn=$((bn + 1))
+    done
+    echo "  of those, $bn are linked with BIND_NOW/-z now themselves (readelf -d FLAGS)"
+fi
 echo "  the probes' own memory at the top of main (VmHWM / RssAnon / RssFile, kB):"
-for p in probe-now probe-lazy probe-nocurl probe-curl-now probe-curl-lazy; do
+for p in probe-now probe-lazy probe-libc probe-nocurl probe-curl-now probe-curl-lazy; do
     [ -x "$probes/$p" ] || continue
     printf '    %-16s %s\n' "$p" "$("$probes/$p" rss | awk '{printf "%s ", $2}')"
 done
@@ -167,6 +198,13 @@ echo
 echo "== 3. \"y\" -> first prompt, cancel, helper memory ($prounds rounds)"
 export BENCH_LIBS_FILE=$keepdir/helper-libs.txt
 measure "first prompt" "$bench" prompt bench-trigger benchu "$prounds"
+echo " where it goes: the same flows with each step time-stamped (bench/tracepre.so):"
+measure "first prompt, traced" traced prompt "$bench" prompt bench-trigger benchu 30
+cp /etc/nsswitch.conf "$run/nsswitch.conf"
+sed -i -E 's/^(passwd|group|shadow):.*/\1: files/' /etc/nsswitch.conf
+echo " the same with nsswitch.conf's passwd, group and shadow: files only (no systemd module):"
+measure "first prompt, traced, files only" traced prompt "$bench" prompt bench-trigger benchu 30
+cp "$run/nsswitch.conf" /etc/nsswitch.conf
 fi
 
 # ---- 4. full reset ------------------------------------------------------------------
@@ -220,6 +258,8 @@ echo
 echo "== 6. 16 wrong codes at once: one user vs 16 users ($parrounds rounds)"
 measure "disk" "$bench" disk "$diskdir" 30
 measure "16-way verdicts" "$bench" parallel bench-trigger "$helper" "$state" benchu "$run/totp-all" "$parrounds"
+echo " where it goes: 3 more same-user rounds with the helpers' locks time-stamped (bench/tracepre.so):"
+measure "16-way, traced" traced locks env BENCH_PARALLEL_SAME_ONLY=1 "$bench" parallel bench-trigger "$helper" "$state" benchu "$run/totp-all" 3
 fi
 
 # ---- 7. delivery ------------------------------------------------------------------------
@@ -236,7 +276,107 @@ echo
 echo "== 8. gc of stale unknown-name records ($gcn records, $gcrounds rounds), and flows meanwhile"
 measure "disk" "$bench" disk "$diskdir" 30
 measure "gc" "$bench" gc "$helper" "$state" "$gcn" "$gcrounds"
+if [ "$tracing" = 1 ]; then
+    # where a sweep's time goes: its system calls by wall time (strace -T,
+    # one sweep of fewer records: the cost is per record), and the same
+    # sweep of all of them with the state directory on a tmpfs
+    gct=${BENCH_GC_TRACE_RECORDS:-3000}
+    echo " where it goes: a sweep of $gct under strace -f -T, its system calls by wall time:"
+    if "$bench" gcfill "$state" "$gct" >/dev/null &&
+        strace -f -qq -T -o "$run/gc.strace" "$helper" gc >/dev/null 2>&1; then
+        awk '/ <[0-9.]+>$/ {
+                line = $0; sub(/^[0-9]+ +/, "", line)
+                name = line; sub(/\(.*/, "", name)
+                t = $NF; gsub(/[<>]/, "", t)
+                if (name == "unlinkat")
+                    name = (line ~ /gate-/) ? "unlinkat gate-*.lock (absent)" : (line ~ /\.lock"/) ? "unlinkat NAME.lock" : "unlinkat the record"
+                else if (name == "openat" && line ~ /O_CREAT/)
+                    name = "openat NAME.lock (O_CREAT)"
+                s[name] += t; c[name]++
+            }
+            END { for (k in s) printf "%.6f %d %s\n", s[k], c[k], k }' "$run/gc.strace" | sort -rn >"$run/gc.sorted"
+        awk -v n="$gct" '{ all += $1 } END { printf "  %-34s %7.3f s, %.1f us per record\n", "all system calls", all, 1e6 * all / n }' "$run/gc.sorted"
+        head -7 "$run/gc.sorted" | awk '{ t = $1; c = $2; $1 = ""; $2 = ""; sub(/^  /, ""); printf "  %-34s %7.3f s  %6d calls  %6.1f us each\n", $0, t, c, 1e6 * t / c }'
+    fi
+    mkdir -p "$run/tmpfs-state"
+    if mount -t tmpfs -o mode=0700 sspr-bench-gc "$run/tmpfs-state" && mount --bind "$run/tmpfs-state" "$state"; then
+        echo " the same $gcn-record sweeps with the state directory on a tmpfs (no disk):"
+        BENCH_SUMMARY=/dev/null "$bench" gc "$helper" "$state" "$gcn" "$gcrounds" | grep -E '^  (sspr-helper gc|  )'
+        umount "$state"
+        umount "$run/tmpfs-state"
+    fi
+fi
 measure "flows with stale records" "$bench" gcflows bench-trigger "$state" "$gcflowrecs" "$gcflows"
+fi
+# ---- 9. LDAP backend ----------------------------------------------------------------
+# A real slapd in this sandbox (bench/ldap_slapd.py, through
+# tests/directory/slapd.py), its database on the same disk as the state
+# directory; directory users (no /etc/passwd line) with an authenticator
+# app, reset through their own PAM service (config=, backend = ldap).
+if want 9; then
+echo
+echo "== 9. LDAP backend (backend = ldap) against a real slapd, beside the local store ($lrounds rounds)"
+if [ ! -x /usr/sbin/slapd ] || ! command -v ldapsearch >/dev/null || ! command -v python3 >/dev/null; then
+    echo "  skipped: needs slapd, ldap-utils and python3 (apt-get install slapd ldap-utils)"
+    echo "SKIP  LDAP section: slapd, ldap-utils or python3 missing" >>"$BENCH_SUMMARY"
+else
+    ldapdb='' ldapstate=/var/lib/sspr-ldap
+    mkdir -p "$ldapstate"
+    chmod 0700 "$ldapstate"
+    if [ "${BENCH_DISK:-1}" = 1 ]; then
+        ldapdb=$SSPR_BUILDDIR/bench-run/slapd-db
+        mkdir -p "$SSPR_BUILDDIR/bench-run/ldapstate"
+        chmod 0700 "$SSPR_BUILDDIR/bench-run/ldapstate"
+        mount --bind "$SSPR_BUILDDIR/bench-run/ldapstate" "$ldapstate"
+    fi
+    printf '%s\n' "$throttle" >"$run/throttle.conf"
+    lusers="benchlu $(seq -f 'benchl%02g' 0 15 | tr '\n' ' ')"
+    # shellcheck disable=SC2086 # one word per user
+    if python3 "$SSPR_SRCDIR/bench/ldap_slapd.py" "$run/ldap.env" /etc/sspr/bench-ldap.conf \
+        "$ldapstate" "$ldapdb" "$run/throttle.conf" $lusers; then
+        # shellcheck disable=SC1091 # written just now
+        . "$run/ldap.env"
+        echo "  slapd $(/usr/sbin/slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/\1/p' | head -1), back_mdb in ${LDAP_DB} ($(df --output=fstype "$LDAP_DB" | tail -1)), StartTLS on $LDAP_URI, log: -d stats"
+        stack bench-ldap "config=/etc/sspr/bench-ldap.conf"
+        : >"$run/ldap-all"
+        ok=1
+        for u in $lusers; do
+            enroll_totp "$u" --config=/etc/sspr/bench-ldap.conf >>"$run/ldap-all" || ok=0
+        done
+        grep -v '^benchlu ' "$run/ldap-all" >"$run/ldap-pool"
+        if [ "$ok" = 1 ]; then
+            measure "disk" "$bench" disk "$diskdir" 30
+            sldap=$(cd "$SSPR_STAGE" && find . -name sspr-ldap -type f | head -1 | sed 's/^\.//')
+            echo "  sspr-ldap ($sldap) loads $(ldd "$sldap" | grep -c '=>') libraries: $(ldd "$sldap" | awk '/=>/ {sub(/\.so.*/, "", $1); printf "%s ", $1}')"
+            measure "LDAP resets" "$bench" ldap bench-trigger bench-ldap "$run/totp-pool" "$run/ldap-pool" \
+                "$LDAP_LOG" "$lrounds" "$lwrong" "$helper" /etc/sspr/bench-ldap.conf "$sldap"
+            echo " where the directory user's first prompt goes: 20 flows (\"y\", cancel at the code prompt) time-stamped (bench/tracepre.so):"
+            measure "LDAP first prompt, traced" traced ldap "$bench" prompt bench-ldap benchlu 20
+            cat >"$run/ldap-failures" <<F
+#!/bin/sh
+# the f= of USER's ssprThrottle value, as the directory holds it
+LDAPCONF=/dev/null LDAPRC=/dev/null/none ldapsearch -x -o nettimeout=10 -H '$LDAP_LDAPI' \\
+    -D '$LDAP_ADMIN_DN' -w '$LDAP_ADMIN_PW' -LLL -o ldif-wrap=no -b "uid=\$1,$LDAP_PEOPLE" -s base \\
+    ssprThrottle | sed -n 's/^ssprThrottle: .* f=\([0-9]*\) .*/\1/p'
+F
+            chmod 0700 "$run/ldap-failures"
+            echo " 16 wrong codes at once, directory users ($parrounds rounds):"
+            measure "LDAP 16-way verdicts" env BENCH_HELPER_CONFIG=/etc/sspr/bench-ldap.conf \
+                BENCH_FAILURES_CMD="$run/ldap-failures" BENCH_SLAPD_LOG="$LDAP_LOG" \
+                "$bench" parallel bench-ldap "$helper" "$ldapstate" benchlu "$run/ldap-all" "$parrounds"
+        else
+            echo "!! could not measure: LDAP (enrolling the directory users failed)"
+            echo "FAIL  LDAP: enrolling the directory users failed" >>"$BENCH_SUMMARY"
+            failed=$((failed + 1))
+        fi
+        cp "$LDAP_LOG" "$keepdir/slapd.log"
+        kill "$LDAP_PID" 2>/dev/null
+    else
+        echo "!! could not measure: LDAP (slapd did not start)"
+        echo "FAIL  LDAP: slapd did not start" >>"$BENCH_SUMMARY"
+        failed=$((failed + 1))
+    fi
+fi
 fi
 echo
 echo "== summary (each against its baseline in this run)"

@@ -6,6 +6,9 @@
 #
 #   probe-now        the helper's libraries, -z now (as the helper is linked)
 #   probe-lazy       the same, -z lazy
+#   probe-libc       libc alone (the same empty program: exec without the
+#                    helper's libraries)
+# and only while the helper links libcurl (it did before sspr-deliver):
 #   probe-nocurl     the helper's libraries without libcurl, -z now
 #   probe-curl-now   libcurl alone, -z now
 #   probe-curl-lazy  libcurl alone, -z lazy
@@ -32,9 +35,12 @@ build() { # NAME BIND LIBS...
 {
     build probe-now now $needed
     build probe-lazy lazy $needed
-    build probe-nocurl now $nocurl
-    c=${curl:-libcurl.so.4}
-    build probe-curl-now now $c
-    build probe-curl-lazy lazy $c
+    build probe-libc now
+    rm -f "$out/probe-nocurl" "$out/probe-curl-now" "$out/probe-curl-lazy"
+    if [ -n "$curl" ]; then
+        build probe-nocurl now $nocurl
+        build probe-curl-now now $curl
+        build probe-curl-lazy lazy $curl
+    fi
 }
 echo "mkprobes.sh: $(echo "$needed" | wc -w) libraries named by $helper${curl:+ (with $curl)}"

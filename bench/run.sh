@@ -16,6 +16,8 @@
 # BENCH_STARTUP_ROUNDS (40), BENCH_PROMPT_ROUNDS (60), BENCH_RESET_ROUNDS (20),
 # BENCH_PARALLEL_ROUNDS (10), BENCH_MAIL_ROUNDS (3), BENCH_GC_RECORDS (10000),
 # BENCH_GC_ROUNDS (3), BENCH_GC_FLOW_RECORDS (20000), BENCH_GC_FLOWS (160),
+# BENCH_LDAP_ROUNDS (20), BENCH_LDAP_WRONG (10), BENCH_TRACE_PASSES (1: the
+# "where the time goes" passes after sections 3, 6 and 8; 0: none),
 # BENCH_ONLY (sections to run, e.g. "3 6"; default all),
 # BENCH_DISK (1: /var/lib/sspr bind-mounted from BUILDDIR/bench-run/state
 # and the sandbox's writable layers, so /etc/shadow, on the build
@@ -74,5 +76,5 @@ fi
 export SSPR_STAGE=$out/stage SSPR_BUILDDIR=$build SSPR_SRCDIR=$top BENCH_DISK=${BENCH_DISK:-1}
 rc=0
 /bin/sh "$top/tests/sandbox/sandbox.sh" "${keep[@]}" /bin/bash "$top/bench/inside.sh" 2> >(grep -v '^sandbox.sh: kept upper layers' >&2) || rc=$?
-rm -rf "$out"/sspr-sandbox.* "$out/state" "$out/disk"
+rm -rf "$out"/sspr-sandbox.* "$out/state" "$out/disk" "$out/slapd-db" "$out/ldapstate"
 exit "$rc"

@@ -17,6 +17,8 @@
  *   gcflows SVC STATEDIR N FLOWS
  *   gcfill STATEDIR N
  *   disk DIR ROUNDS                                         b_disk.c
+ *   ldap LOCAL_SVC LDAP_SVC LOCAL_POOL LDAP_POOL SLAPD_LOG ROUNDS WRONG HELPER LDAP_CONF
+ *                                                           b_ldap.c
  *
  * PASS/MISS lines go to stdout and are appended to $BENCH_SUMMARY. Exit
  * status 1: the measurement could not be taken (a target missed is not a
@@ -37,6 +39,7 @@ static const struct {
     { "prompt", cmd_prompt },     { "reset", cmd_reset },   { "fsyncs", cmd_fsync_flow },
     { "parallel", cmd_parallel }, { "mail", cmd_mail },     { "gc", cmd_gc },
     { "gcflows", cmd_gcflows },   { "gcfill", cmd_gcfill }, { "disk", cmd_disk },
+    { "ldap", cmd_ldap },
 };
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <liboath/oath.h>
 
@@ -86,4 +87,30 @@ void totp_wrong(const struct totp_user *u, char out[16])
         if (!clash)
             return;
     }
+}
+
+struct totp_user *totp_next_user(struct totp_user *u, int n, int *rot, char code[16])
+{
+    for (;;) {
+        long long now = totp_step_now();
+
+        for (int k = 0; k < n; k++) {
+            struct totp_user *x = &u[(*rot + k) % n];
+            long long s = x->last_step + 1 > now ? x->last_step + 1 : now;
+
+            if (s <= now + 1) {
+                if (totp_code(x, s, code) != 0)
+                    die("totp code for %s", x->name);
+                x->last_step = s;
+                *rot = (*rot + k + 1) % n;
+                return x;
+            }
+        }
+        sleep_us(250000);
+    }
+}
+
+void bench_new_password(char *out, size_t len, int i)
+{
+    snprintf(out, len, "Bench-%ld-%d-Zq!%x", (long)getpid(), i, (unsigned)now_us());
 }
