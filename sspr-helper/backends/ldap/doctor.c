@@ -61,7 +61,6 @@ void sspr_ldap_doctor(struct sspr_backend *be, struct sspr_report *r)
     if (file_checks(be, r) != 0)
         return;
     if (cfg->ldap_dialect != SSPR_LDAP_DIALECT_OPENLDAP && sspr_ldap_dialect(be) < 0) {
-        const struct sspr_ldap *l = sspr_ldap_of(be);
         const char *why = l->broken_why[0]                   ? l->broken_why
                           : l->dialect == SSPR_LDAP_DIALECT_AD ? "Active Directory takes "
                                                                  "passwords only over TLS: use "
