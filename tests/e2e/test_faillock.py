@@ -87,7 +87,7 @@ class Faillock(e2e.E2ETest):
         t.send("")
         t.expect(h.OFFER)
         t.send("y")
-        t.expect(h.INTRO)
+        t.expect(h.INTRO_MENU if choice_prompt else h.INTRO)
         if choice_prompt:
             t.expect(h.CHOICE)
             t.send("")
