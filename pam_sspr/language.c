@@ -180,11 +180,24 @@ const char *sspr_language_name(struct sspr_language *l)
 }
 
 #ifdef ENABLE_NLS
+/* Our domain's directory, bound at the first lookup of the process: once
+ * is enough, and every bindtextdomain takes glibc's gettext state lock for
+ * writing. */
+static void bind_once(void)
+{
+    static volatile int bound;
+
+    if (!bound) {
+        (void)bindtextdomain(SSPR_TEXTDOMAIN, SSPR_LOCALE_DIR);
+        bound = 1;
+    }
+}
+
 /* Run one lookup under the picked locale, on this thread only. */
 #define UNDER(l, expr)                                                                             \
     do {                                                                                           \
         locale_t old_ = (locale_t)0;                                                               \
-        (void)bindtextdomain(SSPR_TEXTDOMAIN, SSPR_LOCALE_DIR);                                    \
+        bind_once();                                                                               \
         if ((l)->loc != (locale_t)0)                                                               \
             old_ = uselocale((l)->loc);                                                            \
         s = (expr);                                                                                \

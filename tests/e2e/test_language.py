@@ -78,6 +78,12 @@ class German(h.GermanSystem, e2e.E2ETest):
         e2e.login_shell_check(t, user)
 
     def test_sshd_in_german_with_an_emailed_code(self):
+        if e2e._sanitizer_preload():
+            # seen only with the ASan runtime preloaded into sshd: its PAM
+            # child waits for ever on glibc's gettext state lock (a futex in
+            # bindtextdomain) before the first German prompt; the plain
+            # build runs this test, and login in German runs here too
+            self.skipTest("sanitizer build: sshd's PAM child hangs in glibc's gettext lock")
         user, old, _, _ = e2e.new_user("ds", totp=False)
         addr = "%s@mail.sspr-sandbox.invalid" % user
         h.enroll_email(user, addr)
