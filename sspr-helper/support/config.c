@@ -775,6 +775,7 @@ struct parse_ctx {
     char *err;
     size_t errlen;
     unsigned char seen[NKEYS];
+    size_t max_line;        /* the longest line the reader takes */
 };
 
 static int section_known(const char *s, size_t n)
@@ -833,6 +834,7 @@ static char *reader(char *str, int num, void *stream)
         start++;
         n--;
     }
+    c->max_line = (size_t)num - 2;
     if (n + 2 > (size_t)num) {
         ctx_error(c, "line too long (at most %d bytes)", num - 2);
         return NULL;
@@ -875,6 +877,12 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     }
     c->seen[i] = 1;
+    /* show-config writes "key = value": what would not fit in a line then
+     * could not be read back (found by fuzz_config) */
+    if (c->max_line > 0 && strlen(name) + 3 + strlen(value) > c->max_line) {
+        ctx_error(c, "%s: too long (key = value must fit in %zu bytes)", name, c->max_line);
+        return 0;
+    }
     /* "key=;x" keeps ";x" but "key = ;x" is a comment: a value starting
      * with ';' would not read back the same from show-config. */
     if (value[0] == ';') {

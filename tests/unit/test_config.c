@@ -343,6 +343,11 @@ static const struct {
     { "[general]\nfoo = 1\n", "line 2: unknown key 'foo' in [general]" },
     /* found by fuzz_config: show-config printed "issuer = ;x", a comment */
     { "[general]\nissuer=;x\n", "line 2: issuer: a value cannot start with ';' (that starts a comment)" },
+    /* found by fuzz_config: fits as key=value, not as show-config's key = value */
+    { "[policy]\nadmin_groups=h-L"
+      "..........................................................................................."
+      "...........................................................................................\n",
+      "line 2: admin_groups: too long (key = value must fit in 198 bytes)" },
     { "[general]\nlockout = 60\n", "line 2: unknown key 'lockout' in [general]" },
     { "[throttle]\nlockout = 60\n\nlockout = 90\n", "line 4: duplicate key 'lockout' in [throttle]" },
     { "[throttle]\nlockout = 60\n[throttle]\nlockout = 90\n",
