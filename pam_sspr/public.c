@@ -15,7 +15,12 @@
 #include "module_log.h"
 #include "passwd_stage.h"
 
-PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* What every stage shares: the arguments, the language, the debug lines
+ * around the worker. */
+typedef int (*stage_fn)(pam_handle_t *pamh, int flags, const struct sspr_args *args);
+
+static int run_stage(pam_handle_t *pamh, int flags, int argc, const char **argv,
+                     const char *name, stage_fn fn)
 {
     struct sspr_language lang;
     struct sspr_args args;
@@ -25,13 +30,18 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     (void)sspr_args_parse(pamh, argc, argv, &args);
     sspr_language_init(&lang, pamh, NULL);
     args.lang = &lang;
-    SSPR_DEBUG(pamh, args.debug, "authenticate: entry (flags %#x)", (unsigned)flags);
-    rc = sspr_authenticate(pamh, flags, &args);
-    SSPR_DEBUG(pamh, args.debug, "authenticate: exit (%s%s%s)", pam_strerror(pamh, rc),
+    SSPR_DEBUG(pamh, args.debug, "%s: entry (flags %#x)", name, (unsigned)flags);
+    rc = fn(pamh, flags, &args);
+    SSPR_DEBUG(pamh, args.debug, "%s: exit (%s%s%s)", name, pam_strerror(pamh, rc),
                lang.picked ? ", language " : "",
                lang.picked ? sspr_language_describe(&lang, said, sizeof(said)) : "");
     sspr_language_free(&lang);
     return rc;
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return run_stage(pamh, flags, argc, argv, "authenticate", sspr_authenticate);
 }
 
 /* We never grant a login, so there are no credentials to set; after a
@@ -48,34 +58,12 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
 /* Registration at sign-in (only where the admin added an account line). */
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct sspr_language lang;
-    struct sspr_args args;
-    int rc;
-
-    (void)sspr_args_parse(pamh, argc, argv, &args);
-    sspr_language_init(&lang, pamh, NULL);
-    args.lang = &lang;
-    SSPR_DEBUG(pamh, args.debug, "acct_mgmt: entry (flags %#x)", (unsigned)flags);
-    rc = sspr_account(pamh, flags, &args);
-    SSPR_DEBUG(pamh, args.debug, "acct_mgmt: exit (%s)", pam_strerror(pamh, rc));
-    sspr_language_free(&lang);
-    return rc;
+    return run_stage(pamh, flags, argc, argv, "acct_mgmt", sspr_account);
 }
 
 /* A forgotten current password in passwd (only where the admin added the
  * password line, first in the stack). */
 PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct sspr_language lang;
-    struct sspr_args args;
-    int rc;
-
-    (void)sspr_args_parse(pamh, argc, argv, &args);
-    sspr_language_init(&lang, pamh, NULL);
-    args.lang = &lang;
-    SSPR_DEBUG(pamh, args.debug, "chauthtok: entry (flags %#x)", (unsigned)flags);
-    rc = sspr_chauthtok(pamh, flags, &args);
-    SSPR_DEBUG(pamh, args.debug, "chauthtok: exit (%s)", pam_strerror(pamh, rc));
-    sspr_language_free(&lang);
-    return rc;
+    return run_stage(pamh, flags, argc, argv, "chauthtok", sspr_chauthtok);
 }
