@@ -6,6 +6,7 @@ records are never written (docs/security.md 10), and pam_unix asks for the old
 password at writeback. The setuid host here is a root-owned 4755 copy of
 pamdrive, run by an unprivileged user."""
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,21 @@ class SetuidCaller(h.SandboxTest):
         try:
             p.stdin.write("\ny\n")
             p.stdin.flush()
+            # the helper takes its uids at the start of main: look once it has
+            # asked for the code, not in the instant after exec (a sanitizer
+            # build spends milliseconds before main)
+            deadline = time.monotonic() + h.DEFAULT_TIMEOUT
+            buf = ""
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([p.stdout], [], [], 0.5)
+                if ready:
+                    chunk = os.read(p.stdout.fileno(), 4096).decode(errors="replace")
+                    if not chunk:
+                        break
+                    buf += chunk
+                if "ECHO_OFF " + h.CODE_PROMPT in buf:
+                    break
+            self.assertIn("ECHO_OFF " + h.CODE_PROMPT, buf, "no code prompt: %r" % buf)
             pid = None
             for _ in range(100):
                 out = subprocess.run(["pgrep", "-x", "sspr-helper"], capture_output=True,
