@@ -110,6 +110,18 @@ class TestCA:
         return crt, key
 
 
+def sanitizer_build():
+    """1 when the installed pam_sspr.so is ASan/UBSan-instrumented: the system
+    programs that load it (sshd, chpasswd through pam_sspr's line in
+    common-password) then need the sanitizer runtimes preloaded, which the
+    directory daemons in these tests must not get."""
+    mod = h._find_module()
+    if not mod:
+        return False
+    out = run(["ldd", mod], check=False).stdout
+    return "libasan" in out or "libubsan" in out
+
+
 def have(*programs):
     """The programs of the list that are missing (empty list: all there)."""
     return [p for p in programs if shutil.which(p) is None and not os.access(p, os.X_OK)]
