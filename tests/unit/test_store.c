@@ -372,6 +372,83 @@ static void test_lock_excludes(void **state)
     sspr_store_unlock(fd);
 }
 
+/* Child: hold the lock on key until told on the pipe (or killed). */
+static pid_t hold_lock_in_child(const char *key, int *release_fd)
+{
+    int ready[2], go[2];
+    pid_t pid;
+    char c;
+
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct sspr_store s2;
+        int fd;
+
+        if (sspr_store_open(&s2, sdir, 0) != SSPR_OK || (fd = sspr_store_lock(&s2, key, 0)) < 0)
+            _exit(3);
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
+            _exit(4);
+        sspr_store_unlock(fd);
+        _exit(0);
+    }
+    close(ready[1]);
+    close(go[0]);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    *release_fd = go[1];
+    return pid;
+}
+
+/* A waiter blocks in the kernel with a timer to look at its deadline: the
+ * signal it borrows for that is handed back as it was, handler and mask,
+ * whether the wait timed out or got the lock, and a mask that blocked the
+ * signal beforehand cannot make the wait hang. */
+static void test_lock_wait_restores_signals(void **state)
+{
+    struct sigaction before, after;
+    sigset_t mask, now;
+    long long t0;
+    int release, fd;
+    pid_t holder;
+
+    (void)state;
+    assert_int_equal(sigaction(SIGRTMIN, NULL, &before), 0);
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGRTMIN);
+    sigaddset(&mask, SIGUSR2);
+    assert_int_equal(sigprocmask(SIG_BLOCK, &mask, NULL), 0);
+
+    holder = hold_lock_in_child("user-32", &release);
+    t0 = now_ms();
+    assert_int_equal(sspr_store_lock(&st, "user-32", 120), SSPR_ERR_LOCK);
+    assert_true(now_ms() - t0 >= 115);
+    assert_true(now_ms() - t0 < 5000);
+    assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+    assert_true(sigismember(&now, SIGRTMIN));
+    assert_true(sigismember(&now, SIGUSR2));
+    assert_int_equal(sigaction(SIGRTMIN, NULL, &after), 0);
+    assert_true(after.sa_handler == before.sa_handler);
+
+    /* now wait while the holder lets go after a moment */
+    if (fork() == 0) {
+        usleep(50 * 1000);
+        _exit(write(release, "g", 1) == 1 ? 0 : 1);
+    }
+    fd = sspr_store_lock(&st, "user-32", 5000);
+    assert_true(fd >= 0);
+    sspr_store_unlock(fd);
+    assert_int_equal(child_status(holder), 0);
+    while (wait(NULL) > 0)
+        ;
+    close(release);
+    assert_int_equal(sigaction(SIGRTMIN, NULL, &after), 0);
+    assert_true(after.sa_handler == before.sa_handler);
+    assert_int_equal(sigprocmask(SIG_UNBLOCK, &mask, NULL), 0);
+}
+
 static void test_lock_file_symlink_refused(void **state)
 {
     char p[PATH_MAX], target[PATH_MAX];
@@ -407,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_rename_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_excludes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_wait_restores_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_file_symlink_refused, setup, teardown),
         cmocka_unit_test(test_strerror),
     };

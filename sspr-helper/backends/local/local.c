@@ -79,7 +79,7 @@ static int local_update(struct sspr_backend *be, const struct sspr_account *acct
     struct sspr_record before, after;
     char key[64];
     json_t *obj = NULL;
-    int lockfd, rc;
+    int lockfd, rc, wrote = 0;
 
     sspr_record_init(&before);
     sspr_record_init(&after);
@@ -104,10 +104,16 @@ static int local_update(struct sspr_backend *be, const struct sspr_account *acct
         json_object_set_new(obj, "version", json_integer(1));
         json_object_set_new(obj, "uid", json_integer((json_int_t)acct->uid));
         json_object_set_new(obj, "user", json_string(acct->name));
-        rc = sspr_store_write(st, key, obj);
+        /* the directory is synced after the lock is released (as a
+         * throttle charge: backends/local/throttle_json.c says why that is
+         * safe), still before the caller learns the proof was spent */
+        rc = sspr_store_write_flags(st, key, obj, SSPR_STORE_LAZY);
+        wrote = rc == SSPR_OK;
     }
     json_decref(obj);
     sspr_store_unlock(lockfd);
+    if (wrote)
+        rc = sspr_store_sync(st);
     sspr_record_clear(&before);
     sspr_record_clear(&after);
     return rc;

@@ -257,17 +257,25 @@ int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subjec
     if (rc == SSPR_OK)
         rc = edit(&r, ctx);
     if (rc == SSPR_OK) {
-        unsigned sf = (flags & SSPR_THROTTLE_LAZY) ? SSPR_STORE_LAZY : 0;
-
+        /* The record's own bytes are synced before its rename, under the
+         * lock; the directory is synced after the lock is released. Every
+         * name the directory can ever hold then points at synced bytes, and
+         * a later writer's record holds this change too (it was read under
+         * the lock), so whichever entry that fsync makes durable counts
+         * this charge. The next waiter gets the lock one fsync sooner. */
         if (sspr_throttle_rec_empty(&r)) {
-            rc = sspr_store_remove_flags(st, s->key, sf);
+            rc = sspr_store_remove_flags(st, s->key, SSPR_STORE_LAZY);
         } else {
             json_t *o = sspr_local_throttle_encode(&r);
-            rc = o != NULL ? sspr_store_write_flags(st, s->key, o, sf) : SSPR_ERR_NOMEM;
+            rc = o != NULL ? sspr_store_write_flags(st, s->key, o, SSPR_STORE_LAZY)
+                           : SSPR_ERR_NOMEM;
             json_decref(o);
         }
     }
     sspr_store_unlock(lockfd);
+    /* durable before the caller judges the answer it charged */
+    if (rc == SSPR_OK && !(flags & SSPR_THROTTLE_LAZY))
+        rc = sspr_store_sync(st);
     if (rc == SSPR_OK && after != NULL)
         *after = r;
     return rc;
