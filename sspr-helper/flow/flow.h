@@ -25,6 +25,8 @@ struct sspr_flow {
     struct sspr_record rec;      /* the account's registration (empty on the dummy path) */
     int can_pass;                /* 0: the dummy path, which never succeeds */
     int is_admin;
+    int assessed;                /* acct, rec, can_pass, is_admin, subject are set */
+    unsigned used;               /* the gates passed so far */
     /* How far the user got: which SSPR codes may be shown (support/errors.h).
      * Only sspr_flow_say_code shows a code, and it checks this. */
     enum sspr_error_audience stage;
@@ -66,14 +68,25 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead);
 /* ---- gates (flow/gates.c) ---- */
 
 /* Run gate `index` (0-based): the menu when more than codes are set up,
- * then the chosen gate's ask. allowed: the methods this account may still
- * use; used: those already passed. The bit that passed, 0 when the flow
- * must end (the user was told why), SSPR_STEP_CANCEL when the user typed
- * nothing, -1 when the channel broke. */
-int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used);
+ * then the chosen gate's ask (f->used: the gates already passed). The bit
+ * that passed, 0 when the flow must end (the user was told why),
+ * SSPR_STEP_CANCEL when the user typed nothing, -1 when the channel broke. */
+int sspr_gate_run(struct sspr_flow *f, int index);
+
+/* Look at the account now if the reset has not yet (flow/reset.c: it does
+ * so while the user reads the first prompt when it can). */
+void sspr_flow_assess(struct sspr_flow *f);
+
+/* 1 when a right answer on gate g counts for this flow: the account can
+ * pass, and g is among the methods it may still use. Assesses first. */
+int sspr_flow_counts(struct sspr_flow *f, const struct sspr_gate *g);
 
 /* 1 when the reset shows a menu at all (more than the code prompt is set up). */
 int sspr_gate_menu_on(const struct sspr_config *cfg);
+
+/* 1 when the first thing the reset asks, without a menu, is a code (the
+ * same prompt for every name, nothing sent before it). */
+int sspr_gate_first_asks_code(const struct sspr_config *cfg);
 
 enum sspr_judged {
     SSPR_J_PASS,

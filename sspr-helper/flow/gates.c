@@ -358,15 +358,21 @@ static const struct sspr_gate *first_asking(unsigned offered)
     return sspr_gate_at(0);
 }
 
-int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned used)
+int sspr_gate_first_asks_code(const struct sspr_config *cfg)
+{
+    return (first_asking(sspr_policy_system_methods(cfg))->flags & SSPR_GATE_CODE) != 0;
+}
+
+int sspr_gate_run(struct sspr_flow *f, int index)
 {
     sspr_flow_settle(f); /* the next gate reads the throttle as it really is */
-    unsigned offered =
-        sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), used, f->is_admin);
+    /* the first offer is the system's, whoever asks (not yet assessed) */
+    unsigned offered = sspr_policy_next_offer(sspr_policy_system_methods(f->cfg), f->used,
+                                              f->used != 0 && f->is_admin);
 
     if (!sspr_gate_menu_on(f->cfg)) {
         const struct sspr_gate *g = first_asking(offered);
-        int rc = g->ask(f, g, index, allowed);
+        int rc = g->ask(f, g, index);
         return rc == SSPR_STEP_MENU ? SSPR_STEP_END : rc;
     }
     /* (an empty choice takes the first entry; an empty code cancels) */
@@ -376,7 +382,8 @@ int sspr_gate_run(struct sspr_flow *f, int index, unsigned allowed, unsigned use
         int rc = menu(f, offered, &g, &set);
         if (rc <= 0)
             return rc < 0 ? SSPR_STEP_BROKEN : SSPR_STEP_END;
-        rc = g->ask(f, g, index, allowed);
+        sspr_flow_assess(f); /* done while the menu was read */
+        rc = g->ask(f, g, index);
         if (rc != SSPR_STEP_MENU)
             return rc;
         offered &= ~set; /* that way is down or used up: offer the others */

@@ -66,6 +66,7 @@ static int assess(struct sspr_flow *f)
     const char *why = NULL;
     int code = 0;
 
+    f->assessed = 1; /* once, whatever it finds */
     if (sspr_be_resolve(f->be, f->hello.user, &f->acct) != SSPR_OK) {
         if (f->be->code != 0 && sspr_error_may_show(f->be->code, SSPR_SHOW_ANYONE))
             return -1;
@@ -252,13 +253,53 @@ static int offer_unlock(struct sspr_flow *f)
     return 1;
 }
 
+/* The account is looked at while the user reads the first prompt when
+ * that prompt is the same for every name and needs nothing from it: the
+ * menu (the system's methods, whoever asks), or the code prompt (nothing
+ * sent before it). The user sees the prompt one account lookup sooner (NSS
+ * for the account and the admin groups: about a millisecond, more with
+ * remote NSS), and the lookup's time is no longer in front of the prompt,
+ * where it told a stopwatch something about the name. A directory backend
+ * is asked first: when it is down, that is said before any prompt. */
+static int assess_while_asked(const struct sspr_flow *f)
+{
+    if (f->be->ops->caps & SSPR_BE_REMOTE)
+        return 0;
+    return sspr_gate_menu_on(f->cfg) || sspr_gate_first_asks_code(f->cfg);
+}
+
+static void assess_now(void *vf)
+{
+    /* a local backend is never down for every name alike; if it were,
+     * the flow goes on as a dummy one and fails like one */
+    (void)assess(vf);
+}
+
+void sspr_flow_assess(struct sspr_flow *f)
+{
+    if (f->ch.while_asked == assess_now)
+        f->ch.while_asked = NULL;
+    if (!f->assessed)
+        assess_now(f);
+}
+
+int sspr_flow_counts(struct sspr_flow *f, const struct sspr_gate *g)
+{
+    sspr_flow_assess(f);
+    /* An account that cannot pass is asked as a plain user would be: the
+     * admin's second gate is only seen after a first gate passed. */
+    return f->can_pass &&
+           (sspr_policy_methods(f->cfg, f->is_admin) & ~f->used & sspr_gate_bit(g)) != 0;
+}
+
 int sspr_reset_run(struct sspr_flow *f)
 {
     int passwd_mode = strcmp(f->hello.mode, "passwd") == 0, lockout;
-    unsigned used = 0, allowed;
-    int gates, admin;
 
-    if (assess(f) != 0) {
+    if (assess_while_asked(f)) {
+        f->ch.while_asked = assess_now;
+        f->ch.while_asked_ctx = f;
+    } else if (assess(f) != 0) {
         sspr_flow_say_code(f, f->be->code, NULL);
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "backend-down");
         return 0;
@@ -268,13 +309,9 @@ int sspr_reset_run(struct sspr_flow *f)
         sspr_chan_info(&f->ch, _(MSG_INTRO_CODE));
     else if (!sspr_service_is_greeter(f->hello.service))
         sspr_chan_info(&f->ch, _(MSG_INTRO_MENU));
-    /* An account that cannot pass is asked as a plain user would be: the
-     * admin's second gate is only seen after a first gate passed. */
-    admin = f->can_pass && f->is_admin;
-    gates = sspr_policy_gates(f->cfg, admin);
-    allowed = f->can_pass ? sspr_policy_methods(f->cfg, admin) : 0;
-    for (int g = 0; g < sspr_policy_gates_needed(used, gates, admin); g++) {
-        int m = sspr_gate_run(f, g, allowed & ~used, used);
+    for (int g = 0;; g++) {
+        int m = sspr_gate_run(f, g);
+        sspr_flow_assess(f); /* done by now unless the channel broke first */
         if (m == SSPR_STEP_CANCEL) {
             /* an error: gnome-shell drops info messages once it fails */
             sspr_chan_error(&f->ch, _(MSG_CANCELLED));
@@ -290,7 +327,10 @@ int sspr_reset_run(struct sspr_flow *f)
             sspr_flow_finish(f, SSPR_RESULT_DENIED, "gate-failed");
             return 0;
         }
-        used |= (unsigned)m;
+        f->used |= (unsigned)m;
+        int admin = f->can_pass && f->is_admin;
+        if (g + 1 >= sspr_policy_gates_needed(f->used, sspr_policy_gates(f->cfg, admin), admin))
+            break;
     }
     if (!f->can_pass) { /* cannot happen: no gate passes on this path */
         sspr_flow_finish(f, SSPR_RESULT_DENIED, "dummy");

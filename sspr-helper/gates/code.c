@@ -17,7 +17,6 @@ static const char MSG_CODE2[] = N_("Second code (another method): ");
 struct code_check {
     const struct sspr_gate *g;
     const char *answer;
-    unsigned allowed;
     int right;
 };
 
@@ -40,7 +39,7 @@ static int check_code(struct sspr_flow *f, void *vctx)
 {
     struct code_check *c = vctx;
 
-    if (!f->can_pass || (c->allowed & sspr_gate_bit(c->g)) == 0)
+    if (!sspr_flow_counts(f, c->g))
         return 0;
     return sspr_be_update(f->be, &f->acct, 0, edit_check, c) == SSPR_OK && c->right;
 }
@@ -62,7 +61,7 @@ static const struct sspr_gate *by_shape(const char *answer)
     return first;
 }
 
-int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed)
+int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index)
 {
     char answer[SSPR_ANSWER_MAX + 1];
     const char *prompt = index == 0 || sspr_gate_menu_on(f->cfg) ? _(MSG_CODE1) : _(MSG_CODE2);
@@ -73,7 +72,7 @@ int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index
             return SSPR_STEP_BROKEN;
         if (answer[0] == '\0')
             return SSPR_STEP_CANCEL; /* never judged, never counted */
-        struct code_check c = { by_shape(answer), answer, allowed, 0 };
+        struct code_check c = { by_shape(answer), answer, 0 };
         enum sspr_judged j = sspr_flow_judge(f, c.g->name, check_code, &c);
         SSPR_WIPE_ARRAY(answer);
         if (j == SSPR_J_PASS) {

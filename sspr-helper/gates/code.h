@@ -9,6 +9,6 @@
 struct sspr_flow;
 
 /* The ask of the first CODE gate; it covers them all. */
-int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed);
+int sspr_gate_ask_code(struct sspr_flow *f, const struct sspr_gate *g, int index);
 
 #endif

@@ -149,7 +149,7 @@ static void say_down(struct sspr_flow *f, const struct sspr_gate *g)
     sspr_flow_say_code(f, g->delivery->down_code, g->delivery->down_text);
 }
 
-int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed)
+int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index)
 {
     const struct sspr_delivery *d = g->delivery;
     struct sspr_delivery_params p;
@@ -190,7 +190,7 @@ int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index,
     /* ... and the real send, only for a registered address, runs in the
      * background: how long a mail server or gateway takes must not tell
      * which names have an address. */
-    if (f->can_pass && (allowed & sspr_gate_bit(g)))
+    if (sspr_flow_counts(f, g))
         to = sspr_delivery_address(g, &f->rec);
     /* the same work for every name: a code made, a child started */
     if (sspr_otc_new(&otc, (unsigned)p.digits, p.lifetime) == 0 &&

@@ -50,7 +50,7 @@ struct sspr_admin;
 /* The gate table's functions for every delivery gate. */
 int sspr_delivery_available(const struct sspr_config *cfg, const struct sspr_gate *g);
 int sspr_delivery_usable(const struct sspr_gate *g, const struct sspr_material *m);
-int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed);
+int sspr_delivery_ask(struct sspr_flow *f, const struct sspr_gate *g, int index);
 int sspr_delivery_enroll_at_login(struct sspr_flow *f, const struct sspr_gate *g);
 int sspr_delivery_enroll_cli(struct sspr_admin *ad, const struct sspr_gate *g, const char *arg);
 void sspr_delivery_describe(const struct sspr_gate *g, const struct sspr_material *m,

@@ -73,7 +73,7 @@ struct sspr_gate {
      * the only way). allowed: the methods this account may still use (0 on the
      * dummy path, which must walk the same steps and never pass). Returns
      * the bit of the gate that passed, or an enum sspr_step. */
-    int (*ask)(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed);
+    int (*ask)(struct sspr_flow *f, const struct sspr_gate *g, int index);
 
     /* SSPR_GATE_CODE gates: 1 when the answer has this method's shape, and
      * the check, run inside the backend's atomic update: 1 right (and the

@@ -72,7 +72,7 @@ static int check_questions(struct sspr_flow *f, void *vctx)
     return all_right;
 }
 
-static int ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsigned allowed)
+static int ask(struct sspr_flow *f, const struct sspr_gate *g, int index)
 {
     char prompt[SSPR_QBANK_LINE + 4];
     char answers[SSPR_QUESTIONS_MAX][SSPR_ANSWER_MAX + 1];
@@ -89,7 +89,7 @@ static int ask(struct sspr_flow *f, const struct sspr_gate *g, int index, unsign
         sspr_chan_error(&f->ch, _("Security questions are not available right now."));
         return SSPR_STEP_MENU;
     }
-    if (f->can_pass && (allowed & sspr_gate_bit(g))) {
+    if (sspr_flow_counts(f, g)) {
         m = sspr_gate_material_c(&f->rec, g);
         if (count(m) < n)
             m = NULL;

@@ -14,7 +14,15 @@
 #include <sodium.h>
 
 #include "proofs/totp.h"
+#include "support/lazy.h"
 #include "wipe.h"
+
+/* liboath, loaded at the first code computed (support/lazy.h) */
+static __typeof__(oath_init) *init;
+static __typeof__(oath_totp_generate2) *totp_generate2;
+static const char *const OATH_NAMES[] = { "oath_init", "oath_totp_generate2" };
+static void *const OATH_SLOTS[] = { &init, &totp_generate2 };
+static struct sspr_lazy liboath = { "liboath.so.0", OATH_NAMES, OATH_SLOTS, 2, 0 };
 
 static int oath_ready(void)
 {
@@ -22,7 +30,7 @@ static int oath_ready(void)
 
     /* The helper is single-threaded; oath_init is idempotent anyway. */
     if (!done) {
-        if (oath_init() != OATH_OK)
+        if (!sspr_lazy_ready(&liboath) || init() != OATH_OK)
             return -1;
         done = 1;
     }
@@ -43,7 +51,7 @@ int sspr_totp_code(const uint8_t *secret, size_t secret_len, uint64_t step,
     if (oath_ready() != 0)
         return -1;
     /* T = floor((unix - 0) / 30): the start of step `step` gives exactly it. */
-    rc = oath_totp_generate2((const char *)secret, secret_len,
+    rc = totp_generate2((const char *)secret, secret_len,
                              (time_t)(step * SSPR_TOTP_STEP), SSPR_TOTP_STEP, 0, digits, 0, buf);
     if (rc != OATH_OK || strlen(buf) != digits) {
         SSPR_WIPE_ARRAY(buf);

@@ -127,6 +127,12 @@ int sspr_chan_prompt(struct sspr_channel *ch, int echo, const char *text,
     answer[0] = '\0';
     if (send_checked(ch, echo ? SSPR_F_PROMPT_ECHO_ON : SSPR_F_PROMPT_ECHO_OFF, text) != 0)
         return -1;
+    if (ch->while_asked != NULL) {
+        void (*work)(void *) = ch->while_asked;
+
+        ch->while_asked = NULL;
+        work(ch->while_asked_ctx);
+    }
     if (recv_checked(ch, &f, ch->deadline_ms) != 0)
         goto out;
     if (f.type == SSPR_F_ANSWER && f.len <= SSPR_ANSWER_MAX && strlen(f.payload) == f.len) {

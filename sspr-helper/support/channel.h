@@ -22,6 +22,11 @@ struct sspr_channel {
      * (a greeter shows one message at a time): sent before the next frame. */
     char held[SSPR_MSG_MAX + 1];
     int held_final; /* it already says what to do: closing words are dropped */
+    /* Work done once, as soon as the next prompt is out and before its
+     * answer is read: the reset looks at the account while the user reads
+     * its first prompt (flow/reset.c). Cleared before it runs. */
+    void (*while_asked)(void *ctx);
+    void *while_asked_ctx;
 };
 
 struct sspr_hello {

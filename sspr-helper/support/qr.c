@@ -3,7 +3,15 @@
 #include <qrencode.h>
 #include <stdlib.h>
 
+#include "support/lazy.h"
 #include "support/qr.h"
+
+/* libqrencode, loaded at the first QR code drawn (support/lazy.h) */
+static __typeof__(QRcode_encodeString) *encode_string;
+static __typeof__(QRcode_free) *qr_free;
+static const char *const QR_NAMES[] = { "QRcode_encodeString", "QRcode_free" };
+static void *const QR_SLOTS[] = { &encode_string, &qr_free };
+static struct sspr_lazy libqrencode = { "libqrencode.so.4", QR_NAMES, QR_SLOTS, 2, 0 };
 
 #define QUIET 2  /* light border, in modules, so scanners find the edges */
 
@@ -18,7 +26,9 @@ static int dark(const QRcode *qr, int x, int y)
 
 int sspr_qr_print(FILE *out, const char *text)
 {
-    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    QRcode *qr = sspr_lazy_ready(&libqrencode)
+                     ? encode_string(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1)
+                     : NULL;
 
     if (qr == NULL)
         return -1;
@@ -30,7 +40,7 @@ int sspr_qr_print(FILE *out, const char *text)
         }
         fputc('\n', out);
     }
-    QRcode_free(qr);
+    qr_free(qr);
     return 0;
 }
 

@@ -24,12 +24,14 @@ static void *run(void *arg)
 {
     struct drive *d = arg;
 
-    d->status = sspr_flow_run_with(d->flow_fd, d->cfg, &mem_backend_ops);
+    d->status = sspr_flow_run_with(d->flow_fd, d->cfg,
+                                   drive_ops != NULL ? drive_ops : &mem_backend_ops);
     close(d->flow_fd);
     return NULL;
 }
 
 const char *drive_hello_lang;
+const struct sspr_backend_ops *drive_ops;
 
 void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
                  const char *service)

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "backends/backend.h"
 #include "support/config.h"
 #include "wire.h"
 
@@ -30,6 +31,8 @@ struct drive {
 /* Start a flow for user in mode ("offer", "register", ...) on service. */
 /* HELLO's "lang" for the next drive_start (NULL: none sent). */
 extern const char *drive_hello_lang;
+/* The backend the next flows run over (NULL: mem_backend_ops). */
+extern const struct sspr_backend_ops *drive_ops;
 
 void drive_start(struct drive *d, const struct sspr_config *cfg, const char *user, const char *mode,
                  const char *service);

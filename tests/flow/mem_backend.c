@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gates/gate.h"
 #include "mem_backend.h"
@@ -23,6 +24,7 @@ void mem_reset(void)
     mem.fail_at = 0;
     mem.failed = 0;
     mem.commit_call_seen = 0;
+    mem.resolve_wait_fd = -1;
     pthread_mutex_unlock(&mem.lock);
 }
 
@@ -105,6 +107,12 @@ static int m_resolve(struct sspr_backend *be, const char *typed, struct sspr_acc
     int rc = SSPR_OK;
 
     (void)be;
+    if (mem.resolve_wait_fd >= 0) {
+        char c;
+
+        if (read(mem.resolve_wait_fd, &c, 1) != 1)
+            rc = SSPR_ERR_IO;
+    }
     LOCK();
     memset(out, 0, sizeof(*out));
     if (injected(MEM_RESOLVE)) {
@@ -388,6 +396,27 @@ static int m_unlock(struct sspr_backend *be, const struct sspr_account *acct)
 
 const struct sspr_backend_ops mem_backend_ops = {
     .name = "mem",
+    .open = m_open,
+    .close = m_close,
+    .resolve = m_resolve,
+    .member_of = m_member_of,
+    .load = m_load,
+    .update = m_update,
+    .subject = m_subject,
+    .throttle_load = m_throttle_load,
+    .throttle_update = m_throttle_update,
+    .grant = m_grant,
+    .commit = m_commit,
+    .unlock = m_unlock,
+    .fact_get = m_fact_get,
+    .fact_set = m_fact_set,
+    .gc = m_gc,
+    .doctor = NULL,
+};
+
+const struct sspr_backend_ops mem_remote_backend_ops = {
+    .name = "mem-remote",
+    .caps = SSPR_BE_REMOTE,
     .open = m_open,
     .close = m_close,
     .resolve = m_resolve,

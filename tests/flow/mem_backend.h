@@ -58,10 +58,13 @@ struct mem_state {
     int fail_op, fail_at; /* make call number fail_at (1-based) of fail_op fail; -1: none */
     int failed;           /* the injected failure happened */
     int commit_call_seen; /* the commit was reached (successfully or not) */
+    int resolve_wait_fd;  /* >= 0: resolve first reads a byte from it (a slow lookup) */
 };
 
 extern struct mem_state mem;
 extern const struct sspr_backend_ops mem_backend_ops;
+/* The same, saying it is a remote directory (SSPR_BE_REMOTE). */
+extern const struct sspr_backend_ops mem_remote_backend_ops;
 
 /* Forget everything. */
 void mem_reset(void);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -679,6 +680,55 @@ static void test_other_account_only_where_named(void **state)
     assert_true(drive_saw(&d, "Password reset is not offered here."));
 }
 
+/* The first prompt does not wait for the account: with a backend on this
+ * machine the lookup runs while the user reads it (here a lookup that
+ * blocks until the test lets it go: the code prompt arrives first), and the
+ * reset still ends as it would. A remote directory is asked before any
+ * prompt, so that "it is down" comes first. */
+static void test_first_prompt_before_the_lookup(void **state)
+{
+    struct drive d;
+    struct mem_account *a;
+    int slow[2];
+
+    (void)state;
+    a = alice();
+    assert_int_equal(pipe(slow), 0);
+    mem.resolve_wait_fd = slow[0];
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    assert_int_equal(mem.calls[MEM_RESOLVE], 0); /* still looking */
+    /* one byte per lookup: this one and the check before the commit */
+    assert_int_equal(write(slow[1], "xxxxxxxx", 8), 8);
+    {
+        char code[8];
+
+        drive_totp(SECRET, 0, code);
+        drive_answer(&d, code);
+    }
+    drive_expect_prompt(&d, NEWPW);
+    drive_answer(&d, GOOD_PW);
+    drive_expect_prompt(&d, RETYPE);
+    drive_answer(&d, GOOD_PW);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
+    assert_int_equal(drive_end(&d), 0);
+    assert_string_equal(a->password, GOOD_PW);
+    mem.resolve_wait_fd = -1;
+    close(slow[0]);
+    close(slow[1]);
+
+    /* a remote directory: looked up before the prompt */
+    drive_ops = &mem_remote_backend_ops;
+    memset(mem.calls, 0, sizeof(mem.calls));
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    assert_int_equal(mem.calls[MEM_RESOLVE], 1);
+    drive_cancel(&d);
+    (void)drive_end(&d);
+    drive_ops = NULL;
+}
+
 static void test_register_recovery_codes(void **state)
 {
     struct drive d;
@@ -729,6 +779,7 @@ int main(void)
         cmocka_unit_test_setup(test_service_not_enabled, setup),
         cmocka_unit_test_setup(test_cancel_ends_denied, setup),
         cmocka_unit_test_setup(test_hello_lang_checked, setup),
+        cmocka_unit_test_setup(test_first_prompt_before_the_lookup, setup),
         cmocka_unit_test_setup(test_register_recovery_codes, setup),
         cmocka_unit_test_setup(test_empty_code_cancels_uncounted, setup),
         cmocka_unit_test_setup(test_method_block_says_what_still_works, setup),

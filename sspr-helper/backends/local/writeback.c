@@ -12,6 +12,17 @@
 
 #include "wipe.h"
 #include "backends/local/local.h"
+#include "support/lazy.h"
+
+/* libpam, loaded at the first writeback (support/lazy.h) */
+static __typeof__(pam_start_confdir) *start_confdir;
+static __typeof__(pam_chauthtok) *chauthtok;
+static __typeof__(pam_strerror) *strerror_of;
+static __typeof__(pam_end) *end;
+static const char *const PAM_NAMES[] = { "pam_start_confdir", "pam_chauthtok", "pam_strerror",
+                                         "pam_end" };
+static void *const PAM_SLOTS[] = { &start_confdir, &chauthtok, &strerror_of, &end };
+static struct sspr_lazy libpam = { "libpam.so.0", PAM_NAMES, PAM_SLOTS, 4, 0 };
 
 #define MAX_PROMPTS 6   /* pwquality asks twice per try; anything more is a loop */
 
@@ -76,15 +87,17 @@ int sspr_local_writeback(const struct sspr_config *cfg, const char *user, const 
     int rc;
 
     msg[0] = '\0';
-    rc = pam_start_confdir(cfg->pam_service, user, &pc, confdir, &pamh);
+    if (!sspr_lazy_ready(&libpam))
+        return -1;
+    rc = start_confdir(cfg->pam_service, user, &pc, confdir, &pamh);
     if (rc != PAM_SUCCESS) {
         syslog(LOG_ERR, "writeback: pam_start(%s) failed: %d", cfg->pam_service, rc);
         return -1;
     }
-    rc = pam_chauthtok(pamh, 0);
+    rc = chauthtok(pamh, 0);
     if (rc != PAM_SUCCESS)
         syslog(LOG_NOTICE, "writeback: pam_chauthtok via %s refused: %s", cfg->pam_service,
-               pam_strerror(pamh, rc));
-    pam_end(pamh, rc);
+               strerror_of(pamh, rc));
+    end(pamh, rc);
     return rc == PAM_SUCCESS ? 0 : -1;
 }
