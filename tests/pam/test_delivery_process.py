@@ -8,6 +8,7 @@ accepts the connection and then says nothing, so the sender is still alive
 to be looked at."""
 import os
 import pwd
+import re
 import socket
 import subprocess
 import sys
@@ -82,6 +83,9 @@ class DeliveryProcess(h.SandboxTest):
         libs = libraries(pids[0])
         self.assertFalse([l for l in libs if "libcurl" in l or "gnutls" in l or "nghttp" in l],
                          "the root helper maps network libraries: %s" % sorted(libs))
+        # nor what only later steps need: loaded then (sspr-helper/support/lazy.c)
+        later = [l for l in libs if re.search(r"/lib(pam|oath|qrencode)\.so", l)]
+        self.assertFalse(later, "the helper mapped at its first prompt: %s" % later)
         s.answer("2")
         s.expect("INFO", h.email_sent(10))
         s.expect("ECHO_OFF", h.EMAIL_PROMPT)
