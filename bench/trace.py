@@ -249,7 +249,7 @@ def locks(d):
           % (len(nacq), len(waits)))
     row("waiting for a lock (first try -> got it)", waits)
     print("  %-52s p99    %8.3f ms  max %8.3f" % ("", q(waits, .99) / 1000, q(waits, 1) / 1000))
-    row("  of which asleep (nanosleep between tries)", sleeps)
+    row("  of which asleep (nanosleep between tries; 0 since the wait blocks in flock)", sleeps)
     row("  tries that found it taken", polls, unit="  ", scale=1.0)
     row("holding it (got it -> released)", holds)
     row("  of which fsync/fdatasync", fs_in)
