@@ -66,6 +66,8 @@ static int become_own_process(void)
         { RLIMIT_FSIZE, RLIM_INFINITY }, { RLIMIT_CPU, RLIM_INFINITY },
         { RLIMIT_AS, RLIM_INFINITY },    { RLIMIT_DATA, RLIM_INFINITY },
         { RLIMIT_NOFILE, 1024 },         { RLIMIT_CORE, 0 },
+        /* the store's lock wait uses a timer signal (backends/local/store.c) */
+        { RLIMIT_SIGPENDING, RLIM_INFINITY },
     };
 
     if (geteuid() == 0) {

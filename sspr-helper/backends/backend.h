@@ -117,6 +117,11 @@ struct sspr_backend_ops {
                            sspr_throttle_edit edit, void *ctx, struct sspr_throttle_rec *after);
 
     /* ---- the reset ---- */
+    /* Get ready to commit: load what commit will need (the local backend:
+     * libpam), once per reset and for every name alike, before any answer
+     * is judged, so that a machine that cannot commit says so before a
+     * proof is spent. NULL when there is nothing to load. */
+    int (*prepare)(struct sspr_backend *be);
     /* This flow (flow_id) holds the account's one reset grant from now on;
      * a later grant takes it over. */
     int (*grant)(struct sspr_backend *be, const struct sspr_account *acct, const char *flow_id);
@@ -195,6 +200,7 @@ int sspr_be_unlock(struct sspr_backend *be, const struct sspr_account *acct);
 int sspr_be_fact_get(struct sspr_backend *be, const char *name, long long *value);
 int sspr_be_fact_set(struct sspr_backend *be, const char *name, long long value, int remove);
 int sspr_be_gc(struct sspr_backend *be, time_t now, unsigned *removed);
+int sspr_be_prepare(struct sspr_backend *be);
 void sspr_be_doctor(struct sspr_backend *be, struct sspr_report *r);
 
 #endif

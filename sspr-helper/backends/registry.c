@@ -157,6 +157,13 @@ int sspr_be_fact_set(struct sspr_backend *be, const char *name, long long value,
     return be->ops->fact_set(be, name, value, remove);
 }
 
+int sspr_be_prepare(struct sspr_backend *be)
+{
+    if (!OPEN(be))
+        return SSPR_ERR_INVAL;
+    return be->ops->prepare != NULL ? be->ops->prepare(be) : SSPR_OK;
+}
+
 int sspr_be_gc(struct sspr_backend *be, time_t now, unsigned *removed)
 {
     if (removed != NULL)

@@ -26,6 +26,8 @@ struct sspr_flow {
     int can_pass;                /* 0: the dummy path, which never succeeds */
     int is_admin;
     int assessed;                /* acct, rec, can_pass, is_admin, subject are set */
+    int unready;                 /* what judging or committing needs could not be
+                                    loaded: no answer is judged (flow/reset.c) */
     unsigned used;               /* the gates passed so far */
     /* How far the user got: which SSPR codes may be shown (support/errors.h).
      * Only sspr_flow_say_code shows a code, and it checks this. */

@@ -184,6 +184,11 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
     char detail[96];
     int mf = 0, rc;
 
+    if (f->unready) {
+        /* nothing charged, nothing spent: the machine cannot finish */
+        sspr_audit(&f->audit, "gate-fail", "reason=\"a library could not be loaded\"");
+        return SSPR_J_ERROR;
+    }
     /* the charges of earlier right answers go back in the same write */
     rc = sspr_throttle_charge_settling(f->be, &f->subject, time(NULL), method, f->refunds,
                                        f->nrefunds, &ts, &mf);
@@ -372,6 +377,12 @@ int sspr_gate_run(struct sspr_flow *f, int index)
 
     if (!sspr_gate_menu_on(f->cfg)) {
         const struct sspr_gate *g = first_asking(offered);
+        if (!(g->flags & SSPR_GATE_CODE)) {
+            /* it sends or shows something of the account's before it asks */
+            sspr_flow_assess(f);
+            if (f->unready)
+                return sspr_flow_refused(f, SSPR_J_ERROR, g, NULL);
+        }
         int rc = g->ask(f, g, index);
         return rc == SSPR_STEP_MENU ? SSPR_STEP_END : rc;
     }
@@ -383,6 +394,8 @@ int sspr_gate_run(struct sspr_flow *f, int index)
         if (rc <= 0)
             return rc < 0 ? SSPR_STEP_BROKEN : SSPR_STEP_END;
         sspr_flow_assess(f); /* done while the menu was read */
+        if (f->unready) /* before a code is sent or a question asked */
+            return sspr_flow_refused(f, SSPR_J_ERROR, g, NULL);
         rc = g->ask(f, g, index);
         if (rc != SSPR_STEP_MENU)
             return rc;

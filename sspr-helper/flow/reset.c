@@ -24,8 +24,10 @@
 
 #include "flow/flow.h"
 #include "flow/notify.h"
+#include "gates/gate.h"
 #include "policy/password.h"
 #include "policy/policy.h"
+#include "proofs/totp.h"
 #include "service.h"
 #include "state/throttle.h"
 #include "support/i18n.h"
@@ -258,9 +260,10 @@ static int offer_unlock(struct sspr_flow *f)
  * menu (the system's methods, whoever asks), or the code prompt (nothing
  * sent before it). The user sees the prompt one account lookup sooner (NSS
  * for the account and the admin groups: about a millisecond, more with
- * remote NSS), and the lookup's time is no longer in front of the prompt,
- * where it told a stopwatch something about the name. A directory backend
- * is asked first: when it is down, that is said before any prompt. */
+ * remote NSS). The lookup's time is moved, not removed: a client that
+ * answers at once meets it after its answer instead, which tells no more
+ * than before. A directory backend is asked first: when it is down, that
+ * is said before any prompt. */
 static int assess_while_asked(const struct sspr_flow *f)
 {
     if (f->be->ops->caps & SSPR_BE_REMOTE)
@@ -268,19 +271,34 @@ static int assess_while_asked(const struct sspr_flow *f)
     return sspr_gate_menu_on(f->cfg) || sspr_gate_first_asks_code(f->cfg);
 }
 
-static void assess_now(void *vf)
+/* Once the first prompt is out, for every name alike: load what judging
+ * and committing need (liboath when the app method is on, the backend's
+ * own: libpam for the local writeback; support/lazy.h), so that a machine
+ * that could not finish says so before any answer is judged, and so that
+ * the first code checked costs the same for every name. Then the account,
+ * when it was left for now (a local backend is never down for every name
+ * alike; if it were, the flow goes on as a dummy one and fails like one). */
+static void while_first_prompt(void *vf)
 {
-    /* a local backend is never down for every name alike; if it were,
-     * the flow goes on as a dummy one and fails like one */
-    (void)assess(vf);
+    struct sspr_flow *f = vf;
+    const struct sspr_gate *totp = sspr_gate_by_name("totp");
+
+    if ((totp != NULL && (sspr_policy_system_methods(f->cfg) & sspr_gate_bit(totp)) &&
+         sspr_totp_ready() != 0) ||
+        sspr_be_prepare(f->be) != SSPR_OK)
+        f->unready = 1;
+    if (!f->assessed)
+        (void)assess(f);
 }
 
 void sspr_flow_assess(struct sspr_flow *f)
 {
-    if (f->ch.while_asked == assess_now)
+    if (f->ch.while_asked == while_first_prompt) {
         f->ch.while_asked = NULL;
-    if (!f->assessed)
-        assess_now(f);
+        while_first_prompt(f);
+    } else if (!f->assessed) {
+        (void)assess(f);
+    }
 }
 
 int sspr_flow_counts(struct sspr_flow *f, const struct sspr_gate *g)
@@ -296,14 +314,13 @@ int sspr_reset_run(struct sspr_flow *f)
 {
     int passwd_mode = strcmp(f->hello.mode, "passwd") == 0, lockout;
 
-    if (assess_while_asked(f)) {
-        f->ch.while_asked = assess_now;
-        f->ch.while_asked_ctx = f;
-    } else if (assess(f) != 0) {
+    if (!assess_while_asked(f) && assess(f) != 0) {
         sspr_flow_say_code(f, f->be->code, NULL);
         sspr_flow_finish(f, SSPR_RESULT_UNAVAILABLE, "backend-down");
         return 0;
     }
+    f->ch.while_asked = while_first_prompt;
+    f->ch.while_asked_ctx = f;
     /* a greeter's one-line menu says it all in one message */
     if (!sspr_gate_menu_on(f->cfg))
         sspr_chan_info(&f->ch, _(MSG_INTRO_CODE));

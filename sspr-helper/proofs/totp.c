@@ -24,7 +24,7 @@ static const char *const OATH_NAMES[] = { "oath_init", "oath_totp_generate2" };
 static void *const OATH_SLOTS[] = { &init, &totp_generate2 };
 static struct sspr_lazy liboath = { "liboath.so.0", OATH_NAMES, OATH_SLOTS, 2, 0 };
 
-static int oath_ready(void)
+int sspr_totp_ready(void)
 {
     static int done;
 
@@ -48,7 +48,7 @@ int sspr_totp_code(const uint8_t *secret, size_t secret_len, uint64_t step,
     if (secret == NULL || secret_len == 0 || out == NULL || digits < 6 || digits > 8 ||
         outlen < (size_t)digits + 1 || step > (uint64_t)INT64_MAX / SSPR_TOTP_STEP)
         return -1;
-    if (oath_ready() != 0)
+    if (sspr_totp_ready() != 0)
         return -1;
     /* T = floor((unix - 0) / 30): the start of step `step` gives exactly it. */
     rc = totp_generate2((const char *)secret, secret_len,

@@ -25,6 +25,10 @@ int sspr_totp_code(const uint8_t *secret, size_t secret_len, uint64_t step,
 int sspr_totp_verify(const uint8_t *secret, size_t secret_len, time_t now,
                      const char *code, int64_t last_step, int64_t *matched_step);
 
+/* 0 when codes can be computed (liboath loaded and initialised, once:
+ * support/lazy.h), -1 when not (logged). */
+int sspr_totp_ready(void);
+
 /* A fresh random secret from the CSPRNG. */
 void sspr_totp_new_secret(uint8_t secret[SSPR_TOTP_SECRET_BYTES]);
 

@@ -25,6 +25,7 @@ void mem_reset(void)
     mem.failed = 0;
     mem.commit_call_seen = 0;
     mem.resolve_wait_fd = -1;
+    mem.prepare_fails = 0;
     pthread_mutex_unlock(&mem.lock);
 }
 
@@ -99,6 +100,12 @@ static int m_open(struct sspr_backend *be)
 static void m_close(struct sspr_backend *be)
 {
     be->priv = NULL;
+}
+
+static int m_prepare(struct sspr_backend *be)
+{
+    (void)be;
+    return mem.prepare_fails ? SSPR_ERR_UNAVAILABLE : SSPR_OK;
 }
 
 static int m_resolve(struct sspr_backend *be, const char *typed, struct sspr_account *out)
@@ -411,6 +418,7 @@ const struct sspr_backend_ops mem_backend_ops = {
     .fact_get = m_fact_get,
     .fact_set = m_fact_set,
     .gc = m_gc,
+    .prepare = m_prepare,
     .doctor = NULL,
 };
 
@@ -432,5 +440,6 @@ const struct sspr_backend_ops mem_remote_backend_ops = {
     .fact_get = m_fact_get,
     .fact_set = m_fact_set,
     .gc = m_gc,
+    .prepare = m_prepare,
     .doctor = NULL,
 };

@@ -59,6 +59,7 @@ struct mem_state {
     int failed;           /* the injected failure happened */
     int commit_call_seen; /* the commit was reached (successfully or not) */
     int resolve_wait_fd;  /* >= 0: resolve first reads a byte from it (a slow lookup) */
+    int prepare_fails;    /* prepare reports what commit needs as missing */
 };
 
 extern struct mem_state mem;

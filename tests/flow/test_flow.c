@@ -729,6 +729,48 @@ static void test_first_prompt_before_the_lookup(void **state)
     drive_ops = NULL;
 }
 
+/* A machine that could not finish a reset (here the backend's prepare
+ * fails; for real, libpam or liboath cannot be loaded) says so at the
+ * first answer, before it is judged: the right code is not spent, nothing
+ * is charged, no password is set. The same through the menu, before a
+ * method is asked. */
+static void test_unready_machine_judges_nothing(void **state)
+{
+    struct drive d;
+    struct mem_account *a;
+    char code[8];
+
+    (void)state;
+    a = alice();
+    mem.prepare_fails = 1;
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_not_equal(d.result, SSPR_RESULT_RESET_DONE);
+    (void)drive_end(&d);
+    assert_true(drive_saw(&d, "Password reset is not available right now."));
+    assert_int_equal(a->commits, 0);
+    assert_true(mem_failures("alice") <= 0);
+    assert_true(sspr_gate_material(&a->rec, sspr_gate_by_name("totp"))->counter < 0);
+
+    /* with a menu: refused once a method is picked, before it asks */
+    cfg.questions_enabled = 1;
+    cfg.user_methods |= SSPR_M_QUESTIONS;
+    cfg.questions_asked = 3;
+    drive_start(&d, &cfg, "alice", "offer", "sshd");
+    drive_expect_prompt(&d, "Choice [1]: ");
+    drive_answer(&d, "2");
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_not_equal(d.result, SSPR_RESULT_RESET_DONE);
+    (void)drive_end(&d);
+    assert_true(drive_saw(&d, "Password reset is not available right now."));
+    assert_false(drive_saw(&d, "Question"));
+    assert_true(mem_failures("alice") <= 0);
+    mem.prepare_fails = 0;
+}
+
 static void test_register_recovery_codes(void **state)
 {
     struct drive d;
@@ -780,6 +822,7 @@ int main(void)
         cmocka_unit_test_setup(test_cancel_ends_denied, setup),
         cmocka_unit_test_setup(test_hello_lang_checked, setup),
         cmocka_unit_test_setup(test_first_prompt_before_the_lookup, setup),
+        cmocka_unit_test_setup(test_unready_machine_judges_nothing, setup),
         cmocka_unit_test_setup(test_register_recovery_codes, setup),
         cmocka_unit_test_setup(test_empty_code_cancels_uncounted, setup),
         cmocka_unit_test_setup(test_method_block_says_what_still_works, setup),

@@ -304,6 +304,14 @@ class Package(unittest.TestCase):
         self.assertRegex(self.build1_log, r"(?m)^# FAIL: +0$")
         self.assertNotIn("sandbox.sh", self.build1_log)
 
+    def test_helper_depends_on_what_it_loads_later(self):
+        # libpam, liboath and libqrencode are dlopen()ed (sspr-helper/support/lazy.h):
+        # debian/rules lets dpkg-shlibdeps see them through a stub
+        depends = subprocess.run(["dpkg-deb", "-f", self.debs1["sspr-helper"], "Depends"], capture_output=True,
+                                 text=True, check=True).stdout
+        for lib in ("libpam0g", "liboath0", "libqrencode4", "libjansson4", "libsodium23"):
+            self.assertRegex(depends, r"(^|[ ,])%s( |,|$)" % lib, depends)
+
     def test_lintian(self):
         rc, out = self.lintian
         self.assertEqual(rc, 0, "lintian reports errors or warnings:\n" + out)

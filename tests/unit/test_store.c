@@ -449,6 +449,41 @@ static void test_lock_wait_restores_signals(void **state)
     assert_int_equal(sigprocmask(SIG_UNBLOCK, &mask, NULL), 0);
 }
 
+/* With no timer to be had (RLIMIT_SIGPENDING at 0: timer_create fails),
+ * a wait still keeps its deadline and still gets the lock once it is free,
+ * by trying again after short naps. */
+static void test_lock_wait_without_a_timer(void **state)
+{
+    int release, status;
+    pid_t holder, waiter;
+
+    (void)state;
+    holder = hold_lock_in_child("user-33", &release);
+    waiter = fork();
+    assert_true(waiter >= 0);
+    if (waiter == 0) {
+        struct rlimit none = { 0, 0 };
+        long long t0;
+        int fd;
+
+        if (setrlimit(RLIMIT_SIGPENDING, &none) != 0)
+            _exit(5);
+        t0 = now_ms();
+        if (sspr_store_lock(&st, "user-33", 120) != SSPR_ERR_LOCK || now_ms() - t0 < 115)
+            _exit(6);
+        if (write(release, "g", 1) != 1)
+            _exit(7);
+        fd = sspr_store_lock(&st, "user-33", 5000);
+        _exit(fd >= 0 ? 0 : 8);
+    }
+    while (waitpid(waiter, &status, 0) < 0)
+        assert_int_equal(errno, EINTR);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(child_status(holder), 0);
+    close(release);
+}
+
 static void test_lock_file_symlink_refused(void **state)
 {
     char p[PATH_MAX], target[PATH_MAX];
@@ -485,6 +520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_closed_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_excludes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_wait_restores_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_wait_without_a_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_file_symlink_refused, setup, teardown),
         cmocka_unit_test(test_strerror),
     };

@@ -257,6 +257,12 @@ static int local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
     return sspr_local_gc(be, now, removed);
 }
 
+static int local_prepare(struct sspr_backend *be)
+{
+    (void)be;
+    return sspr_local_writeback_ready() ? SSPR_OK : SSPR_ERR_UNAVAILABLE;
+}
+
 const struct sspr_backend_ops sspr_backend_local = {
     .name = "local",
     .open = local_open,
@@ -274,5 +280,6 @@ const struct sspr_backend_ops sspr_backend_local = {
     .fact_get = local_fact_get,
     .fact_set = local_fact_set,
     .gc = local_gc,
+    .prepare = local_prepare,
     .doctor = sspr_local_doctor,
 };

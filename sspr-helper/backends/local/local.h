@@ -71,6 +71,8 @@ int sspr_local_shadow_lock(void);
 void sspr_local_shadow_unlock(void);
 
 /* ---- the password (writeback.c): pam_chauthtok on sspr-passwd ---- */
+/* 1 when the writeback can run (libpam is loaded: support/lazy.h). */
+int sspr_local_writeback_ready(void);
 int sspr_local_writeback(const struct sspr_config *cfg, const char *user, const char *newpw,
                          char *msg, size_t msglen);
 

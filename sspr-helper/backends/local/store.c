@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,13 +114,35 @@ static void wake_up(int sig)
     (void)sig; /* only there to make flock() return EINTR */
 }
 
+/* The way back when no timer can be had (RLIMIT_SIGPENDING exhausted, say):
+ * try again after naps of 50 us growing to 1 ms, up to the deadline. */
+static int lock_poll(int fd, const struct timespec *t0, int timeout_ms)
+{
+    long pause_ns = 50000L;
+
+    for (;;) {
+        struct timespec ts = { 0, pause_ns };
+
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return SSPR_OK;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return SSPR_ERR_IO;
+        if (ms_since(t0) >= timeout_ms)
+            return SSPR_ERR_LOCK;
+        nanosleep(&ts, NULL);
+        pause_ns = pause_ns * 2 < 1000000L ? pause_ns * 2 : 1000000L;
+    }
+}
+
 /* Block on the lock until it is ours or the deadline passes. A blocked
  * flock() gets the lock the moment its holder lets go (polling would add
- * up to a pause to every hand-over, and sixteen waiters on one record pay
- * that fifteen times); flock has no timeout, so a periodic timer's signal
- * interrupts it to look at the clock. The signal is unblocked and handled
- * only while the timer lives: any expiry is delivered before timer_delete
- * returns, so restoring the old disposition afterwards is safe. */
+ * up to a nap to every hand-over, and sixteen waiters on one record pay
+ * that fifteen times); flock has no timeout, so a periodic timer's signal,
+ * sent to this thread only, interrupts it to look at the clock. The signal
+ * is unblocked and handled only while the timer lives: a tick is handled
+ * as soon as it is raised, and timer_delete discards any still queued, so
+ * none arrives once the old disposition is back. The disposition is the
+ * process's: two threads must not wait at once (the helper has one). */
 static int lock_wait(int fd, const struct timespec *t0, int timeout_ms)
 {
     struct sigaction sa, old_sa;
@@ -127,28 +150,29 @@ static int lock_wait(int fd, const struct timespec *t0, int timeout_ms)
     struct itimerspec tick;
     sigset_t wake, old_mask;
     timer_t timer;
-    int rc;
+    int rc = SSPR_ERR_IO, no_timer = 0;
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = wake_up; /* no SA_RESTART */
     sigemptyset(&sa.sa_mask);
     if (sigaction(LOCK_WAKE_SIGNAL, &sa, &old_sa) != 0)
-        return SSPR_ERR_IO;
+        return lock_poll(fd, t0, timeout_ms);
     memset(&sev, 0, sizeof(sev));
-    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = LOCK_WAKE_SIGNAL;
+    sev._sigev_un._tid = gettid(); /* glibc names no field for it */
     if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) {
         (void)sigaction(LOCK_WAKE_SIGNAL, &old_sa, NULL);
-        return SSPR_ERR_IO;
+        return lock_poll(fd, t0, timeout_ms);
     }
     sigemptyset(&wake);
     sigaddset(&wake, LOCK_WAKE_SIGNAL);
-    (void)sigprocmask(SIG_UNBLOCK, &wake, &old_mask);
+    (void)pthread_sigmask(SIG_UNBLOCK, &wake, &old_mask);
     memset(&tick, 0, sizeof(tick));
     tick.it_value.tv_nsec = LOCK_TICK_MS * 1000000L;
     tick.it_interval = tick.it_value;
     if (timer_settime(timer, 0, &tick, NULL) != 0) {
-        rc = SSPR_ERR_IO;
+        no_timer = 1;
     } else {
         for (;;) {
             if (flock(fd, LOCK_EX) == 0) {
@@ -166,9 +190,9 @@ static int lock_wait(int fd, const struct timespec *t0, int timeout_ms)
         }
     }
     (void)timer_delete(timer);
-    (void)sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    (void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     (void)sigaction(LOCK_WAKE_SIGNAL, &old_sa, NULL);
-    return rc;
+    return no_timer ? lock_poll(fd, t0, timeout_ms) : rc;
 }
 
 int sspr_store_lock(struct sspr_store *st, const char *key, int timeout_ms)

@@ -25,7 +25,9 @@ int sspr_store_open(struct sspr_store *st, const char *dir, int create);
 void sspr_store_close(struct sspr_store *st);
 
 /* Exclusive per-key lock (flock on "<key>.lock", waits up to timeout_ms).
- * Returns an fd >= 0 to pass to sspr_store_unlock, or a negative error. */
+ * Returns an fd >= 0 to pass to sspr_store_unlock, or a negative error.
+ * A wait borrows SIGRTMIN's disposition for a timer (store.c): one thread
+ * of a process may wait at a time. */
 int sspr_store_lock(struct sspr_store *st, const char *key, int timeout_ms);
 void sspr_store_unlock(int lockfd);
 

@@ -77,6 +77,11 @@ fail:
     return PAM_CONV_ERR;
 }
 
+int sspr_local_writeback_ready(void)
+{
+    return sspr_lazy_ready(&libpam);
+}
+
 int sspr_local_writeback(const struct sspr_config *cfg, const char *user, const char *newpw,
                    char *msg, size_t msglen)
 {
