@@ -26,8 +26,9 @@ struct sspr_flow {
     int can_pass;                /* 0: the dummy path, which never succeeds */
     int is_admin;
     int assessed;                /* acct, rec, can_pass, is_admin, subject are set */
-    int unready;                 /* what judging or committing needs could not be
-                                    loaded: no answer is judged (flow/reset.c) */
+    int loaded;                  /* what judging and committing need was loaded */
+    int unready;                 /* ... and could not be: no answer is judged
+                                    (flow/reset.c) */
     unsigned used;               /* the gates passed so far */
     /* How far the user got: which SSPR codes may be shown (support/errors.h).
      * Only sspr_flow_say_code shows a code, and it checks this. */
@@ -75,8 +76,9 @@ void sspr_flow_say_code(struct sspr_flow *f, int code, const char *lead);
  * SSPR_STEP_CANCEL when the user typed nothing, -1 when the channel broke. */
 int sspr_gate_run(struct sspr_flow *f, int index);
 
-/* Look at the account now if the reset has not yet (flow/reset.c: it does
- * so while the user reads the first prompt when it can). */
+/* Look at the account and load what judging needs, now, if the reset has
+ * not yet (flow/reset.c: it does so while the user reads the first prompt
+ * when it can). */
 void sspr_flow_assess(struct sspr_flow *f);
 
 /* 1 when a right answer on gate g counts for this flow: the account can

@@ -184,6 +184,7 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
     char detail[96];
     int mf = 0, rc;
 
+    sspr_flow_assess(f); /* done while the prompt was read, unless answered at once */
     if (f->unready) {
         /* nothing charged, nothing spent: the machine cannot finish */
         sspr_audit(&f->audit, "gate-fail", "reason=\"a library could not be loaded\"");

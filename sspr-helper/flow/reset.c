@@ -271,34 +271,47 @@ static int assess_while_asked(const struct sspr_flow *f)
     return sspr_gate_menu_on(f->cfg) || sspr_gate_first_asks_code(f->cfg);
 }
 
-/* Once the first prompt is out, for every name alike: load what judging
- * and committing need (liboath when the app method is on, the backend's
- * own: libpam for the local writeback; support/lazy.h), so that a machine
- * that could not finish says so before any answer is judged, and so that
- * the first code checked costs the same for every name. Then the account,
- * when it was left for now (a local backend is never down for every name
- * alike; if it were, the flow goes on as a dummy one and fails like one). */
-static void while_first_prompt(void *vf)
+/* What every reset needs before it judges an answer, for every name
+ * alike: the account (when it was left for the first prompt), then what
+ * judging and committing load (liboath when the app method is on, the
+ * backend's own: libpam for the local writeback; support/lazy.h), so that a
+ * machine that could not finish says so before any answer is judged and
+ * the first code checked costs the same for every name. Run while the
+ * first prompt is read; `yield` stops before a step once the user's answer
+ * (or cancel) is already there, and whoever needs the rest runs it then:
+ * a cancel does not wait for libraries it will never use. (A local backend
+ * is never down for every name alike; if it were, the flow goes on as a
+ * dummy one and fails like one.) */
+static void prepare(struct sspr_flow *f, int yield)
 {
-    struct sspr_flow *f = vf;
     const struct sspr_gate *totp = sspr_gate_by_name("totp");
 
-    if ((totp != NULL && (sspr_policy_system_methods(f->cfg) & sspr_gate_bit(totp)) &&
-         sspr_totp_ready() != 0) ||
-        sspr_be_prepare(f->be) != SSPR_OK)
-        f->unready = 1;
-    if (!f->assessed)
+    if (!f->assessed) {
+        if (yield && sspr_chan_pending(&f->ch))
+            return;
         (void)assess(f);
+    }
+    if (!f->loaded) {
+        if (yield && sspr_chan_pending(&f->ch))
+            return;
+        f->loaded = 1;
+        if ((totp != NULL && (sspr_policy_system_methods(f->cfg) & sspr_gate_bit(totp)) &&
+             sspr_totp_ready() != 0) ||
+            sspr_be_prepare(f->be) != SSPR_OK)
+            f->unready = 1;
+    }
+}
+
+static void while_first_prompt(void *vf)
+{
+    prepare(vf, 1);
 }
 
 void sspr_flow_assess(struct sspr_flow *f)
 {
-    if (f->ch.while_asked == while_first_prompt) {
+    if (f->ch.while_asked == while_first_prompt)
         f->ch.while_asked = NULL;
-        while_first_prompt(f);
-    } else if (!f->assessed) {
-        (void)assess(f);
-    }
+    prepare(f, 0);
 }
 
 int sspr_flow_counts(struct sspr_flow *f, const struct sspr_gate *g)
@@ -328,7 +341,10 @@ int sspr_reset_run(struct sspr_flow *f)
         sspr_chan_info(&f->ch, _(MSG_INTRO_MENU));
     for (int g = 0;; g++) {
         int m = sspr_gate_run(f, g);
-        sspr_flow_assess(f); /* done by now unless the channel broke first */
+        /* the account is known by now (the audit names it) unless the user
+         * answered or cancelled at once; libraries only when judging */
+        if (!f->assessed)
+            (void)assess(f);
         if (m == SSPR_STEP_CANCEL) {
             /* an error: gnome-shell drops info messages once it fails */
             sspr_chan_error(&f->ch, _(MSG_CANCELLED));

@@ -1,5 +1,6 @@
 #include "autoconf.h"
 
+#include <poll.h>
 #include <string.h>
 
 #include "support/channel.h"
@@ -147,6 +148,13 @@ int sspr_chan_prompt(struct sspr_channel *ch, int echo, const char *text,
 out:
     sspr_frame_wipe(&f);
     return rc;
+}
+
+int sspr_chan_pending(const struct sspr_channel *ch)
+{
+    struct pollfd p = { .fd = ch->fd, .events = POLLIN, .revents = 0 };
+
+    return poll(&p, 1, 0) > 0;
 }
 
 void sspr_chan_info(struct sspr_channel *ch, const char *text)

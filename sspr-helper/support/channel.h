@@ -47,6 +47,9 @@ int sspr_chan_hello(struct sspr_channel *ch, struct sspr_hello *out);
 /* Ask the user. On 0 answer holds the NUL-terminated reply (the caller
  * wipes it). -1: cancelled (ch->cancelled: send the RESULT next), too
  * long, timed out or channel broken. */
+/* 1 when a frame from the module is already waiting to be read. */
+int sspr_chan_pending(const struct sspr_channel *ch);
+
 int sspr_chan_prompt(struct sspr_channel *ch, int echo, const char *text,
                      char answer[SSPR_ANSWER_MAX + 1]);
 
