@@ -6,57 +6,43 @@
  * pam_pwquality will give at the commit. That commit stays the authority;
  * this only lets the user hear "no" one prompt earlier.
  *
- * libpwquality is loaded only here (dlopen): the helper does not map it
- * for resets that never get this far.
+ * libpwquality is loaded only here (support/lazy.h): the helper does not
+ * map it for resets that never get this far.
  */
 #include "autoconf.h"
 
 #include <ctype.h>
 #include <limits.h>
-#include <dlfcn.h>
 #include <pwquality.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "policy/password.h"
 #include "support/i18n.h"
+#include "support/lazy.h"
 
 #define LINE_MAX_STACK 1024
 
-struct api {
-    pwquality_settings_t *(*defaults)(void);
-    void (*free_settings)(pwquality_settings_t *);
-    int (*read_config)(pwquality_settings_t *, const char *, void **);
-    int (*set_option)(pwquality_settings_t *, const char *);
-    int (*check)(pwquality_settings_t *, const char *, const char *, const char *, void **);
-    const char *(*strerror)(char *, size_t, int, void *);
-};
-
-static int load(struct api *a)
-{
-    void *h = dlopen("libpwquality.so.1", RTLD_NOW | RTLD_LOCAL);
-
-    if (h == NULL)
-        return -1;
-    *(void **)&a->defaults = dlsym(h, "pwquality_default_settings");
-    *(void **)&a->free_settings = dlsym(h, "pwquality_free_settings");
-    *(void **)&a->read_config = dlsym(h, "pwquality_read_config");
-    *(void **)&a->set_option = dlsym(h, "pwquality_set_option");
-    *(void **)&a->check = dlsym(h, "pwquality_check");
-    *(void **)&a->strerror = dlsym(h, "pwquality_strerror");
-    /* stays loaded: pam_pwquality will use it again at the commit */
-    return a->defaults && a->free_settings && a->read_config && a->set_option && a->check &&
-                   a->strerror
-               ? 0
-               : -1;
-}
+/* libpwquality, loaded at the first check (support/lazy.h); it stays
+ * loaded, and pam_pwquality uses it again at the commit */
+static __typeof__(pwquality_default_settings) *defaults;
+static __typeof__(pwquality_free_settings) *free_settings;
+static __typeof__(pwquality_read_config) *read_config;
+static __typeof__(pwquality_set_option) *set_option;
+static __typeof__(pwquality_check) *check;
+static __typeof__(pwquality_strerror) *strerror_of;
+static const char *const PWQ_NAMES[] = { "pwquality_default_settings", "pwquality_free_settings",
+                                         "pwquality_read_config", "pwquality_set_option",
+                                         "pwquality_check", "pwquality_strerror" };
+static void *const PWQ_SLOTS[] = { &defaults, &free_settings, &read_config,
+                                   &set_option, &check, &strerror_of };
+static struct sspr_lazy libpwquality = { "libpwquality.so.1", PWQ_NAMES, PWQ_SLOTS, 6, 0 };
 
 /* Apply the options of the pam_pwquality "password" line of the stack file
  * (includes are not followed: the shipped stack has none). Options that are
  * the module's own (retry, enforce_for_root, ...) are refused by
  * set_option and skipped. */
-static void apply_stack_args(const struct api *a, pwquality_settings_t *pwq,
-                             const struct sspr_config *cfg)
+static void apply_stack_args(pwquality_settings_t *pwq, const struct sspr_config *cfg)
 {
     char path[PATH_MAX + SSPR_CFG_STR + 2], line[LINE_MAX_STACK];
     FILE *f;
@@ -81,7 +67,7 @@ static void apply_stack_args(const struct api *a, pwquality_settings_t *pwq,
             continue;
         while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
             if (strchr(tok, '=') != NULL)
-                (void)a->set_option(pwq, tok);
+                (void)set_option(pwq, tok);
         break;
     }
     fclose(f);
@@ -90,27 +76,23 @@ static void apply_stack_args(const struct api *a, pwquality_settings_t *pwq,
 int sspr_pwquality_precheck(const struct sspr_config *cfg, const char *user, const char *pw,
                             char *why, size_t whylen)
 {
-    static struct api a;
-    static int loaded = 0;
     pwquality_settings_t *pwq;
     void *aux = NULL;
     char buf[256];
     int rc;
 
     why[0] = '\0';
-    if (loaded == 0)
-        loaded = load(&a) == 0 ? 1 : -1;
-    if (loaded < 0 || (pwq = a.defaults()) == NULL)
+    if (!sspr_lazy_ready(&libpwquality) || (pwq = defaults()) == NULL)
         return 0; /* cannot tell: the commit decides */
-    (void)a.read_config(pwq, NULL, NULL);
-    apply_stack_args(&a, pwq, cfg);
-    rc = a.check(pwq, pw, NULL, user, &aux);
+    (void)read_config(pwq, NULL, NULL);
+    apply_stack_args(pwq, cfg);
+    rc = check(pwq, pw, NULL, user, &aux);
     if (rc < 0) {
-        const char *text = a.strerror(buf, sizeof(buf), rc, aux);
+        const char *text = strerror_of(buf, sizeof(buf), rc, aux);
 
         sspr_pwquality_phrase(text, why, whylen);
     }
-    a.free_settings(pwq);
+    free_settings(pwq);
     return rc < 0 ? -1 : 0;
 }
 
