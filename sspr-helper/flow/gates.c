@@ -193,8 +193,11 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
     /* the charges of earlier right answers go back in the same write */
     rc = sspr_throttle_charge_settling(f->be, &f->subject, time(NULL), method, f->refunds,
                                        f->nrefunds, &ts, &mf);
-    if (rc >= 0)
-        f->nrefunds = 0;
+    /* Offered once, whatever came of it: a charge that failed after its
+     * record was written (the directory's fsync) already holds them, and
+     * giving them again would forgive a failure that was never a refund.
+     * One not given errs the safe way (a right answer still counted). */
+    f->nrefunds = 0;
     if (rc == SSPR_CHARGE_METHOD_LOCKED)
         return SSPR_J_METHOD_LOCKED;
     if (rc == SSPR_CHARGE_LOCKED)

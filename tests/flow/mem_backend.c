@@ -26,6 +26,7 @@ void mem_reset(void)
     mem.commit_call_seen = 0;
     mem.resolve_wait_fd = -1;
     mem.prepare_fails = 0;
+    mem.written_fail_at = 0;
     pthread_mutex_unlock(&mem.lock);
 }
 
@@ -279,6 +280,8 @@ static int m_throttle_update(struct sspr_backend *be, const struct sspr_subject 
             *r = work;
             if (after != NULL)
                 *after = work;
+            if (mem.calls[MEM_THROTTLE_UPDATE] == mem.written_fail_at)
+                rc = SSPR_ERR_IO;
         }
     }
     UNLOCK();

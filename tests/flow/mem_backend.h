@@ -60,6 +60,8 @@ struct mem_state {
     int commit_call_seen; /* the commit was reached (successfully or not) */
     int resolve_wait_fd;  /* >= 0: resolve first reads a byte from it (a slow lookup) */
     int prepare_fails;    /* prepare reports what commit needs as missing */
+    int written_fail_at;  /* throttle_update call number that writes, then fails (a
+                             record in place whose sync failed); 0: none */
 };
 
 extern struct mem_state mem;

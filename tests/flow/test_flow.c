@@ -771,6 +771,39 @@ static void test_unready_machine_judges_nothing(void **state)
     mem.prepare_fails = 0;
 }
 
+/* A right answer's charge is given back once, whatever happens: here the
+ * refund could not be written before the second gate (call 3 fails), went
+ * with the second gate's charge, and that charge's record landed but the
+ * call failed after it (call 4: a directory fsync that failed). The flow
+ * ends there; the refund is not given a second time when it does. */
+static void test_refund_given_once(void **state)
+{
+    struct drive d;
+    char code[8], codes[10][20];
+    struct mem_account *a;
+
+    (void)state;
+    a = mem_add("root3", 1006, "sudo");
+    mem_enroll_totp(a, SECRET);
+    mem_enroll_recovery(a, codes);
+    drive_start(&d, &cfg, "root3", "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    drive_answer(&d, "000000"); /* charged: 1 */
+    drive_expect_prompt(&d, CODE);
+    drive_totp(SECRET, 0, code);
+    drive_answer(&d, code); /* charged: 2, to be given back */
+    mem_fail(MEM_THROTTLE_UPDATE, 3);
+    mem.written_fail_at = 4;
+    drive_expect_prompt(&d, CODE2);
+    drive_answer(&d, codes[0]); /* given back and charged: 2, then the error */
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    assert_string_not_equal(d.result, SSPR_RESULT_RESET_DONE);
+    (void)drive_end(&d);
+    assert_int_equal(mem.calls[MEM_THROTTLE_UPDATE], 4);
+    assert_int_equal(mem_failures("root3"), 2);
+    assert_int_equal(a->commits, 0);
+}
+
 static void test_register_recovery_codes(void **state)
 {
     struct drive d;
@@ -823,6 +856,7 @@ int main(void)
         cmocka_unit_test_setup(test_hello_lang_checked, setup),
         cmocka_unit_test_setup(test_first_prompt_before_the_lookup, setup),
         cmocka_unit_test_setup(test_unready_machine_judges_nothing, setup),
+        cmocka_unit_test_setup(test_refund_given_once, setup),
         cmocka_unit_test_setup(test_register_recovery_codes, setup),
         cmocka_unit_test_setup(test_empty_code_cancels_uncounted, setup),
         cmocka_unit_test_setup(test_method_block_says_what_still_works, setup),
