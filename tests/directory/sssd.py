@@ -54,17 +54,15 @@ def enable_sss_in_sandbox(nodelay=True):
     return auth
 
 
-class Sssd:
-    def __init__(self, directory, extra_domain=None, cache_credentials=True, timeout=t.TIMEOUT):
-        t.require_sandbox()
-        missing = t.have(*TOOLS)
-        if missing:
-            raise t.HarnessError("missing %s (apt-get install sssd-ldap libnss-sss libpam-sss)"
-                                 % missing)
-        self.d = directory
-        self.log_path = "/var/log/sssd/sspr-test-sssd.log"
+class SssdDaemon:
+    """sssd -i with the given sssd.conf lines, on a fresh cache, answering
+    getent for probe_user before it is returned; its log, getent and stop.
+    Sssd (below) and the Active Directory tests build on it."""
+
+    def __init__(self, conf_lines, log_name, probe_user, timeout=t.TIMEOUT):
+        self.log_path = "/var/log/sssd/%s.log" % log_name
         os.makedirs("/var/log/sssd", exist_ok=True)
-        # a fresh cache: nothing from the package's install
+        # a fresh cache: nothing from the package's install or a test before
         for sub in ("db", "mc"):
             p = os.path.join("/var/lib/sss", sub)
             if os.path.isdir(p):
@@ -72,6 +70,43 @@ class Sssd:
                     fp = os.path.join(p, n)
                     if os.path.isfile(fp):
                         os.unlink(fp)
+        # sssd refuses to start unless the file is root's and 0600 (exit 4)
+        t.write_file(CONF, "\n".join(conf_lines), mode=0o600)
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([SSSD, "-i", "--logger=stderr", "-d", "0x0070"],
+                                     stdin=subprocess.DEVNULL, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT, close_fds=True)
+        t.wait_until("sssd answering getent passwd for %s" % probe_user,
+                     lambda: self.getent(probe_user),
+                     timeout=timeout, proc=self.proc, log=self.log)
+
+    def getent(self, name, db="passwd"):
+        p = subprocess.run(["getent", db, name], capture_output=True, text=True,
+                           timeout=t.TIMEOUT)
+        return p.stdout.strip() if p.returncode == 0 else None
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read()[-6000:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self):
+        t.stop_process(self.proc)
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+
+
+class Sssd(SssdDaemon):
+    def __init__(self, directory, extra_domain=None, cache_credentials=True, timeout=t.TIMEOUT):
+        t.require_sandbox()
+        missing = t.have(*TOOLS)
+        if missing:
+            raise t.HarnessError("missing %s (apt-get install sssd-ldap libnss-sss libpam-sss)"
+                                 % missing)
+        self.d = directory
         lines = [
             "[sssd]",
             "services = nss, pam",
@@ -104,20 +139,7 @@ class Sssd:
         ]
         if extra_domain:
             lines += extra_domain
-        # sssd refuses to start unless the file is root's and 0600 (exit 4)
-        t.write_file(CONF, "\n".join(lines), mode=0o600)
-        self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([SSSD, "-i", "--logger=stderr", "-d", "0x0070"],
-                                     stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT, close_fds=True)
-        t.wait_until("sssd answering getent passwd for %s" % directory.users[0][0],
-                     lambda: self.getent(directory.users[0][0]),
-                     timeout=timeout, proc=self.proc, log=self.log)
-
-    def getent(self, name, db="passwd"):
-        p = subprocess.run(["getent", db, name], capture_output=True, text=True,
-                           timeout=t.TIMEOUT)
-        return p.stdout.strip() if p.returncode == 0 else None
+        super().__init__(lines, "sspr-test-sssd", directory.users[0][0], timeout)
 
     def offline(self):
         """Tell sssd to go offline now (SIGUSR1)."""
@@ -159,19 +181,6 @@ class Sssd:
     def expire_cache(self):
         if shutil.which("sss_cache"):
             t.run(["sss_cache", "-E"], check=False)
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-6000:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def stop(self):
-        t.stop_process(self.proc)
-        if self.log_file:
-            self.log_file.close()
-            self.log_file = None
 
 
 def ssh_works(sshd, uid, password):

@@ -454,20 +454,13 @@ class AdSssd(unittest.TestCase):
         e2e.ssh_refused(self.sshd, user, self.old)
 
 
-class AdSssdDaemon:
+class AdSssdDaemon(sssd.SssdDaemon):
     """sssd -i for the DC: the AD schema over LDAPS, IDs mapped from SIDs,
     passwords checked by the KDC (so the old-password window of LDAP binds
     plays no part)."""
 
     def __init__(self, dc, probe_user):
-        self.log_path = "/var/log/sssd/sspr-test-ad.log"
-        os.makedirs("/var/log/sssd", exist_ok=True)
-        for sub in ("db", "mc"):
-            p = os.path.join("/var/lib/sss", sub)
-            for n in (os.listdir(p) if os.path.isdir(p) else ()):
-                if os.path.isfile(os.path.join(p, n)):
-                    os.unlink(os.path.join(p, n))
-        t.write_file(sssd.CONF, "\n".join([
+        super().__init__([
             "[sssd]", "services = nss, pam", "domains = samdom.test", "",
             "[nss]", "", "[pam]", "offline_credentials_expiration = 0", "",
             "[domain/samdom.test]",
@@ -484,29 +477,7 @@ class AdSssdDaemon:
             "ldap_user_principal = nosuchattribute",
             "use_fully_qualified_names = false", "fallback_homedir = /tmp/%u",
             "default_shell = /bin/sh", "cache_credentials = true", "entry_cache_timeout = 5",
-            "ldap_network_timeout = 3", "ldap_opt_timeout = 5", ""]), mode=0o600)
-        self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sssd.SSSD, "-i", "--logger=stderr", "-d", "0x0070"],
-                                     stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT, close_fds=True)
-        t.wait_until("sssd answering getent passwd %s" % probe_user,
-                     lambda: self.getent(probe_user), proc=self.proc, log=self.log)
-
-    def getent(self, name):
-        p = subprocess.run(["getent", "passwd", name], capture_output=True, text=True,
-                           timeout=t.TIMEOUT)
-        return p.stdout.strip() if p.returncode == 0 else None
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-6000:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def stop(self):
-        t.stop_process(self.proc)
-        self.log_file.close()
+            "ldap_network_timeout = 3", "ldap_opt_timeout = 5", ""], "sspr-test-ad", probe_user)
 
 
 if __name__ == "__main__":

@@ -424,25 +424,3 @@ const struct sspr_backend_ops mem_backend_ops = {
     .prepare = m_prepare,
     .doctor = NULL,
 };
-
-const struct sspr_backend_ops mem_remote_backend_ops = {
-    .name = "mem-remote",
-    .caps = SSPR_BE_REMOTE,
-    .open = m_open,
-    .close = m_close,
-    .resolve = m_resolve,
-    .member_of = m_member_of,
-    .load = m_load,
-    .update = m_update,
-    .subject = m_subject,
-    .throttle_load = m_throttle_load,
-    .throttle_update = m_throttle_update,
-    .grant = m_grant,
-    .commit = m_commit,
-    .unlock = m_unlock,
-    .fact_get = m_fact_get,
-    .fact_set = m_fact_set,
-    .gc = m_gc,
-    .prepare = m_prepare,
-    .doctor = NULL,
-};

@@ -66,8 +66,6 @@ struct mem_state {
 
 extern struct mem_state mem;
 extern const struct sspr_backend_ops mem_backend_ops;
-/* The same, saying it is a remote directory (SSPR_BE_REMOTE). */
-extern const struct sspr_backend_ops mem_remote_backend_ops;
 
 /* Forget everything. */
 void mem_reset(void);

@@ -54,6 +54,26 @@ static struct mem_account *alice(void)
     return a;
 }
 
+/* An administrator (in "sudo") with an authenticator app and recovery codes. */
+static struct mem_account *admin_with_app_and_codes(const char *name, uid_t uid,
+                                                    char codes[10][20])
+{
+    struct mem_account *a = mem_add(name, uid, "sudo");
+
+    mem_enroll_totp(a, SECRET);
+    mem_enroll_recovery(a, codes);
+    return a;
+}
+
+/* The new password, typed twice. */
+static void set_new_password(struct drive *d, const char *pw)
+{
+    drive_expect_prompt(d, NEWPW);
+    drive_answer(d, pw);
+    drive_expect_prompt(d, RETYPE);
+    drive_answer(d, pw);
+}
+
 /* A code prompt, the right code, then the new password twice. */
 static void pass_and_set(struct drive *d, const char *pw)
 {
@@ -62,10 +82,7 @@ static void pass_and_set(struct drive *d, const char *pw)
     drive_expect_prompt(d, CODE);
     drive_totp(SECRET, 0, code);
     drive_answer(d, code);
-    drive_expect_prompt(d, NEWPW);
-    drive_answer(d, pw);
-    drive_expect_prompt(d, RETYPE);
-    drive_answer(d, pw);
+    set_new_password(d, pw);
 }
 
 static void test_reset_with_app_code(void **state)
@@ -224,9 +241,7 @@ static void test_admin_needs_two_different_gates(void **state)
     struct mem_account *a;
 
     (void)state;
-    a = mem_add("root2", 1005, "sudo");
-    mem_enroll_totp(a, SECRET);
-    mem_enroll_recovery(a, codes);
+    a = admin_with_app_and_codes("root2", 1005, codes);
     drive_start(&d, &cfg, "root2", "offer", "sshd");
     drive_expect_prompt(&d, CODE);
     drive_totp(SECRET, 0, code);
@@ -238,10 +253,7 @@ static void test_admin_needs_two_different_gates(void **state)
     drive_expect_prompt(&d, CODE2);
     assert_true(drive_saw(&d, "That code is not valid."));
     drive_answer(&d, codes[3]);
-    drive_expect_prompt(&d, NEWPW);
-    drive_answer(&d, GOOD_PW);
-    drive_expect_prompt(&d, RETYPE);
-    drive_answer(&d, GOOD_PW);
+    set_new_password(&d, GOOD_PW);
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
     drive_end(&d);
@@ -293,10 +305,7 @@ static void test_menu_and_questions_never_alone(void **state)
     drive_expect_prompt(&d, CODE);
     drive_totp(SECRET, 0, code);
     drive_answer(&d, code);
-    drive_expect_prompt(&d, NEWPW);
-    drive_answer(&d, GOOD_PW);
-    drive_expect_prompt(&d, RETYPE);
-    drive_answer(&d, GOOD_PW);
+    set_new_password(&d, GOOD_PW);
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
     drive_end(&d);
@@ -599,10 +608,7 @@ static void test_unlock_declined_sets_a_password_and_unlocks(void **state)
     drive_answer(&d, code);
     drive_expect_prompt(&d, ASK_UNLOCK);
     drive_answer(&d, "n");
-    drive_expect_prompt(&d, NEWPW);
-    drive_answer(&d, GOOD_PW);
-    drive_expect_prompt(&d, RETYPE);
-    drive_answer(&d, GOOD_PW);
+    set_new_password(&d, GOOD_PW);
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
     drive_end(&d);
@@ -706,10 +712,7 @@ static void test_first_prompt_before_the_lookup(void **state)
         drive_totp(SECRET, 0, code);
         drive_answer(&d, code);
     }
-    drive_expect_prompt(&d, NEWPW);
-    drive_answer(&d, GOOD_PW);
-    drive_expect_prompt(&d, RETYPE);
-    drive_answer(&d, GOOD_PW);
+    set_new_password(&d, GOOD_PW);
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     assert_string_equal(d.result, SSPR_RESULT_RESET_DONE);
     assert_int_equal(drive_end(&d), 0);
@@ -719,7 +722,10 @@ static void test_first_prompt_before_the_lookup(void **state)
     close(slow[1]);
 
     /* a remote directory: looked up before the prompt */
-    drive_ops = &mem_remote_backend_ops;
+    static struct sspr_backend_ops remote;
+    remote = mem_backend_ops;
+    remote.caps = SSPR_BE_REMOTE;
+    drive_ops = &remote;
     memset(mem.calls, 0, sizeof(mem.calls));
     drive_start(&d, &cfg, "alice", "offer", "sshd");
     drive_expect_prompt(&d, CODE);
@@ -783,9 +789,7 @@ static void test_refund_given_once(void **state)
     struct mem_account *a;
 
     (void)state;
-    a = mem_add("root3", 1006, "sudo");
-    mem_enroll_totp(a, SECRET);
-    mem_enroll_recovery(a, codes);
+    a = admin_with_app_and_codes("root3", 1006, codes);
     drive_start(&d, &cfg, "root3", "offer", "sshd");
     drive_expect_prompt(&d, CODE);
     drive_answer(&d, "000000"); /* charged: 1 */

@@ -16,6 +16,7 @@
 #include "policy/policy.h"
 #include "state/throttle.h"
 #include "support/errors.h"
+#include "support/text.h"
 
 #define LOGIN_DEFS "/etc/login.defs"
 #define LOGIN_TIMEOUT_DEFAULT 60 /* login(1) without LOGIN_TIMEOUT */
@@ -326,7 +327,7 @@ static int login_timeout(char *where, size_t len)
         return value;
     }
     while (fgets(buf, sizeof(buf), f) != NULL) {
-        char *p = sspr_doctor_trim(buf), *key, *val, *end, *save = NULL;
+        char *p = sspr_trim(buf), *key, *val, *end, *save = NULL;
         long v;
 
         lineno++;

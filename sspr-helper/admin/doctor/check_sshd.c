@@ -40,6 +40,7 @@
 
 #include "admin/doctor/checks.h"
 #include "support/errors.h"
+#include "support/text.h"
 
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
 #define SSHD_DIR "/etc/ssh"
@@ -310,7 +311,7 @@ static void sshd_parse_file(const char *path, struct sshd_opts *o)
         return;
     o->depth++;
     while (fgets(line, sizeof(line), f) != NULL) {
-        char *p = sspr_doctor_trim(line);
+        char *p = sspr_trim(line);
 
         lineno++;
         if (*p == '#' || *p == '\0')

@@ -11,6 +11,7 @@
 
 #include "admin/doctor/checks.h"
 #include "admin/doctor/pam_stack.h"
+#include "support/text.h"
 
 static void stack_err(struct sspr_pam_stack *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -98,7 +99,7 @@ static void parse_pam_line(const char *dir, const char *fname, int lineno, char 
     e->level = level;
     snprintf(e->control, sizeof(e->control), "%s", control);
     snprintf(e->module, sizeof(e->module), "%s", base != NULL ? base + 1 : module);
-    snprintf(e->args, sizeof(e->args), "%s", sspr_doctor_trim(p));
+    snprintf(e->args, sizeof(e->args), "%s", sspr_trim(p));
     snprintf(e->file, sizeof(e->file), "%s", fname);
     e->line = lineno;
 }

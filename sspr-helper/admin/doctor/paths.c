@@ -61,14 +61,3 @@ int sspr_doctor_parents_safe(const char *path, char *bad, size_t badlen, const c
     }
 }
 
-char *sspr_doctor_trim(char *s)
-{
-    char *e;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-        *--e = '\0';
-    return s;
-}

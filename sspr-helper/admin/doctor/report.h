@@ -30,6 +30,5 @@ void sspr_fail_fix(struct sspr_report *r, int code, const char *fix, const char 
 const char *sspr_doctor_unsafe_stat(const struct stat *sb);
 int sspr_doctor_parents_safe(const char *path, char *bad, size_t badlen, const char **why);
 void sspr_doctor_mode_str(mode_t m, char *buf, size_t len);
-char *sspr_doctor_trim(char *s);
 
 #endif

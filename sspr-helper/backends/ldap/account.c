@@ -63,16 +63,6 @@ static int in_etc_passwd(const char *name)
     return found;
 }
 
-static int number(const struct sspr_ldap_entry *e, const char *attr, long long *out)
-{
-    char buf[32], *end;
-
-    if (sspr_ldap_value_str(e, attr, buf, sizeof(buf)) != 0 || buf[0] == '\0')
-        return -1;
-    *out = strtoll(buf, &end, 10);
-    return *end == '\0' ? 0 : -1;
-}
-
 static enum sspr_ineligible directory_state(const struct sspr_ldap_entry *e)
 {
     char locked[32], shell[256];
@@ -83,7 +73,7 @@ static enum sspr_ineligible directory_state(const struct sspr_ldap_entry *e)
         return SSPR_ACCT_DISABLED;
     if (sspr_ldap_has_value(e, "nsAccountLock", "TRUE"))
         return SSPR_ACCT_DISABLED;
-    if (number(e, "shadowExpire", &expire) == 0 && expire != -1 &&
+    if (sspr_ldap_value_ll(e, "shadowExpire", &expire) == 0 && expire != -1 &&
         (long long)(time(NULL) / 86400) >= expire)
         return SSPR_ACCT_EXPIRED;
     if (sspr_ldap_value_str(e, "loginShell", shell, sizeof(shell)) == 0 && !sspr_account_shell_allowed(shell))
@@ -163,7 +153,7 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
         sspr_ldap_entry_free(&e);
         return SSPR_OK;
     }
-    if (number(&e, "uidNumber", &uid) != 0) {
+    if (sspr_ldap_value_ll(&e, "uidNumber", &uid) != 0) {
         /* no RFC 2307 number in the entry: what this machine calls it */
         struct passwd *pw = getpwnam(typed);
         if (pw != NULL && strcmp(pw->pw_name, typed) == 0) {
@@ -171,7 +161,7 @@ int sspr_ldap_resolve(struct sspr_backend *be, const char *typed, struct sspr_ac
             gid = pw->pw_gid;
         }
     } else {
-        (void)number(&e, "gidNumber", &gid);
+        (void)sspr_ldap_value_ll(&e, "gidNumber", &gid);
     }
     out->known = 1;
     snprintf(out->name, sizeof(out->name), "%s", typed);

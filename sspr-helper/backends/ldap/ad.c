@@ -243,16 +243,6 @@ const char *const SSPR_LDAP_AD_ATTRS[] = {
     "objectSid",      "otherMobile",       NULL,
 };
 
-static int number(const struct sspr_ldap_entry *e, const char *attr, long long *out)
-{
-    char buf[32], *end;
-
-    if (sspr_ldap_value_str(e, attr, buf, sizeof(buf)) != 0 || buf[0] == '\0')
-        return -1;
-    *out = strtoll(buf, &end, 10);
-    return *end == '\0' ? 0 : -1;
-}
-
 /* The last sub-authority of a binary SID (its RID); -1 if it is none. */
 static long long sid_rid(const struct sspr_msg_item *sid)
 {
@@ -268,14 +258,14 @@ enum sspr_ineligible sspr_ldap_ad_state(const struct sspr_ldap_entry *e)
 {
     long long uac = 0, expires = 0, admin = 0, rid = sid_rid(sspr_ldap_value(e, "objectSid"));
 
-    if ((number(e, "adminCount", &admin) == 0 && admin != 0) || rid == RID_ADMINISTRATOR ||
+    if ((sspr_ldap_value_ll(e, "adminCount", &admin) == 0 && admin != 0) || rid == RID_ADMINISTRATOR ||
         rid == RID_KRBTGT)
         return SSPR_ACCT_PROTECTED;
-    if (number(e, "userAccountControl", &uac) != 0 || (uac & UAC_NORMAL_ACCOUNT) == 0)
+    if (sspr_ldap_value_ll(e, "userAccountControl", &uac) != 0 || (uac & UAC_NORMAL_ACCOUNT) == 0)
         return SSPR_ACCT_SYSTEM; /* a computer, a trust, or unreadable: no person */
     if (uac & UAC_ACCOUNTDISABLE)
         return SSPR_ACCT_DISABLED;
-    if (number(e, "accountExpires", &expires) == 0 && expires != 0 && expires != NEVER_EXPIRES &&
+    if (sspr_ldap_value_ll(e, "accountExpires", &expires) == 0 && expires != 0 && expires != NEVER_EXPIRES &&
         (long long)time(NULL) >= expires / 10000000 - FILETIME_EPOCH)
         return SSPR_ACCT_EXPIRED;
     /* lockoutTime > 0: locked by bad passwords, which is who resets */
@@ -336,7 +326,7 @@ int sspr_ldap_ad_member_of(struct sspr_backend *be, const struct sspr_account *a
         for (size_t i = 0; i < n && !member; i++)
             member = tg[i]->len == strlen(g.dn) &&
                      strncasecmp((const char *)tg[i]->val, g.dn, tg[i]->len) == 0;
-        if (!member && number(&u, "primaryGroupID", &pg) == 0)
+        if (!member && sspr_ldap_value_ll(&u, "primaryGroupID", &pg) == 0)
             member = pg == sid_rid(sid);
     }
     sspr_ldap_entry_free(&u);
@@ -474,7 +464,7 @@ int sspr_ldap_ad_unlock(struct sspr_backend *be, const struct sspr_account *acct
 
     if (rc != SSPR_OK)
         return rc;
-    if (number(&e, "lockoutTime", &t) != 0 || t == 0) {
+    if (sspr_ldap_value_ll(&e, "lockoutTime", &t) != 0 || t == 0) {
         sspr_ldap_entry_free(&e);
         return SSPR_OK;
     }
@@ -539,7 +529,7 @@ static void doctor_service_account(struct sspr_backend *be, struct sspr_report *
         return;
     }
     size_t n = sspr_ldap_values(&e, "memberOf", v, 64);
-    if (number(&e, "adminCount", &admin) == 0 && admin != 0)
+    if (sspr_ldap_value_ll(&e, "adminCount", &admin) == 0 && admin != 0)
         sspr_fail_fix(
             r, SSPR_E_DIRECTORY_BIND,
             "use an unprivileged account with only the rights in docs/active-directory.md",
@@ -615,7 +605,7 @@ static void doctor_schema(struct sspr_backend *be, struct sspr_report *r)
             continue;
         }
         /* 0x80: confidential, readable only with the control access right */
-        if (number(&e, "searchFlags", &flags) != 0 || (flags & 0x80) == 0) {
+        if (sspr_ldap_value_ll(&e, "searchFlags", &flags) != 0 || (flags & 0x80) == 0) {
             size_t len = strlen(open);
             snprintf(open + len, sizeof(open) - len, "%s%s", len ? " " : "", SSPR_NAMES[i]);
         }

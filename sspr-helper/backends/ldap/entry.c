@@ -3,6 +3,7 @@
 #include "autoconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
@@ -155,6 +156,16 @@ int sspr_ldap_value_str(const struct sspr_ldap_entry *e, const char *name, char 
     memcpy(buf, v->val, v->len);
     buf[v->len] = '\0';
     return 0;
+}
+
+int sspr_ldap_value_ll(const struct sspr_ldap_entry *e, const char *name, long long *out)
+{
+    char buf[32], *end;
+
+    if (sspr_ldap_value_str(e, name, buf, sizeof(buf)) != 0 || buf[0] == '\0')
+        return -1;
+    *out = strtoll(buf, &end, 10);
+    return *end == '\0' ? 0 : -1;
 }
 
 int sspr_ldap_has_value(const struct sspr_ldap_entry *e, const char *name, const char *v)

@@ -91,6 +91,8 @@ const struct sspr_msg_item *sspr_ldap_value(const struct sspr_ldap_entry *e, con
 /* The first value as a C string (-1: none, too long, or holding a NUL). */
 int sspr_ldap_value_str(const struct sspr_ldap_entry *e, const char *name, char *buf,
                         size_t size);
+/* The first value as a whole decimal number (-1: none, empty, or not one). */
+int sspr_ldap_value_ll(const struct sspr_ldap_entry *e, const char *name, long long *out);
 /* 1 when attribute name has value v (case-insensitive: objectClass). */
 int sspr_ldap_has_value(const struct sspr_ldap_entry *e, const char *name, const char *v);
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "backends/local/local.h"
+#include "support/text.h"
 
 #ifndef SSPR_FAILLOCK_CONF
 #define SSPR_FAILLOCK_CONF "/etc/security/faillock.conf"
@@ -54,18 +55,6 @@ struct faillock_conf {
     long fail_interval;
     long unlock_time;
 };
-
-static char *trim(char *s)
-{
-    char *e;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-        *--e = '\0';
-    return s;
-}
 
 static int number(const char *s, long *out)
 {
@@ -106,8 +95,8 @@ static void read_conf(struct faillock_conf *c)
         if (eq == NULL)
             continue;
         *eq = '\0';
-        key = trim(line);
-        val = trim(eq + 1);
+        key = sspr_trim(line);
+        val = sspr_trim(eq + 1);
         if (strcmp(key, "dir") == 0 && val[0] == '/')
             snprintf(c->dir, sizeof(c->dir), "%s", val);
         else if (strcmp(key, "deny") == 0 && number(val, &v) == 0)
