@@ -39,6 +39,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def log_tail(path, size=6000):
+    """The last size bytes of a daemon's log file as text ("" when unreadable),
+    for failure messages."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-size:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def wait_until(what, probe, timeout=TIMEOUT, interval=0.05, proc=None, log=None):
     """Poll probe() until it returns a true value (returned); fail after timeout
     seconds, or at once when proc (a Popen) has exited. log: a callable giving

@@ -261,11 +261,7 @@ class SambaDC:
         self.start()
 
     def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-6000:].decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return t.log_tail(self.log_path)
 
     def stop(self):
         if self.proc is not None:

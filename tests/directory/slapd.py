@@ -461,12 +461,7 @@ class Slapd:
                          timeout=timeout, proc=self.proc, log=self.log)
 
     def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                data = f.read()
-        except OSError:
-            return ""
-        return data[-6000:].decode("utf-8", "replace")
+        return t.log_tail(self.log_path)
 
     def stop(self):
         if self.proc is not None:

@@ -86,11 +86,7 @@ class SssdDaemon:
         return p.stdout.strip() if p.returncode == 0 else None
 
     def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-6000:].decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return t.log_tail(self.log_path)
 
     def stop(self):
         t.stop_process(self.proc)
