@@ -366,6 +366,17 @@ def ssh_refused(sshd, user, password):
     return t.screen()
 
 
+def code_and_new_password(t, code, new_password):
+    """At a local terminal (login, passwd, sudo, su), from the code prompt:
+    the code, then the new password twice."""
+    t.expect(h.CODE_PROMPT)
+    t.send(code)
+    t.expect(h.NEW_PW)
+    t.send(new_password)
+    t.expect(h.RETYPE_PW)
+    t.send(new_password)
+
+
 def walk_reset(t, user, code, new_password, start="empty"):
     """From a fresh `ssh` at its Password: prompt to the end of a reset.
 

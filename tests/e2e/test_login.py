@@ -17,12 +17,7 @@ from e2e import h  # noqa: E402
 
 def finish_reset(t, code, new_password):
     """From the code prompt to login's next `login:` prompt."""
-    t.expect(h.CODE_PROMPT)
-    t.send(code)
-    t.expect(h.NEW_PW)
-    t.send(new_password)
-    t.expect(h.RETYPE_PW)
-    t.send(new_password)
+    e2e.code_and_new_password(t, code, new_password)
     # messages after the last prompt: login prints them before "Login incorrect"
     t.expect(h.DONE)
     t.expect(e2e.LOGIN_INCORRECT)

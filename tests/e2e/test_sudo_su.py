@@ -64,12 +64,7 @@ class SudoSu(e2e.E2ETest):
         t.expect(h.OFFER)
         t.send("y")
         t.expect(h.INTRO)
-        t.expect(h.CODE_PROMPT)
-        t.send(h.fresh_totp(secret))
-        t.expect(h.NEW_PW)
-        t.send(new)
-        t.expect(h.RETYPE_PW)
-        t.send(new)
+        e2e.code_and_new_password(t, h.fresh_totp(secret), new)
         t.expect(h.DONE)
         # sudo asks again, in the same run: the new password gets in
         t.expect("Sorry, try again.")
