@@ -332,9 +332,12 @@ class DoctorTest(h.SandboxTest):
         except ProcessLookupError:
             return
         for _ in range(200):
-            if not os.path.exists("/proc/%d" % pid) or \
-                    open("/proc/%d/stat" % pid).read().split(")")[-1].split()[0] == "Z":
-                return
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().split(")")[-1].split()[0] == "Z":
+                        return
+            except FileNotFoundError:
+                return  # gone (and reaped) between two looks
             time.sleep(0.025)
 
     def sshd_lines(self, parsed):
