@@ -253,6 +253,13 @@ class DoctorTest(h.SandboxTest):
                                                    "success=0 default=ignore] pam_sspr"))
         out = self.assertOnlyFail("SSPR-E107")
         self.assertIn("jumps are wrong", out)
+        # pam_pwquality turned off: nobody asks for the new password that
+        # pam_unix's use_authtok wants, so passwd fails for everyone
+        self.passwd_lines(self.PASSWD_BOTH.replace("password requisite pam_pwquality.so retry=3\n",
+                                                   "").replace("success=4", "success=3"))
+        out = self.assertOnlyFail("SSPR-E107")
+        self.assertIn("no pam_pwquality.so between them", out)
+        self.assertIn("pam-auth-update --enable pwquality", out)
 
     def faillock_lines(self, auth):
         h.write_file(COMMON_AUTH, auth)

@@ -100,6 +100,7 @@ inner() {
 
     if [ -n "${SSPR_STAGE:-}" ]; then
         install_stage "$SSPR_STAGE"
+        with_package_dependencies
     fi
 
     # Paths looked up before the mounts point at the old inodes: re-resolve.
@@ -112,6 +113,19 @@ inner() {
     rc=0
     "$@" || rc=$?
     exit "$rc"
+}
+
+# What installing the package brings besides its own files: it depends on
+# libpam-pwquality, whose postinst turns its pam-auth-update profile on. A
+# machine may have the package without the profile (scripts/install-deps.sh
+# turns off the profiles of what it installs, so that nothing changes how
+# the machine itself signs people in); inside, the stack is an installed
+# system's.
+with_package_dependencies() {
+    [ -f /usr/share/pam-configs/pwquality ] && [ -x /usr/sbin/pam-auth-update ] || return 0
+    grep -q '^[^#]*pam_pwquality\.so' /etc/pam.d/common-password 2>/dev/null && return 0
+    DEBIAN_FRONTEND=noninteractive pam-auth-update --enable pwquality >/dev/null 2>&1 ||
+        die "pam-auth-update --enable pwquality failed"
 }
 
 # A private /dev: the device nodes programs need, a new devpts instance (so

@@ -92,6 +92,18 @@ void sspr_doctor_check_passwd_stack(struct sspr_report *r)
                   st->e[between].file, st->e[between].line);
         goto out;
     }
+    /* pam-auth-update gives pam_unix use_authtok once any line comes
+     * before it: someone between must ask for the new password, and the
+     * first line never does (it only jumps past a reset's change) */
+    if (first >= 0 && first < u && has_arg(&st->e[u], "use_authtok") && q < 0) {
+        sspr_fail(r, SSPR_E_PAM_STACK,
+                  "PAM service passwd: pam_sspr.so comes first (%s line %d) and pam_unix.so has "
+                  "use_authtok, but no pam_pwquality.so between them asks for the new password: "
+                  "every passwd fails with \"Authentication token manipulation error\"; "
+                  "pam-auth-update --enable pwquality (or --disable sspr-password)",
+                  st->e[first].file, st->e[first].line);
+        goto out;
+    }
     if (after < 0) {
         sspr_warn(r, "PAM service passwd: pam_sspr.so first but not after pam_unix.so: nothing is "
                      "offered (pam-auth-update --enable sspr adds that line)");
