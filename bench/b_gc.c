@@ -14,10 +14,14 @@
 
 #include "bench.h"
 
-#define PREFIX "throttle-n"
+/* names.c keeps unknown names 256 to a record, by the first two hex
+ * digits of the name's hash: "throttle-names-XX.lines", one line per name,
+ * "<32 hex> <record JSON>" (names_lines.c). */
+#define BUCKET_FMT "throttle-names-%.2s.lines"
+#define BUCKET_MAX 192 /* names.c's cap */
 
 struct stale {
-    char (*name)[64]; /* "throttle-n<32 hex>.json" */
+    char (*hex)[33]; /* the names' hashes */
     int n;
 };
 
@@ -39,41 +43,97 @@ static void stale_make(struct stale *s, int n)
 {
     FILE *ur = fopen("/dev/urandom", "r");
 
-    if (ur == NULL || (s->name = calloc((size_t)n, sizeof(*s->name))) == NULL)
+    if (ur == NULL || (s->hex = calloc((size_t)n, sizeof(*s->hex))) == NULL)
         die("setting up %d records", n);
-    for (int i = 0; i < n; i++) {
-        char hex[33];
-        rand_hex(hex, 32, ur);
-        snprintf(s->name[i], sizeof(s->name[i]), PREFIX "%s.json", hex);
-    }
+    /* more than names.c keeps: its first update would trim the bucket */
+    if (n > 256 * BUCKET_MAX * 3 / 4)
+        die("%d records: at most %d fit the buckets", n, 256 * BUCKET_MAX * 3 / 4);
+    for (int i = 0; i < n; i++)
+        rand_hex(s->hex[i], 32, ur);
     s->n = n;
     fclose(ur);
 }
 
-/* Write the missing ones, in the shape throttle_json.c writes
- * (JSON_COMPACT | JSON_SORT_KEYS): one failure with the code gate two
- * days ago, window and lockout long over. No fsync: this is setup. */
+static void bucket_name(char *out, size_t len, unsigned b)
+{
+    char xx[16];
+
+    snprintf(xx, sizeof(xx), "%02x", b & 0xffu);
+    snprintf(out, len, BUCKET_FMT, xx);
+}
+
+/* The bucket's text ("" when there is none), malloc'd. */
+static char *bucket_text(int dirfd, unsigned b)
+{
+    char name[64], *buf;
+    struct stat sb;
+    int fd;
+
+    bucket_name(name, sizeof(name), b);
+    fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            die("opening %s: %s", name, strerror(errno));
+        return strdup("");
+    }
+    if (fstat(fd, &sb) != 0 || (buf = malloc((size_t)sb.st_size + 1)) == NULL)
+        die("reading %s", name);
+    if (read(fd, buf, (size_t)sb.st_size) != sb.st_size)
+        die("reading %s", name);
+    buf[sb.st_size] = '\0';
+    close(fd);
+    return buf;
+}
+
+static unsigned bucket_of(const char *hex)
+{
+    unsigned b = 0;
+
+    sscanf(hex, "%2x", &b);
+    return b;
+}
+
+/* Put the missing ones into their buckets, in the shape names_lines.c
+ * writes (the record as throttle_json.c encodes it, JSON_COMPACT |
+ * JSON_SORT_KEYS): one failure with the code gate two days ago, window and
+ * lockout long over. Lines flows added meanwhile stay. No fsync: this is
+ * setup. */
 static int stale_fill(int dirfd, const struct stale *s)
 {
     long long t = (long long)time(NULL) - 2 * 86400;
-    char body[256];
-    int len = snprintf(body, sizeof(body),
-                       "{\"consecutive\":1,\"failures\":1,\"locked_until\":0,"
-                       "\"methods\":{\"totp\":1},\"since\":%lld}",
-                       t);
     int made = 0;
 
-    for (int i = 0; i < s->n; i++) {
-        int fd =
-            openat(dirfd, s->name[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            if (errno == EEXIST)
+    for (unsigned b = 0; b < 256; b++) {
+        char *old = bucket_text(dirfd, b), name[64], tmp[80];
+        size_t len = strlen(old), cap = len + 1;
+        char *out;
+        int fd;
+
+        for (int i = 0; i < s->n; i++)
+            if (bucket_of(s->hex[i]) == b)
+                cap += 160;
+        if ((out = malloc(cap)) == NULL)
+            die("out of memory");
+        memcpy(out, old, len);
+        for (int i = 0; i < s->n; i++) {
+            if (bucket_of(s->hex[i]) != b || strstr(old, s->hex[i]) != NULL)
                 continue;
-            die("creating %s: %s", s->name[i], strerror(errno));
+            len += (size_t)snprintf(out + len, cap - len,
+                                    "%s {\"consecutive\":1,\"failures\":1,\"locked_until\":0,"
+                                    "\"methods\":{\"totp\":1},\"since\":%lld}\n",
+                                    s->hex[i], t);
+            made++;
         }
-        if (write(fd, body, (size_t)len) != len || close(fd) != 0)
-            die("writing %s", s->name[i]);
-        made++;
+        if (len > strlen(old)) {
+            bucket_name(name, sizeof(name), b);
+            snprintf(tmp, sizeof(tmp), "%s.bench", name);
+            fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd < 0 || write(fd, out, len) != (ssize_t)len || close(fd) != 0 ||
+                renameat(dirfd, tmp, dirfd, name) != 0)
+                die("writing %s: %s", name, strerror(errno));
+        }
+        free(out);
+        free(old);
     }
     syncfs(dirfd);
     return made;
@@ -83,18 +143,27 @@ static int stale_count(int dirfd, const struct stale *s)
 {
     int have = 0;
 
-    for (int i = 0; i < s->n; i++) {
-        struct stat sb;
-        if (fstatat(dirfd, s->name[i], &sb, AT_SYMLINK_NOFOLLOW) == 0)
-            have++;
+    for (unsigned b = 0; b < 256; b++) {
+        char *text = bucket_text(dirfd, b);
+
+        for (int i = 0; text[0] != '\0' && i < s->n; i++)
+            if (bucket_of(s->hex[i]) == b && strstr(text, s->hex[i]) != NULL)
+                have++;
+        free(text);
     }
     return have;
 }
 
+/* Every bucket goes (with whatever flows put there meanwhile). */
 static void stale_remove(int dirfd, const struct stale *s)
 {
-    for (int i = 0; i < s->n; i++)
-        (void)unlinkat(dirfd, s->name[i], 0);
+    (void)s;
+    for (unsigned b = 0; b < 256; b++) {
+        char name[64];
+
+        bucket_name(name, sizeof(name), b);
+        (void)unlinkat(dirfd, name, 0);
+    }
     syncfs(dirfd);
 }
 
@@ -143,7 +212,7 @@ int cmd_gc(int ac, char **av)
         left = stale_count(dfd, &s);
         left_total += left;
         stale_remove(dfd, &s);
-        free(s.name);
+        free(s.hex);
     }
     printf(" %d stale records of unknown names, then `sspr-helper gc`:\n", n);
     samples_print("sspr-helper gc (exec to exit)", &t);
@@ -225,7 +294,7 @@ int cmd_gcflows(int ac, char **av)
         }
     }
     stale_remove(dfd, &s);
-    free(s.name);
+    free(s.hex);
     printf(" flows of unknown names (pam_start .. pam_authenticate returns), %d each:\n", flows);
     samples_print("without stale records", &without);
     print_tail(&without);
@@ -269,7 +338,7 @@ int cmd_gcfill(int ac, char **av)
     dfd = open_dir(av[0]);
     stale_make(&s, atoi(av[1]));
     printf("%d records written\n", stale_fill(dfd, &s));
-    free(s.name);
+    free(s.hex);
     close(dfd);
     return 0;
 }

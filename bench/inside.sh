@@ -289,9 +289,9 @@ if [ "$tracing" = 1 ]; then
                 name = line; sub(/\(.*/, "", name)
                 t = $NF; gsub(/[<>]/, "", t)
                 if (name == "unlinkat")
-                    name = (line ~ /gate-/) ? "unlinkat gate-*.lock (absent)" : (line ~ /\.lock"/) ? "unlinkat NAME.lock" : "unlinkat the record"
+                    name = (line ~ /\.lock"/) ? "unlinkat a lock file" : "unlinkat a bucket record"
                 else if (name == "openat" && line ~ /O_CREAT/)
-                    name = "openat NAME.lock (O_CREAT)"
+                    name = (line ~ /\.lock"/) ? "openat a bucket lock (O_CREAT)" : "openat a new bucket record"
                 s[name] += t; c[name]++
             }
             END { for (k in s) printf "%.6f %d %s\n", s[k], c[k], k }' "$run/gc.strace" | sort -rn >"$run/gc.sorted"

@@ -25,6 +25,7 @@ targets=(
     "fuzz_wire       9000  wire"
     "fuzz_config    16384  config"
     "fuzz_record     8192  json"
+    "fuzz_names      8192  json"
     "fuzz_template  16384  template"
     "fuzz_import     8192  import"
     "fuzz_pam_stack 12288  pam"

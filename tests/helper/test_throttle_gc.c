@@ -1,7 +1,11 @@
-/* Throttle records of names that match no account are swept once they say
- * nothing any more; accounts' records and live ones are kept. */
+/* Throttle records of names that match no account: kept 256 to a bucket
+ * record (backends/local/names.c), swept once they say nothing any more,
+ * accounts' records and live ones kept; records of older versions (one
+ * file per name) still read, moved into the bucket and swept; a full
+ * bucket forgets the name idle longest; unreadable entries are kept. */
 #include "autoconf.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,70 +20,317 @@
 #include "../filter.h"
 #include <sodium.h>
 
+#include "backends/local/store.h"
 #include "support/config.h"
 #include "state/throttle.h"
 #include "unit_util.h"
 
-static char dir[] = "/tmp/sspr-gc-XXXXXX";
+static char dir[sizeof("/tmp/sspr-gc-XXXXXX")];
+static struct sspr_config cfg;
+static struct sspr_backend be;
+static const time_t T0 = 1000000;
 
-static int file_exists(const char *name)
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/sspr-gc-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0700), 0);
+    sspr_config_defaults(&cfg);
+    assert_int_equal(unit_local_open(&be, &cfg, dir, 0), SSPR_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    sspr_backend_close(&be);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* dir/<pre><key><suf> */
+static int file_at(const char *pre, const char *key, const char *suf)
 {
     char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+    snprintf(path, sizeof(path), "%s/%s%s%s", dir, pre, key, suf);
     return access(path, F_OK) == 0;
+}
+
+static int count_files(const char *prefix)
+{
+    char cmd[256];
+    int n = -1;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "ls -1 %s | grep -c '^%s' || true", dir, prefix);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_int_equal(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
+static int failures(const char *key, time_t now)
+{
+    struct sspr_throttle_state ts;
+
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(key), now, &ts), SSPR_OK);
+    return ts.failures;
+}
+
+/* the name key of bucket b, number i */
+static void name_key(char *out, size_t len, unsigned b, unsigned i)
+{
+    snprintf(out, len, "throttle-n%02x%030x", b, i);
+}
+
+static void write_raw(const char *name, const char *text)
+{
+    char path[256];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static const char *read_raw(const char *name)
+{
+    static char buf[4096];
+    char path[256];
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
 }
 
 static void sweeps_only_expired_unknown_names(void **state)
 {
-    struct sspr_config cfg;
-    struct sspr_backend be;
     struct sspr_throttle_state ts;
-    char unknown[96], live[96], account[96], name[128];
+    char unknown[96], live[96], account[96];
     unsigned removed = 99;
-    time_t t0 = 1000000;
+    time_t later = T0 + cfg.failure_window + 1;
 
     (void)state;
-    sspr_config_defaults(&cfg);
-    assert_non_null(mkdtemp(dir));
-    assert_int_equal(chmod(dir, 0700), 0);
-    assert_int_equal(unit_local_open(&be, &cfg, dir, 0), SSPR_OK);
     assert_int_equal(unit_throttle_key(&be, -1, "made-up-name", unknown, sizeof(unknown)), 0);
     assert_int_equal(unit_throttle_key(&be, -1, "another-name", live, sizeof(live)), 0);
     assert_int_equal(unit_throttle_key(&be, 1000, "alice", account, sizeof(account)), 0);
-    assert_int_equal(sspr_throttle_fail(&be, unit_subject(unknown), t0, &ts), 0);
-    assert_int_equal(sspr_throttle_fail(&be, unit_subject(account), t0, &ts), 0);
-    time_t later = t0 + cfg.failure_window + 1;
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(unknown), T0, &ts), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(unknown), T0 + 1, &ts), 0);
+    assert_int_equal(ts.failures, 2);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(account), T0, &ts), 0);
     assert_int_equal(sspr_throttle_fail(&be, unit_subject(live), later, &ts), 0);
+    /* no file of its own for a name nobody has */
+    assert_false(file_at("", unknown, ".json"));
+    assert_true(count_files("throttle-names-") >= 1);
 
     /* inside the window nothing goes */
-    assert_int_equal(sspr_be_gc(&be, t0 + 1, &removed), SSPR_OK);
+    assert_int_equal(sspr_be_gc(&be, T0 + 1, &removed), SSPR_OK);
     assert_int_equal(removed, 0);
-    /* after it: the expired unknown name goes, with its lock file */
+    assert_int_equal(failures(unknown, T0 + 2), 2);
+    /* after it: the expired unknown name goes, the live one and the account stay */
     assert_int_equal(sspr_be_gc(&be, later, &removed), SSPR_OK);
     assert_int_equal(removed, 1);
-    snprintf(name, sizeof(name), "%s.json", unknown);
-    assert_false(file_exists(name));
-    snprintf(name, sizeof(name), "%s.lock", unknown);
-    assert_false(file_exists(name));
-    snprintf(name, sizeof(name), "%s.json", live);
-    assert_true(file_exists(name));
-    snprintf(name, sizeof(name), "%s.json", account);
-    assert_true(file_exists(name)); /* accounts are never swept */
-    sspr_backend_close(&be);
+    assert_int_equal(failures(live, later), 1);
+    assert_true(file_at("", account, ".json")); /* accounts are never swept */
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(unknown), later, &ts), 0);
+    assert_int_equal(ts.failures, 1); /* a fresh count, not the old one */
+    /* a sweep of buckets that say nothing any more leaves no bucket behind */
+    assert_int_equal(sspr_be_gc(&be, later + 2 * cfg.failure_window, &removed), SSPR_OK);
+    assert_int_equal(removed, 2);
+    assert_int_equal(count_files("throttle-names-.*lines"), 0);
+}
+
+static void names_in_one_bucket_count_apart(void **state)
+{
+    struct sspr_throttle_state ts;
+    char a[64], b[64];
+
+    (void)state;
+    name_key(a, sizeof(a), 0x42, 1);
+    name_key(b, sizeof(b), 0x42, 2);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sspr_throttle_fail(&be, unit_subject(a), T0 + i, &ts), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(b), T0, &ts), 0);
+    assert_int_equal(failures(a, T0 + 5), 3);
+    assert_int_equal(failures(b, T0 + 5), 1);
+    assert_true(file_at("", "throttle-names-42", ".lines"));
+    assert_int_equal(count_files("throttle-names-.*lines"), 1);
+    /* clearing one leaves the other */
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(a)), SSPR_OK);
+    assert_int_equal(failures(a, T0 + 5), 0);
+    assert_int_equal(failures(b, T0 + 5), 1);
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(b)), SSPR_OK);
+    assert_false(file_at("", "throttle-names-42", ".lines")); /* empty: removed */
+}
+
+/* A record written by a version that kept one file per name. */
+static void legacy_records_read_moved_and_swept(void **state)
+{
+    struct sspr_throttle_state ts;
+    char old[64], stale[64], text[256], name[96];
+    unsigned removed = 0;
+
+    (void)state;
+    name_key(old, sizeof(old), 0x07, 1);
+    name_key(stale, sizeof(stale), 0x08, 1);
+    snprintf(text, sizeof(text),
+             "{\"consecutive\":3,\"failures\":3,\"locked_until\":0,\"since\":%lld}",
+             (long long)T0);
+    snprintf(name, sizeof(name), "%s.json", old);
+    write_raw(name, text);
+    snprintf(name, sizeof(name), "%s.lock", old);
+    write_raw(name, "");
+    snprintf(text, sizeof(text),
+             "{\"consecutive\":3,\"failures\":3,\"locked_until\":0,\"since\":%lld}",
+             (long long)(T0 - cfg.failure_window - 10));
+    snprintf(name, sizeof(name), "%s.json", stale);
+    write_raw(name, text);
+    snprintf(name, sizeof(name), "gate-%s.lock", stale);
+    write_raw(name, "");
+
+    /* an upgrade forgets no count */
+    assert_int_equal(failures(old, T0 + 1), 3);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(old), T0 + 2, &ts), 0);
+    assert_int_equal(ts.failures, 4);
+    /* and the next update moved it into its bucket */
+    assert_false(file_at("", old, ".json"));
+    assert_false(file_at("", old, ".lock"));
+    assert_true(file_at("", "throttle-names-07", ".lines"));
+    assert_int_equal(failures(old, T0 + 3), 4);
+
+    /* an old record that says nothing any more is swept, with its locks */
+    assert_int_equal(sspr_be_gc(&be, T0 + 10, &removed), SSPR_OK);
+    assert_int_equal(removed, 1); /* `old` still counts */
+    assert_int_equal(failures(old, T0 + 11), 4);
+    assert_false(file_at("", stale, ".json"));
+    assert_false(file_at("gate-", stale, ".lock"));
+}
+
+static void full_bucket_forgets_the_longest_idle(void **state)
+{
+    struct sspr_throttle_state ts;
+    char key[64], first[64];
+    int n = 193;
+
+    (void)state;
+    name_key(first, sizeof(first), 0x99, 0);
+    for (int i = 0; i < n; i++) {
+        name_key(key, sizeof(key), 0x99, (unsigned)i);
+        assert_int_equal(sspr_throttle_fail(&be, unit_subject(key), T0 + i, &ts), 0);
+    }
+    /* 192 kept: the first (idle longest) went, the rest count on */
+    assert_int_equal(failures(first, T0 + n), 0);
+    name_key(key, sizeof(key), 0x99, 1);
+    assert_int_equal(failures(key, T0 + n), 1);
+    name_key(key, sizeof(key), 0x99, (unsigned)n - 1);
+    assert_int_equal(failures(key, T0 + n), 1);
+    /* the one being charged is never the one to go, even when idle longest */
+    name_key(key, sizeof(key), 0x99, 1);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(first), T0 - 100, &ts), 0);
+    assert_int_equal(failures(first, T0), 1);
+    assert_int_equal(failures(key, T0 + n), 0); /* the next idlest went instead */
+}
+
+static void unreadable_entries_kept_and_fail_closed(void **state)
+{
+    struct sspr_throttle_state ts;
+    char bad[64], good[64], text[512];
+    unsigned removed = 0;
+
+    (void)state;
+    name_key(bad, sizeof(bad), 0x31, 1);
+    name_key(good, sizeof(good), 0x31, 2);
+    snprintf(text, sizeof(text), "%s {\"failures\":\"many\"}\nnot a name line\n",
+             bad + strlen("throttle-n"));
+    write_raw("throttle-names-31.lines", text);
+    /* the unreadable name counts as locked out; its neighbour works */
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(bad), T0, &ts), SSPR_ERR_CORRUPT);
+    assert_true(sspr_throttle_locked(&ts, T0));
+    assert_int_not_equal(sspr_throttle_fail(&be, unit_subject(bad), T0, &ts), SSPR_OK);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(good), T0, &ts), SSPR_OK);
+    /* a sweep keeps what it cannot read */
+    assert_int_equal(sspr_be_gc(&be, T0 + 10 * cfg.failure_window, &removed), SSPR_OK);
+    assert_int_equal(removed, 1);
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(bad), T0, &ts), SSPR_ERR_CORRUPT);
+    /* an admin's unlock starts that name afresh */
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(bad)), SSPR_OK);
+    assert_int_equal(failures(bad, T0), 0);
+
+    /* the line that is no name's stays through updates and sweeps */
+    assert_non_null(strstr(read_raw("throttle-names-31.lines"), "not a name line\n"));
+    /* two lines for one name: which counts is unknown, so it fails closed */
+    snprintf(text, sizeof(text), "%s {\"consecutive\":1,\"failures\":1,\"locked_until\":0,"
+             "\"since\":%lld}\n", good + strlen("throttle-n"), (long long)T0);
+    {
+        char twice[1100];
+        snprintf(twice, sizeof(twice), "%s%s", text, text);
+        write_raw("throttle-names-31.lines", twice);
+    }
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(good), T0, &ts), SSPR_ERR_CORRUPT);
+    assert_true(sspr_throttle_locked(&ts, T0));
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(good)), SSPR_OK);
+    assert_int_equal(failures(good, T0), 0);
+    /* a bucket too big to be one: every name in it fails closed until unlocked */
+    {
+        static char big[300 * 1024];
+        memset(big, 'x', sizeof(big) - 1);
+        write_raw("throttle-names-31.lines", big);
+    }
+    assert_int_equal(sspr_throttle_get(&be, unit_subject(good), T0, &ts), SSPR_ERR_CORRUPT);
+    assert_int_equal(sspr_be_gc(&be, T0 + 10 * cfg.failure_window, &removed), SSPR_OK);
+    assert_int_equal(removed, 0);
+    assert_true(file_at("", "throttle-names-31", ".lines"));
+    assert_int_equal(sspr_throttle_clear(&be, unit_subject(good)), SSPR_OK);
+    assert_int_equal(failures(good, T0), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(bad), T0, &ts), SSPR_OK);
+    assert_int_equal(ts.failures, 1);
+}
+
+/* A bucket in use is skipped, not waited for. */
+static void busy_bucket_skipped(void **state)
+{
+    struct sspr_throttle_state ts;
+    char key[64];
+    unsigned removed = 99;
+    int lockfd;
+
+    (void)state;
+    name_key(key, sizeof(key), 0x55, 1);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(key), T0, &ts), 0);
+    lockfd = sspr_store_lock(unit_local_store(&be), "throttle-names-55", 0);
+    assert_true(lockfd >= 0);
+    assert_int_equal(sspr_be_gc(&be, T0 + 10 * cfg.failure_window, &removed), SSPR_OK);
+    assert_int_equal(removed, 0);
+    sspr_store_unlock(lockfd);
+    assert_int_equal(sspr_be_gc(&be, T0 + 10 * cfg.failure_window, &removed), SSPR_OK);
+    assert_int_equal(removed, 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sweeps_only_expired_unknown_names),
+        cmocka_unit_test_setup_teardown(sweeps_only_expired_unknown_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(names_in_one_bucket_count_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(legacy_records_read_moved_and_swept, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_bucket_forgets_the_longest_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(unreadable_entries_kept_and_fail_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(busy_bucket_skipped, setup, teardown),
     };
     if (sodium_init() < 0)
         return 1;
     sspr_test_filter();
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        rc = rc ? rc : 1;
-    return rc;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

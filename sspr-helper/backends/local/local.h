@@ -52,9 +52,51 @@ int sspr_local_throttle_load(struct sspr_backend *be, const struct sspr_subject 
 int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subject *s,
                                unsigned flags, sspr_throttle_edit edit, void *ctx,
                                struct sspr_throttle_rec *after);
-int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed);
 int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r);
 json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r);
+
+/* ---- names that match no account (names.c): 256 to a record ---- */
+/* 1 when key is an unknown name's subject key, "throttle-n<32 hex>". */
+int sspr_local_name_key(const char *key);
+int sspr_local_names_load(struct sspr_backend *be, const char *key, struct sspr_throttle_rec *out);
+int sspr_local_names_update(struct sspr_backend *be, const char *key, unsigned flags,
+                            sspr_throttle_edit edit, void *ctx, struct sspr_throttle_rec *after);
+/* Sweep the entries (and records left by older versions) that say
+ * nothing any more: at most SSPR_LOCAL_GC_MAX, one directory fsync. */
+int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed);
+
+/* ---- a bucket's text (names_lines.c): "<32 hex> <record JSON>" lines ---- */
+#define SSPR_NAMES_HEX 32
+struct sspr_names_line {
+    const char *p; /* into the bucket's text */
+    size_t len;    /* without the '\n' */
+    int ours;      /* 32 hex digits and a space: a name's line */
+};
+struct sspr_names_text {
+    char *p;
+    size_t len, cap;
+    unsigned lines;
+};
+/* The line at *off, moving *off past it: 1, or 0 at the end. */
+int sspr_names_next(const char *text, size_t len, size_t *off, struct sspr_names_line *l);
+/* 1 when l is the line of the name hashed to hex (SSPR_NAMES_HEX digits). */
+int sspr_names_is(const struct sspr_names_line *l, const char *hex);
+/* The line's record: SSPR_OK, or SSPR_ERR_CORRUPT (r zeros). */
+int sspr_names_decode(const struct sspr_names_line *l, struct sspr_throttle_rec *r);
+/* hex's record (zeros and *found 0 when it has no line): SSPR_OK, or
+ * SSPR_ERR_CORRUPT for a line that cannot be read or two lines. */
+int sspr_names_find(const char *text, size_t len, const char *hex, struct sspr_throttle_rec *r,
+                    int *found);
+/* Append a line as it is / a name's record as a new line. */
+int sspr_names_put_line(struct sspr_names_text *t, const struct sspr_names_line *l);
+int sspr_names_put(struct sspr_names_text *t, const char *hex, const struct sspr_throttle_rec *r);
+/* The old text with hex's line(s) replaced by r (none when r is empty),
+ * every other line kept as it is (empty ones dropped); when that would make
+ * more than max_lines, the unreadable or idlest other line goes. */
+int sspr_names_replace(const char *old, size_t len, const char *hex,
+                       const struct sspr_throttle_rec *r, unsigned max_lines,
+                       struct sspr_names_text *out);
+void sspr_names_text_free(struct sspr_names_text *t);
 
 /* ---- doctor (doctor.c): the state directory ---- */
 void sspr_local_doctor(struct sspr_backend *be, struct sspr_report *r);

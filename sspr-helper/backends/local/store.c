@@ -241,22 +241,18 @@ void sspr_store_unlock(int lockfd)
     }
 }
 
-int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
+/* The bytes of "<key><suffix>": not a symlink, a regular file, ours, not
+ * writable by others, capped. *buf is malloc'd (NUL-terminated). */
+int sspr_store_read_text(struct sspr_store *st, const char *key, const char *suffix, char **buf,
+                         size_t *len)
 {
     char name[NAME_MAX_LEN];
-    json_error_t jerr;
-    char *buf = NULL;
-    size_t len = 0;
-    json_t *obj;
     int fd;
 
-    if (out != NULL)
-        *out = NULL;
-    if (st == NULL || st->dirfd < 0 || out == NULL || !key_ok(key) ||
-        make_name(name, sizeof(name), key, ".json"))
+    *buf = NULL;
+    *len = 0;
+    if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, suffix))
         return SSPR_ERR_INVAL;
-
-    /* Not a symlink, a regular file, ours, not writable by others, capped. */
     fd = sspr_open_safely(st->dirfd, name, st->owner, SSPR_STORE_MAX_RECORD);
     if (fd < 0) {
         switch (errno) {
@@ -271,13 +267,31 @@ int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
             return SSPR_ERR_IO;
         }
     }
-    if (sspr_read_all_fd(fd, SSPR_STORE_MAX_RECORD, &buf, &len) != 0) {
+    if (sspr_read_all_fd(fd, SSPR_STORE_MAX_RECORD, buf, len) != 0) {
         int e = errno;
 
         close(fd);
         return e == EFBIG ? SSPR_ERR_CORRUPT : SSPR_ERR_IO;
     }
     close(fd);
+    return SSPR_OK;
+}
+
+int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
+{
+    json_error_t jerr;
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *obj;
+    int rc;
+
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL)
+        return SSPR_ERR_INVAL;
+    rc = sspr_store_read_text(st, key, ".json", &buf, &len);
+    if (rc != SSPR_OK)
+        return rc;
     if (len == 0) {
         free(buf);
         return SSPR_ERR_CORRUPT;
@@ -317,22 +331,22 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static int open_temp(struct sspr_store *st, const char *key, char *tmp, size_t tmplen)
+static int open_temp(struct sspr_store *st, const char *key, const char *suffix, char *tmp,
+                     size_t tmplen)
 {
     static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     int i;
 
     for (i = 0; i < TMP_TRIES; i++) {
-        char suffix[sizeof(".json.tmp.") + 6];
+        char rnd[7];
         size_t j;
-        int fd;
+        int fd, n;
 
-        memcpy(suffix, ".json.tmp.", sizeof(".json.tmp.") - 1);
         for (j = 0; j < 6; j++)
-            suffix[sizeof(".json.tmp.") - 1 + j] =
-                chars[randombytes_uniform((uint32_t)(sizeof(chars) - 1))];
-        suffix[sizeof(suffix) - 1] = '\0';
-        if (make_name(tmp, tmplen, key, suffix) != 0)
+            rnd[j] = chars[randombytes_uniform((uint32_t)(sizeof(chars) - 1))];
+        rnd[6] = '\0';
+        n = snprintf(tmp, tmplen, "%s%s.tmp.%s", key, suffix, rnd);
+        if (n < 0 || (size_t)n >= tmplen)
             return -1;
         fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                     0600);
@@ -347,28 +361,20 @@ int sspr_store_write(struct sspr_store *st, const char *key, const json_t *obj)
     return sspr_store_write_flags(st, key, obj, 0);
 }
 
-int sspr_store_write_flags(struct sspr_store *st, const char *key, const json_t *obj,
-                           unsigned flags)
+int sspr_store_write_text(struct sspr_store *st, const char *key, const char *suffix,
+                          const char *text, size_t len, unsigned flags)
 {
     char name[NAME_MAX_LEN], tmp[NAME_MAX_LEN];
-    char *text;
-    size_t len;
-    int fd, rc = SSPR_ERR_IO;
+    int fd;
 
-    if (st == NULL || st->dirfd < 0 || !key_ok(key) || !json_is_object(obj) ||
-        make_name(name, sizeof(name), key, ".json"))
+    if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, suffix))
         return SSPR_ERR_INVAL;
-    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text == NULL)
-        return SSPR_ERR_IO;
-    len = strlen(text);
     /* Never write what we would refuse to read back. */
     if (len == 0 || len > SSPR_STORE_MAX_RECORD)
-        goto out;
-
-    fd = open_temp(st, key, tmp, sizeof(tmp));
+        return SSPR_ERR_IO;
+    fd = open_temp(st, key, suffix, tmp, sizeof(tmp));
     if (fd < 0)
-        goto out;
+        return SSPR_ERR_IO;
     if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
         close(fd);
         goto unlink_tmp;
@@ -381,12 +387,27 @@ int sspr_store_write_flags(struct sspr_store *st, const char *key, const json_t 
      * new record is already in place; report it so the caller knows the
      * state may not survive a crash. A lazy write skips it: after a crash
      * the old record or the new one is there, whole, and either is fine. */
-    rc = (flags & SSPR_STORE_LAZY) || fsync(st->dirfd) == 0 ? SSPR_OK : SSPR_ERR_IO;
-    goto out;
+    return (flags & SSPR_STORE_LAZY) || fsync(st->dirfd) == 0 ? SSPR_OK : SSPR_ERR_IO;
 
 unlink_tmp:
     (void)unlinkat(st->dirfd, tmp, 0);
-out:
+    return SSPR_ERR_IO;
+}
+
+int sspr_store_write_flags(struct sspr_store *st, const char *key, const json_t *obj,
+                           unsigned flags)
+{
+    char *text;
+    size_t len;
+    int rc;
+
+    if (!json_is_object(obj))
+        return SSPR_ERR_INVAL;
+    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return SSPR_ERR_IO;
+    len = strlen(text);
+    rc = sspr_store_write_text(st, key, ".json", text, len, flags);
     sspr_wipe(text, len);
     free(text);
     return rc;
@@ -404,11 +425,12 @@ int sspr_store_sync(struct sspr_store *st)
     return fsync(st->dirfd) == 0 ? SSPR_OK : SSPR_ERR_IO;
 }
 
-int sspr_store_remove_flags(struct sspr_store *st, const char *key, unsigned flags)
+int sspr_store_remove_text(struct sspr_store *st, const char *key, const char *suffix,
+                           unsigned flags)
 {
     char name[NAME_MAX_LEN];
 
-    if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, ".json"))
+    if (st == NULL || st->dirfd < 0 || !key_ok(key) || make_name(name, sizeof(name), key, suffix))
         return SSPR_ERR_INVAL;
     if (unlinkat(st->dirfd, name, 0) != 0) {
         if (errno == ENOENT)
@@ -418,3 +440,7 @@ int sspr_store_remove_flags(struct sspr_store *st, const char *key, unsigned fla
     return (flags & SSPR_STORE_LAZY) || fsync(st->dirfd) == 0 ? SSPR_OK : SSPR_ERR_IO;
 }
 
+int sspr_store_remove_flags(struct sspr_store *st, const char *key, unsigned flags)
+{
+    return sspr_store_remove_text(st, key, ".json", flags);
+}

@@ -50,6 +50,15 @@ int sspr_store_write_flags(struct sspr_store *st, const char *key, const json_t 
                            unsigned flags);
 int sspr_store_remove_flags(struct sspr_store *st, const char *key, unsigned flags);
 
+/* The same for a record that is not JSON, "<key><suffix>" (names.c's
+ * ".lines"): its bytes as they are (*buf malloc'd, NUL-terminated). */
+int sspr_store_read_text(struct sspr_store *st, const char *key, const char *suffix, char **buf,
+                         size_t *len);
+int sspr_store_write_text(struct sspr_store *st, const char *key, const char *suffix,
+                          const char *text, size_t len, unsigned flags);
+int sspr_store_remove_text(struct sspr_store *st, const char *key, const char *suffix,
+                           unsigned flags);
+
 /* fsync the directory once (after lazy changes). */
 int sspr_store_sync(struct sspr_store *st);
 

@@ -1,9 +1,10 @@
 /*
- * The local backend's throttle state: one store record per subject,
- * "throttle-u<uid>" for accounts and "throttle-n<hash>" for names that
- * resolve to no account (a keyed BLAKE2b hash under a per-host key kept in
+ * The local backend's throttle state: one store record per account,
+ * "throttle-u<uid>"; names that resolve to no account are subjects
+ * "throttle-n<hash>" (a keyed BLAKE2b hash under a per-host key kept in
  * the "throttle-key" record: a name typed at the prompt may be a password,
- * so it is never written in clear). Every update is a read-modify-write
+ * so it is never written in clear), kept 256 to a record by names.c.
+ * Every update is a read-modify-write
  * under the subject's lock, so parallel sessions cannot lose increments
  * (CVE-2015-5600 was a counter per connection).
  *
@@ -12,7 +13,6 @@
  */
 #include "autoconf.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -235,6 +235,8 @@ static int load(struct sspr_store *st, const char *key, struct sspr_throttle_rec
 int sspr_local_throttle_load(struct sspr_backend *be, const struct sspr_subject *s,
                              struct sspr_throttle_rec *out)
 {
+    if (sspr_local_name_key(s->key))
+        return sspr_local_names_load(be, s->key, out);
     return load(sspr_local_store(be), s->key, out);
 }
 
@@ -246,6 +248,8 @@ int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subjec
     struct sspr_throttle_rec r;
     int lockfd, rc;
 
+    if (sspr_local_name_key(s->key))
+        return sspr_local_names_update(be, s->key, flags, edit, ctx, after);
     lockfd = sspr_store_lock(st, s->key, SSPR_LOCAL_LOCK_MS);
     if (lockfd < 0)
         return lockfd;
@@ -279,74 +283,4 @@ int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subjec
     if (rc == SSPR_OK && after != NULL)
         *after = r;
     return rc;
-}
-
-/* ---- garbage collection --------------------------------------------------------------- */
-
-/* 1 when name is UNKNOWN_PREFIX + 32 hex + ".json"; key gets the part before ".json". */
-static int unknown_name_record(const char *name, char *key, size_t keylen)
-{
-    size_t pl = strlen(UNKNOWN_PREFIX), n = strlen(name);
-
-    if (n != pl + 2 * NAME_HASH_BYTES + 5 || strncmp(name, UNKNOWN_PREFIX, pl) != 0 ||
-        strcmp(name + n - 5, ".json") != 0 || n - 5 >= keylen)
-        return 0;
-    for (size_t i = pl; i < n - 5; i++)
-        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-            return 0;
-    memcpy(key, name, n - 5);
-    key[n - 5] = '\0';
-    return 1;
-}
-
-int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed)
-{
-    struct sspr_store *st = sspr_local_store(be);
-    unsigned gone = 0;
-    int dfd;
-    DIR *d;
-    struct dirent *e;
-
-    if (removed != NULL)
-        *removed = 0;
-    if (st->dirfd < 0 || (dfd = dup(st->dirfd)) < 0)
-        return SSPR_ERR_INVAL;
-    if ((d = fdopendir(dfd)) == NULL) {
-        close(dfd);
-        return SSPR_ERR_IO;
-    }
-    rewinddir(d); /* a dup shares the read offset of earlier scans */
-    /* bounded work per run: the next run (hourly) takes the rest */
-    while (gone < SSPR_LOCAL_GC_MAX && (e = readdir(d)) != NULL) {
-        char key[64], lock[96];
-        struct sspr_throttle_rec r;
-        int lockfd;
-
-        if (!unknown_name_record(e->d_name, key, sizeof(key)))
-            continue;
-        lockfd = sspr_store_lock(st, key, 0);
-        if (lockfd < 0)
-            continue; /* in use right now */
-        /* only records that say nothing any more (a corrupt one is left for
-         * an admin to see) */
-        if (load(st, key, &r) == SSPR_OK && sspr_throttle_rec_expired(&r, now, be->cfg) &&
-            sspr_store_remove_flags(st, key, SSPR_STORE_LAZY) == SSPR_OK) {
-            /* Lock files are otherwise never removed (a waiter on an
-             * unlinked one could share the lock with a newcomer); for a name
-             * that matches no account and says nothing any more, that rare
-             * race costs nothing, and the directory stays bounded. */
-            snprintf(lock, sizeof(lock), "%s.lock", key);
-            (void)unlinkat(st->dirfd, lock, 0);
-            /* left by versions that took a second lock per subject */
-            snprintf(lock, sizeof(lock), "gate-%s.lock", key);
-            (void)unlinkat(st->dirfd, lock, 0);
-            gone++;
-        }
-        sspr_store_unlock(lockfd);
-    }
-    closedir(d);
-    if (removed != NULL)
-        *removed = gone;
-    /* one directory fsync for the whole sweep */
-    return gone > 0 ? sspr_store_sync(st) : SSPR_OK;
 }
