@@ -9,6 +9,7 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -177,13 +178,28 @@ int sspr_flow_gate_open(struct sspr_flow *f, const struct sspr_gate *g, int *ste
     return 1;
 }
 
+/* Sleep until `delay` seconds after t0: the work done since (the lookup,
+ * the charge's fsyncs, a bigger or smaller record) is inside the delay,
+ * so the verdict's time says nothing about it (OpenSSH pads failed
+ * authentications to a minimum time the same way). */
+static void sleep_until(const struct timespec *t0, unsigned delay)
+{
+    struct timespec until = *t0;
+
+    until.tv_sec += (time_t)delay;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+        ;
+}
+
 enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_answer_check check,
                                  void *ctx)
 {
     struct sspr_throttle_state ts = { 0, 0, 0 };
+    struct timespec t0;
     char detail[96];
     int mf = 0, rc;
 
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     sspr_flow_assess(f); /* done while the prompt was read, unless answered at once */
     if (f->unready) {
         /* nothing charged, nothing spent: the machine cannot finish */
@@ -228,7 +244,7 @@ enum sspr_judged sspr_flow_judge(struct sspr_flow *f, const char *method, sspr_a
     if (f->slept + delay > SSPR_FLOW_MAX_SLEEP)
         delay = f->slept < SSPR_FLOW_MAX_SLEEP ? SSPR_FLOW_MAX_SLEEP - f->slept : 0;
     if (delay > 0) {
-        sleep(delay);
+        sleep_until(&t0, delay);
         f->slept += delay;
     }
     return SSPR_J_FAIL;

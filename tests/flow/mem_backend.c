@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gates/gate.h"
@@ -27,6 +28,7 @@ void mem_reset(void)
     mem.resolve_wait_fd = -1;
     mem.prepare_fails = 0;
     mem.written_fail_at = 0;
+    mem.throttle_ms = 0;
     pthread_mutex_unlock(&mem.lock);
 }
 
@@ -268,6 +270,10 @@ static int m_throttle_update(struct sspr_backend *be, const struct sspr_subject 
 
     (void)be;
     (void)flags;
+    if (mem.throttle_ms > 0) {
+        struct timespec slow = { mem.throttle_ms / 1000, (mem.throttle_ms % 1000) * 1000000L };
+        nanosleep(&slow, NULL);
+    }
     LOCK();
     if (injected(MEM_THROTTLE_UPDATE)) {
         rc = SSPR_ERR_IO;

@@ -59,6 +59,7 @@ struct mem_state {
     int failed;           /* the injected failure happened */
     int commit_call_seen; /* the commit was reached (successfully or not) */
     int resolve_wait_fd;  /* >= 0: resolve first reads a byte from it (a slow lookup) */
+    int throttle_ms;      /* every throttle_update takes this long (a slow disk) */
     int prepare_fails;    /* prepare reports what commit needs as missing */
     int written_fail_at;  /* throttle_update call number that writes, then fails (a
                              record in place whose sync failed); 0: none */

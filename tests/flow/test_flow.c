@@ -11,6 +11,7 @@
 #include "autoconf.h"
 
 #include <setjmp.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -141,6 +142,45 @@ static void test_wrong_then_right_and_replay(void **state)
     assert_int_equal(drive_next(&d), SSPR_F_RESULT);
     drive_end(&d);
     assert_int_equal(a->commits, 0);
+}
+
+/* Seconds from a wrong code to "That code is not valid." (the next prompt). */
+static double wrong_code_seconds(const char *user)
+{
+    struct drive d;
+    struct timespec a, b;
+
+    drive_start(&d, &cfg, user, "offer", "sshd");
+    drive_expect_prompt(&d, CODE);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    drive_answer(&d, "000000");
+    drive_expect_prompt(&d, CODE);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    assert_true(drive_saw(&d, "That code is not valid."));
+    drive_cancel(&d);
+    assert_int_equal(drive_next(&d), SSPR_F_RESULT);
+    drive_end(&d);
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* The failure delay runs from the answer, not after the work: a slower
+ * charge (a slow disk, a bigger record, an unknown name's bucket) does not
+ * show in when the verdict comes. */
+static void test_failure_delay_hides_the_work(void **state)
+{
+    double quick, slow;
+
+    (void)state;
+    (void)alice();
+    cfg.failure_delay = 1;
+    quick = wrong_code_seconds("alice");
+    mem.throttle_ms = 600; /* every charge now takes 0.6 s more */
+    slow = wrong_code_seconds("nobody-here");
+    cfg.failure_delay = 0;
+    assert_true(quick >= 0.99);
+    assert_true(slow >= 0.99);
+    /* a delay added after the work would make it 0.6 s more */
+    assert_true(slow - quick < 0.4);
 }
 
 /* The transcript of three wrong codes, for comparing names. */
@@ -849,6 +889,7 @@ int main(void)
         cmocka_unit_test_setup(test_unlock_declined_sets_a_password_and_unlocks, setup),
         cmocka_unit_test_setup(test_passwd_mode_and_ineligible_never_asked, setup),
         cmocka_unit_test_setup(test_wrong_then_right_and_replay, setup),
+        cmocka_unit_test_setup(test_failure_delay_hides_the_work, setup),
         cmocka_unit_test_setup(test_dummy_path_reads_the_same, setup),
         cmocka_unit_test_setup(test_lockout, setup),
         cmocka_unit_test_setup(test_admin_needs_two_different_gates, setup),
