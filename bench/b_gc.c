@@ -18,7 +18,8 @@
  * digits of the name's hash: "throttle-names-XX.lines", one line per name,
  * "<32 hex> <record JSON>" (names_lines.c). */
 #define BUCKET_FMT "throttle-names-%.2s.lines"
-#define BUCKET_MAX 192 /* names.c's cap */
+#define BUCKET_BYTES (256 * 1024) /* names.c's cap: the store's record size */
+#define LINE_BYTES 120              /* one stale line, about */
 
 struct stale {
     char (*hex)[33]; /* the names' hashes */
@@ -51,8 +52,8 @@ static void stale_make(struct stale *s, int n)
     if (ur == NULL || (s->hex = calloc((size_t)n, sizeof(*s->hex))) == NULL)
         die("setting up %d records", n);
     /* more than names.c keeps: its first update would trim the bucket */
-    if (n > 256 * BUCKET_MAX * 3 / 4)
-        die("%d records: at most %d fit the buckets", n, 256 * BUCKET_MAX * 3 / 4);
+    if (n > 256 * (BUCKET_BYTES / LINE_BYTES) / 2)
+        die("%d records: at most %d fit the buckets", n, 256 * (BUCKET_BYTES / LINE_BYTES) / 2);
     for (int i = 0; i < n; i++)
         rand_hex(s->hex[i], 32, ur);
     s->n = n;

@@ -99,7 +99,11 @@ int sspr_throttle_rec_expired(const struct sspr_throttle_rec *r, time_t now,
 
     rec_age(&a, now, cfg);
     sends_prune(&a, now);
-    return a.failures == 0 && a.locked_until == 0 && a.nsends == 0;
+    /* failures in a row outlive windows: a name with a lockout's worth of
+     * them is kept, so that it reaches max_consecutive as an account does
+     * (a name typed once or twice still goes) */
+    return a.failures == 0 && a.locked_until == 0 && a.nsends == 0 &&
+           a.consecutive < (long long)cfg->max_failures;
 }
 
 static void set_locked(struct sspr_throttle_state *out, int *mf, const struct sspr_config *cfg)

@@ -111,7 +111,8 @@ int sspr_throttle_sends(struct sspr_backend *be, const struct sspr_subject *s, t
                         int *count);
 
 /* 1 when a record says nothing any more at `now` (no failures in the
- * window, no lockout, no send in the last hour): housekeeping may drop it. */
+ * window, no lockout, no send in the last hour, fewer than max_failures
+ * in a row): housekeeping may drop it. */
 int sspr_throttle_rec_expired(const struct sspr_throttle_rec *r, time_t now,
                               const struct sspr_config *cfg);
 

@@ -20,6 +20,7 @@
 #include "../filter.h"
 #include <sodium.h>
 
+#include "backends/local/local.h"
 #include "backends/local/store.h"
 #include "support/config.h"
 #include "state/throttle.h"
@@ -211,6 +212,19 @@ static void legacy_records_read_moved_and_swept(void **state)
     assert_true(file_at("", "throttle-names-07", ".lines"));
     assert_int_equal(failures(old, T0 + 3), 4);
 
+    /* an old file that cannot be read fails closed, and the admin's unlock
+     * clears it */
+    {
+        char broken[64];
+        name_key(broken, sizeof(broken), 0x09, 1);
+        snprintf(name, sizeof(name), "%s.json", broken);
+        write_raw(name, "{not json");
+        assert_int_equal(sspr_throttle_get(&be, unit_subject(broken), T0, &ts), SSPR_ERR_CORRUPT);
+        assert_int_equal(sspr_throttle_clear(&be, unit_subject(broken)), SSPR_OK);
+        assert_false(file_at("", broken, ".json"));
+        assert_int_equal(failures(broken, T0), 0);
+    }
+
     /* an old record that says nothing any more is swept, with its locks */
     assert_int_equal(sspr_be_gc(&be, T0 + 10, &removed), SSPR_OK);
     assert_int_equal(removed, 1); /* `old` still counts */
@@ -219,29 +233,89 @@ static void legacy_records_read_moved_and_swept(void **state)
     assert_false(file_at("gate-", stale, ".lock"));
 }
 
+/* "<hex> <record>" with one failure since t */
+static void line_for(char *out, size_t len, const char *hex, long long t)
+{
+    snprintf(out, len, "%s {\"consecutive\":1,\"failures\":1,\"locked_until\":0,\"since\":%lld}\n",
+             hex, t);
+}
+
+/* Past the byte cap the readable line idle longest goes; unreadable lines
+ * and the one being written never do (names_lines.c's contract, with a
+ * small cap: the store's is 256 KiB). */
 static void full_bucket_forgets_the_longest_idle(void **state)
 {
-    struct sspr_throttle_state ts;
-    char key[64], first[64];
-    int n = 193;
+    static const char *hx[] = { "aa000000000000000000000000000001", "aa000000000000000000000000000002",
+                                "aa000000000000000000000000000003", "aa000000000000000000000000000004" };
+    struct sspr_names_text out;
+    struct sspr_throttle_rec r, got;
+    char text[1024], l[200];
+    const char *bad = "aa00000000000000000000000000000f {\"failures\":\"x\"}\n";
+    size_t one;
+    int found;
 
     (void)state;
-    name_key(first, sizeof(first), 0x99, 0);
-    for (int i = 0; i < n; i++) {
-        name_key(key, sizeof(key), 0x99, (unsigned)i);
-        assert_int_equal(sspr_throttle_fail(&be, unit_subject(key), T0 + i, &ts), 0);
-    }
-    /* 192 kept: the first (idle longest) went, the rest count on */
-    assert_int_equal(failures(first, T0 + n), 0);
-    name_key(key, sizeof(key), 0x99, 1);
-    assert_int_equal(failures(key, T0 + n), 1);
-    name_key(key, sizeof(key), 0x99, (unsigned)n - 1);
-    assert_int_equal(failures(key, T0 + n), 1);
-    /* the one being charged is never the one to go, even when idle longest */
-    name_key(key, sizeof(key), 0x99, 1);
-    assert_int_equal(sspr_throttle_fail(&be, unit_subject(first), T0 - 100, &ts), 0);
-    assert_int_equal(failures(first, T0), 1);
-    assert_int_equal(failures(key, T0 + n), 0); /* the next idlest went instead */
+    text[0] = '\0';
+    line_for(l, sizeof(l), hx[0], T0 + 50); /* newest */
+    strcat(text, l);
+    line_for(l, sizeof(l), hx[1], T0 + 10); /* idle longest */
+    strcat(text, l);
+    strcat(text, bad);
+    line_for(l, sizeof(l), hx[2], T0 + 30);
+    strcat(text, l);
+    one = strlen(l);
+    memset(&r, 0, sizeof(r));
+    r.failures = r.consecutive = 1;
+    r.since = T0 + 60;
+    /* room for everything: nothing goes */
+    assert_int_equal(sspr_names_replace(text, strlen(text), hx[3], &r, 4096, &out), SSPR_OK);
+    assert_int_equal(out.lines, 5);
+    sspr_names_text_free(&out);
+    /* room for one line fewer: hx[1] goes, the unreadable one stays */
+    assert_int_equal(sspr_names_replace(text, strlen(text), hx[3], &r, strlen(text), &out),
+                     SSPR_OK);
+    assert_true(out.len <= strlen(text));
+    assert_null(strstr(out.p, hx[1]));
+    assert_non_null(strstr(out.p, bad));
+    assert_non_null(strstr(out.p, hx[0]));
+    assert_non_null(strstr(out.p, hx[2]));
+    assert_int_equal(sspr_names_find(out.p, out.len, hx[3], &got, &found), SSPR_OK);
+    assert_int_equal(found, 1);
+    assert_memory_equal(&got, &r, sizeof(r));
+    sspr_names_text_free(&out);
+    /* room for two fewer: hx[2] (next idlest) goes as well */
+    assert_int_equal(
+        sspr_names_replace(text, strlen(text), hx[3], &r, strlen(text) - one, &out), SSPR_OK);
+    assert_null(strstr(out.p, hx[1]));
+    assert_null(strstr(out.p, hx[2]));
+    assert_non_null(strstr(out.p, hx[0]));
+    sspr_names_text_free(&out);
+    /* only the unreadable line left to give: the write is refused */
+    assert_int_equal(sspr_names_replace(bad, strlen(bad), hx[3], &r, strlen(bad), &out),
+                     SSPR_ERR_IO);
+    assert_null(out.p);
+}
+
+/* Failures in a row outlive their window, and a name with a lockout's
+ * worth of them is kept by the sweep, so it reaches max_consecutive as an
+ * account does; a name typed once goes. */
+static void sweep_keeps_failures_in_a_row(void **state)
+{
+    struct sspr_throttle_state ts;
+    char probed[64], once[64];
+    unsigned removed = 0;
+
+    (void)state;
+    name_key(probed, sizeof(probed), 0x61, 1);
+    name_key(once, sizeof(once), 0x61, 2);
+    for (int i = 0; i < cfg.max_failures; i++)
+        assert_int_equal(sspr_throttle_fail(&be, unit_subject(probed), T0 + i, &ts), 0);
+    assert_int_equal(sspr_throttle_fail(&be, unit_subject(once), T0, &ts), 0);
+    assert_int_equal(sspr_be_gc(&be, T0 + 10 * (cfg.failure_window + cfg.lockout), &removed),
+                     SSPR_OK);
+    assert_int_equal(removed, 1);
+    assert_non_null(strstr(read_raw("throttle-names-61.lines"), probed + strlen("throttle-n")));
+    assert_null(strstr(read_raw("throttle-names-61.lines"), once + strlen("throttle-n")));
 }
 
 static void unreadable_entries_kept_and_fail_closed(void **state)
@@ -283,20 +357,53 @@ static void unreadable_entries_kept_and_fail_closed(void **state)
     assert_true(sspr_throttle_locked(&ts, T0));
     assert_int_equal(sspr_throttle_clear(&be, unit_subject(good)), SSPR_OK);
     assert_int_equal(failures(good, T0), 0);
-    /* a bucket too big to be one: every name in it fails closed until unlocked */
+    /* buckets we never write (too big, empty, a NUL, no last newline):
+     * every name in them fails closed until unlocked */
     {
         static char big[300 * 1024];
         memset(big, 'x', sizeof(big) - 1);
-        write_raw("throttle-names-31.lines", big);
+        big[sizeof(big) - 2] = '\n';
+        char nul[600];
+        snprintf(nul, sizeof(nul), "%s", text);
+        nul[3] = '\0';
+        const struct {
+            const char *data;
+            size_t len;
+        } damaged[] = {
+            { big, sizeof(big) - 1 }, { "", 0 }, { nul, strlen(text) }, { text, strlen(text) - 1 }
+        };
+        for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+            char path[256];
+            FILE *f;
+
+            snprintf(path, sizeof(path), "%s/throttle-names-31.lines", dir);
+            f = fopen(path, "w");
+            assert_non_null(f);
+            assert_int_equal(fwrite(damaged[i].data, 1, damaged[i].len, f), damaged[i].len);
+            fclose(f);
+            assert_int_equal(sspr_throttle_get(&be, unit_subject(good), T0, &ts), SSPR_ERR_CORRUPT);
+            assert_true(sspr_throttle_locked(&ts, T0));
+            assert_int_not_equal(sspr_throttle_fail(&be, unit_subject(bad), T0, &ts), SSPR_OK);
+            assert_int_equal(sspr_be_gc(&be, T0 + 10 * cfg.failure_window, &removed), SSPR_OK);
+            assert_int_equal(removed, 0);
+            /* the unlock sets the bucket aside for the admin and starts afresh */
+            assert_int_equal(sspr_throttle_clear(&be, unit_subject(good)), SSPR_OK);
+            assert_int_equal(failures(good, T0), 0);
+            assert_true(file_at("", "throttle-names-31", ".lines.corrupt"));
+            assert_int_equal(sspr_throttle_fail(&be, unit_subject(bad), T0, &ts), SSPR_OK);
+            assert_int_equal(ts.failures, 1);
+        }
     }
-    assert_int_equal(sspr_throttle_get(&be, unit_subject(good), T0, &ts), SSPR_ERR_CORRUPT);
-    assert_int_equal(sspr_be_gc(&be, T0 + 10 * cfg.failure_window, &removed), SSPR_OK);
-    assert_int_equal(removed, 0);
-    assert_true(file_at("", "throttle-names-31", ".lines"));
-    assert_int_equal(sspr_throttle_clear(&be, unit_subject(good)), SSPR_OK);
-    assert_int_equal(failures(good, T0), 0);
-    assert_int_equal(sspr_throttle_fail(&be, unit_subject(bad), T0, &ts), SSPR_OK);
-    assert_int_equal(ts.failures, 1);
+    /* a damaged line is its name's, never no line: "<hex>", "<hex>\t..." */
+    {
+        char hexonly[80];
+        snprintf(hexonly, sizeof(hexonly), "%s\n", good + strlen("throttle-n"));
+        write_raw("throttle-names-31.lines", hexonly);
+        assert_int_equal(sspr_throttle_get(&be, unit_subject(good), T0, &ts), SSPR_ERR_CORRUPT);
+        snprintf(hexonly, sizeof(hexonly), "%s\t{}\n", good + strlen("throttle-n"));
+        write_raw("throttle-names-31.lines", hexonly);
+        assert_int_equal(sspr_throttle_get(&be, unit_subject(good), T0, &ts), SSPR_ERR_CORRUPT);
+    }
 }
 
 /* A bucket in use is skipped, not waited for. */
@@ -326,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(names_in_one_bucket_count_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(legacy_records_read_moved_and_swept, setup, teardown),
         cmocka_unit_test_setup_teardown(full_bucket_forgets_the_longest_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(sweep_keeps_failures_in_a_row, setup, teardown),
         cmocka_unit_test_setup_teardown(unreadable_entries_kept_and_fail_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(busy_bucket_skipped, setup, teardown),
     };

@@ -52,6 +52,11 @@ int sspr_local_throttle_load(struct sspr_backend *be, const struct sspr_subject 
 int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subject *s,
                                unsigned flags, sspr_throttle_edit edit, void *ctx,
                                struct sspr_throttle_rec *after);
+/* Read the record "<key>.json": SSPR_OK (zeros and *found 0 when absent;
+ * found may be NULL), SSPR_ERR_CORRUPT, or a store error (*found 1 for a
+ * file that is there but cannot be read). */
+int sspr_local_throttle_read(struct sspr_store *st, const char *key, struct sspr_throttle_rec *r,
+                             int *found);
 int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r);
 json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r);
 
@@ -70,7 +75,7 @@ int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed);
 struct sspr_names_line {
     const char *p; /* into the bucket's text */
     size_t len;    /* without the '\n' */
-    int ours;      /* 32 hex digits and a space: a name's line */
+    int ours;      /* starts with 32 hex digits: a name's line (readable or not) */
 };
 struct sspr_names_text {
     char *p;
@@ -90,11 +95,15 @@ int sspr_names_find(const char *text, size_t len, const char *hex, struct sspr_t
 /* Append a line as it is / a name's record as a new line. */
 int sspr_names_put_line(struct sspr_names_text *t, const struct sspr_names_line *l);
 int sspr_names_put(struct sspr_names_text *t, const char *hex, const struct sspr_throttle_rec *r);
+/* 1 when the whole text can be a bucket: not empty, no NUL, every line
+ * ended by '\n' (what names.c writes; anything else is damage). */
+int sspr_names_whole(const char *text, size_t len);
 /* The old text with hex's line(s) replaced by r (none when r is empty),
- * every other line kept as it is (empty ones dropped); when that would make
- * more than max_lines, the unreadable or idlest other line goes. */
+ * every other line kept as it is (empty ones dropped); while that would be
+ * more than max_bytes, the readable other line idle longest goes (never an
+ * unreadable one: SSPR_ERR_IO when nothing else can go). */
 int sspr_names_replace(const char *old, size_t len, const char *hex,
-                       const struct sspr_throttle_rec *r, unsigned max_lines,
+                       const struct sspr_throttle_rec *r, size_t max_bytes,
                        struct sspr_names_text *out);
 void sspr_names_text_free(struct sspr_names_text *t);
 

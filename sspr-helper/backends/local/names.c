@@ -29,13 +29,9 @@
 #include "state/throttle.h"
 
 #define NAME_PREFIX "throttle-n"
-#define NAME_HEX 32
 #define BUCKET_PREFIX "throttle-names-"
 #define BUCKET_SUFFIX ".lines"
 #define BUCKETS 256
-/* Worst-case entries (64 send times, 8 methods) stay well under the
- * store's record cap at this many; past it the longest-idle one goes. */
-#define BUCKET_MAX 192
 
 static int is_hex(const char *s, size_t n)
 {
@@ -49,8 +45,8 @@ int sspr_local_name_key(const char *key)
 {
     size_t pl = strlen(NAME_PREFIX);
 
-    return key != NULL && strlen(key) == pl + NAME_HEX && strncmp(key, NAME_PREFIX, pl) == 0 &&
-           is_hex(key + pl, NAME_HEX);
+    return key != NULL && strlen(key) == pl + SSPR_NAMES_HEX && strncmp(key, NAME_PREFIX, pl) == 0 &&
+           is_hex(key + pl, SSPR_NAMES_HEX);
 }
 
 static const char *entry_of(const char *key)
@@ -71,7 +67,9 @@ static void bucket_of(const char *key, char *out, size_t len)
     bucket_key(out, len, b);
 }
 
-/* The bucket's text ("" when there is none yet). */
+/* The bucket's text ("" when there is none yet). One that is empty, holds
+ * a NUL or ends without '\n' was not written by us whole: SSPR_ERR_CORRUPT,
+ * and every name in it counts as locked out. */
 static int bucket_read(struct sspr_store *st, const char *bkey, char **text, size_t *len)
 {
     int rc = sspr_store_read_text(st, bkey, BUCKET_SUFFIX, text, len);
@@ -81,7 +79,30 @@ static int bucket_read(struct sspr_store *st, const char *bkey, char **text, siz
         *text = calloc(1, 1);
         return *text != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
     }
+    if (rc == SSPR_OK && !sspr_names_whole(*text, *len)) {
+        free(*text);
+        *text = NULL;
+        *len = 0;
+        rc = SSPR_ERR_CORRUPT;
+    }
     return rc;
+}
+
+/* An admin's unlock of a name in a bucket that cannot be read: the bucket
+ * is moved aside as "<bucket>.lines.corrupt" for the admin to look at, and
+ * a new one starts (the other names in it start afresh too). */
+static int bucket_set_aside(struct sspr_store *st, const char *bkey, char **text, size_t *len)
+{
+    char from[48], to[64];
+
+    snprintf(from, sizeof(from), "%s" BUCKET_SUFFIX, bkey);
+    snprintf(to, sizeof(to), "%s" BUCKET_SUFFIX ".corrupt", bkey);
+    if (renameat(st->dirfd, from, st->dirfd, to) != 0 && errno != ENOENT)
+        return SSPR_ERR_IO;
+    free(*text);
+    *len = 0;
+    *text = calloc(1, 1);
+    return *text != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
 }
 
 /* Synced file, lazy rename, as for an account (throttle_json.c); an empty
@@ -98,56 +119,32 @@ static int bucket_write(struct sspr_store *st, const char *bkey, const struct ss
  * "throttle-n<hex>.json": read it when the bucket has nothing for the name,
  * so an upgrade forgets no count; the next update moves it into the bucket.
  */
-static int legacy_read(struct sspr_store *st, const char *key, struct sspr_throttle_rec *r,
-                       int *found)
-{
-    json_t *o = NULL;
-    int rc = sspr_store_read(st, key, &o);
-
-    *found = 0;
-    memset(r, 0, sizeof(*r));
-    if (rc == SSPR_ERR_NOENT)
-        return SSPR_OK;
-    if (rc != SSPR_OK)
-        return rc;
-    *found = 1;
-    rc = sspr_local_throttle_decode(o, r);
-    json_decref(o);
-    if (rc != SSPR_OK)
-        memset(r, 0, sizeof(*r));
-    return rc;
-}
-
-static int load_at(struct sspr_store *st, const char *text, size_t len, const char *key,
-                   struct sspr_throttle_rec *r, int *legacy)
-{
-    int found, rc = sspr_names_find(text, len, entry_of(key), r, &found);
-
-    *legacy = 0;
-    if (rc != SSPR_OK || found)
-        return rc;
-    return legacy_read(st, key, r, legacy);
-}
-
 int sspr_local_names_load(struct sspr_backend *be, const char *key, struct sspr_throttle_rec *out)
 {
     struct sspr_store *st = sspr_local_store(be);
+    struct sspr_throttle_rec old;
     char bkey[32], *text = NULL;
     size_t len = 0;
-    int legacy, rc;
+    int legacy = 0, found = 0, lrc, rc;
 
     memset(out, 0, sizeof(*out));
     bucket_of(key, bkey, sizeof(bkey));
+    /* The old file first, the bucket second, without a lock: an update
+     * that moves the count in between is then seen in the bucket. */
+    lrc = sspr_local_throttle_read(st, key, &old, &legacy);
     rc = bucket_read(st, bkey, &text, &len);
     if (rc == SSPR_OK)
-        rc = load_at(st, text, len, key, out, &legacy);
+        rc = sspr_names_find(text, len, entry_of(key), out, &found);
+    if (rc == SSPR_OK && !found && legacy) {
+        *out = old;
+        rc = lrc;
+    }
     free(text);
     return rc;
 }
 
-/* After a legacy record's count went into the bucket: drop the old file
- * and its lock (the race an unlinked lock file opens costs nothing for a
- * name that matches no account). */
+/* Drop an old file and its lock (the race an unlinked lock file opens
+ * costs nothing for a name that matches no account). */
 static void legacy_remove(struct sspr_store *st, const char *key)
 {
     char lock[96];
@@ -155,6 +152,34 @@ static void legacy_remove(struct sspr_store *st, const char *key)
     (void)sspr_store_remove_flags(st, key, SSPR_STORE_LAZY);
     snprintf(lock, sizeof(lock), "%s.lock", key);
     (void)unlinkat(st->dirfd, lock, 0);
+}
+
+/*
+ * The name's record as the update starts from, under the bucket's lock:
+ * its line, or (none) the old file's count, read under the old file's own
+ * lock, which a helper of the version before takes (bucket, then name:
+ * that one takes no bucket lock). *legacy_lock >= 0 when an old file is
+ * there, to be removed once the bucket holds its count.
+ */
+static int start_from(struct sspr_store *st, const char *text, size_t len, const char *key,
+                      struct sspr_throttle_rec *r, int *legacy_lock)
+{
+    int found, rc = sspr_names_find(text, len, entry_of(key), r, &found);
+    struct stat sb;
+    char name[96];
+
+    *legacy_lock = -1;
+    if (rc != SSPR_OK || found)
+        return rc;
+    snprintf(name, sizeof(name), "%s.json", key);
+    if (fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? SSPR_OK : SSPR_ERR_IO;
+    if ((*legacy_lock = sspr_store_lock(st, key, SSPR_LOCAL_LOCK_MS)) < 0) {
+        rc = *legacy_lock;
+        *legacy_lock = -1;
+        return rc;
+    }
+    return sspr_local_throttle_read(st, key, r, &found);
 }
 
 int sspr_local_names_update(struct sspr_backend *be, const char *key, unsigned flags,
@@ -165,23 +190,21 @@ int sspr_local_names_update(struct sspr_backend *be, const char *key, unsigned f
     struct sspr_throttle_rec r;
     char bkey[32], *text = NULL;
     size_t len = 0;
-    int lockfd, legacy = 0, rc;
+    int lockfd, legacy = -1, rc;
 
+    memset(&r, 0, sizeof(r));
     bucket_of(key, bkey, sizeof(bkey));
     lockfd = sspr_store_lock(st, bkey, SSPR_LOCAL_LOCK_MS);
     if (lockfd < 0)
         return lockfd;
     rc = bucket_read(st, bkey, &text, &len);
-    /* A bucket that cannot be read at all (too big, not a regular file)
-     * and a name whose line cannot be read are left for an admin to see:
-     * they count as locked out. The admin's unlock starts them afresh. */
-    if (rc == SSPR_ERR_CORRUPT && (flags & SSPR_THROTTLE_RESET_CORRUPT)) {
-        free(text);
-        len = 0;
-        rc = (text = calloc(1, 1)) != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
-    }
+    /* A bucket that cannot be read at all and a name whose line (or old
+     * file) cannot be read are left for an admin to see: they count as
+     * locked out. The admin's unlock starts them afresh. */
+    if (rc == SSPR_ERR_CORRUPT && (flags & SSPR_THROTTLE_RESET_CORRUPT))
+        rc = bucket_set_aside(st, bkey, &text, &len);
     if (rc == SSPR_OK)
-        rc = load_at(st, text, len, key, &r, &legacy);
+        rc = start_from(st, text, len, key, &r, &legacy);
     if (rc == SSPR_ERR_CORRUPT && (flags & SSPR_THROTTLE_RESET_CORRUPT)) {
         memset(&r, 0, sizeof(r));
         rc = SSPR_OK;
@@ -189,16 +212,20 @@ int sspr_local_names_update(struct sspr_backend *be, const char *key, unsigned f
     if (rc == SSPR_OK)
         rc = edit(&r, ctx);
     if (rc == SSPR_OK)
-        rc = sspr_names_replace(text, len, entry_of(key), &r, BUCKET_MAX, &out);
+        rc = sspr_names_replace(text, len, entry_of(key), &r, SSPR_STORE_MAX_RECORD, &out);
     if (rc == SSPR_OK)
         rc = bucket_write(st, bkey, &out);
-    if (rc == SSPR_OK && legacy)
-        legacy_remove(st, key);
     sspr_names_text_free(&out);
     free(text);
+    /* the directory synced after the release, as for an account
+     * (throttle_json.c); the old file goes only once the bucket's count
+     * is durable */
     sspr_store_unlock(lockfd);
-    if (rc == SSPR_OK && !(flags & SSPR_THROTTLE_LAZY))
+    if (rc == SSPR_OK && (legacy >= 0 || !(flags & SSPR_THROTTLE_LAZY)))
         rc = sspr_store_sync(st);
+    if (rc == SSPR_OK && legacy >= 0)
+        legacy_remove(st, key);
+    sspr_store_unlock(legacy);
     if (rc == SSPR_OK && after != NULL)
         *after = r;
     return rc;
@@ -226,7 +253,7 @@ static unsigned sweep_bucket(struct sspr_backend *be, unsigned b, time_t now, un
         return 0;
     if ((lockfd = sspr_store_lock(st, bkey, 0)) < 0)
         return 0;
-    if (sspr_store_read_text(st, bkey, BUCKET_SUFFIX, &text, &len) == SSPR_OK) {
+    if (bucket_read(st, bkey, &text, &len) == SSPR_OK) {
         while (rc == SSPR_OK && sspr_names_next(text, len, &off, &l)) {
             struct sspr_throttle_rec r;
 
@@ -284,7 +311,7 @@ static unsigned sweep_legacy(struct sspr_backend *be, time_t now, unsigned budge
             continue;
         if ((lockfd = sspr_store_lock(st, key, 0)) < 0)
             continue; /* in use right now */
-        if (legacy_read(st, key, &r, &found) == SSPR_OK && found &&
+        if (sspr_local_throttle_read(st, key, &r, &found) == SSPR_OK && found &&
             sspr_throttle_rec_expired(&r, now, be->cfg)) {
             legacy_remove(st, key);
             snprintf(lock, sizeof(lock), "gate-%s.lock", key);

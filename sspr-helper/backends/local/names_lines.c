@@ -31,7 +31,10 @@ int sspr_names_next(const char *text, size_t len, size_t *off, struct sspr_names
     *off += n + (nl != NULL);
     l->p = p;
     l->len = n;
-    l->ours = n > SSPR_NAMES_HEX + 1 && p[SSPR_NAMES_HEX] == ' ';
+    /* the hash alone makes it the name's line: one damaged after it
+     * ("<hex>", "<hex>\t{...}") is that name's unreadable line, never
+     * no line at all */
+    l->ours = n >= SSPR_NAMES_HEX;
     for (size_t i = 0; l->ours && i < SSPR_NAMES_HEX; i++)
         if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
             l->ours = 0;
@@ -49,7 +52,7 @@ int sspr_names_decode(const struct sspr_names_line *l, struct sspr_throttle_rec 
     int rc;
 
     memset(r, 0, sizeof(*r));
-    if (!l->ours)
+    if (!l->ours || l->len < SSPR_NAMES_HEX + 2 || l->p[SSPR_NAMES_HEX] != ' ')
         return SSPR_ERR_CORRUPT;
     /* NUL stays refused inside strings, and so does a second key */
     o = json_loadb(l->p + SSPR_NAMES_HEX + 1, l->len - SSPR_NAMES_HEX - 1, JSON_REJECT_DUPLICATES,
@@ -58,8 +61,6 @@ int sspr_names_decode(const struct sspr_names_line *l, struct sspr_throttle_rec 
         return SSPR_ERR_CORRUPT;
     rc = sspr_local_throttle_decode(o, r);
     json_decref(o);
-    if (rc != SSPR_OK)
-        memset(r, 0, sizeof(*r));
     return rc;
 }
 
@@ -79,6 +80,11 @@ int sspr_names_find(const char *text, size_t len, const char *hex, struct sspr_t
             mine = l;
         }
     return *found ? sspr_names_decode(&mine, r) : SSPR_OK;
+}
+
+int sspr_names_whole(const char *text, size_t len)
+{
+    return len > 0 && text[len - 1] == '\n' && memchr(text, '\0', len) == NULL;
 }
 
 /* ---- building a bucket's new text ---------------------------------------------- */
@@ -140,7 +146,7 @@ void sspr_names_text_free(struct sspr_names_text *t)
     memset(t, 0, sizeof(*t));
 }
 
-/* The newest time a record says anything about. */
+/* The newest time a record says anything about (0: none, idle longest). */
 static long long last_seen(const struct sspr_throttle_rec *r)
 {
     long long t = r->since > r->locked_until ? r->since : r->locked_until;
@@ -150,21 +156,23 @@ static long long last_seen(const struct sspr_throttle_rec *r)
     return t;
 }
 
-/* Which line of old (never hex's) goes to make room: an unreadable one
- * first, else the one idle longest. Its offset, or len when none. */
-static size_t victim(const char *old, size_t len, const char *hex)
+/* The readable line of text (never hex's, never one at an offset in
+ * gone[0..ngone)) idle longest: its offset, or len when there is none. */
+static size_t victim(const char *text, size_t len, const char *hex, const size_t *gone,
+                     size_t ngone)
 {
     struct sspr_names_line l;
     size_t off = 0, at = 0, best = len;
     long long bt = 0;
 
-    while (at = off, sspr_names_next(old, len, &off, &l)) {
+    while (at = off, sspr_names_next(text, len, &off, &l)) {
         struct sspr_throttle_rec r;
+        int skip = sspr_names_is(&l, hex) || l.len == 0;
 
-        if (sspr_names_is(&l, hex) || l.len == 0)
+        for (size_t i = 0; !skip && i < ngone; i++)
+            skip = gone[i] == at;
+        if (skip || sspr_names_decode(&l, &r) != SSPR_OK)
             continue;
-        if (sspr_names_decode(&l, &r) != SSPR_OK)
-            return at;
         if (best == len || last_seen(&r) < bt) {
             best = at;
             bt = last_seen(&r);
@@ -174,28 +182,53 @@ static size_t victim(const char *old, size_t len, const char *hex)
 }
 
 int sspr_names_replace(const char *old, size_t len, const char *hex,
-                       const struct sspr_throttle_rec *r, unsigned max_lines,
+                       const struct sspr_throttle_rec *r, size_t max_bytes,
                        struct sspr_names_text *out)
 {
+    struct sspr_names_text mine = { 0 };
     struct sspr_names_line l;
-    size_t off = 0, at = 0, drop = len;
-    unsigned others = 0;
-    int keep = !sspr_throttle_rec_empty(r), rc = SSPR_OK;
+    size_t off = 0, at = 0, kept = 0, nlines = 0, *gone = NULL, ngone = 0;
+    int rc = SSPR_OK;
 
     memset(out, 0, sizeof(*out));
-    while (sspr_names_next(old, len, &off, &l))
-        others += !sspr_names_is(&l, hex) && l.len > 0;
-    /* past max_lines the idlest goes; an attacker who types names by the
-     * ten thousand only makes the counters of names nobody has forget
-     * sooner */
-    if (keep && others + 1 > max_lines)
-        drop = victim(old, len, hex);
+    if (!sspr_throttle_rec_empty(r) && (rc = sspr_names_put(&mine, hex, r)) != SSPR_OK)
+        return rc;
+    while (sspr_names_next(old, len, &off, &l)) {
+        nlines++;
+        if (!sspr_names_is(&l, hex) && l.len > 0)
+            kept += l.len + 1;
+    }
+    /* Past the cap the readable line idle longest goes: an attacker who
+     * types names by the hundred thousand only makes the counters of names
+     * nobody has forget sooner. Unreadable lines stay for an admin. */
+    if (kept + mine.len > max_bytes && (gone = calloc(nlines, sizeof(*gone))) == NULL)
+        rc = SSPR_ERR_NOMEM;
+    while (rc == SSPR_OK && kept + mine.len > max_bytes) {
+        size_t v = victim(old, len, hex, gone, ngone), vo = v;
+
+        if (v == len || !sspr_names_next(old, len, &vo, &l))
+            rc = SSPR_ERR_IO; /* nothing may go: the write would be refused */
+        else {
+            kept -= l.len + 1;
+            gone[ngone++] = v;
+        }
+    }
     off = 0;
-    while (rc == SSPR_OK && (at = off, sspr_names_next(old, len, &off, &l)))
-        if (!sspr_names_is(&l, hex) && at != drop && l.len > 0)
+    while (rc == SSPR_OK && (at = off, sspr_names_next(old, len, &off, &l))) {
+        int skip = sspr_names_is(&l, hex) || l.len == 0;
+
+        for (size_t i = 0; !skip && i < ngone; i++)
+            skip = gone[i] == at;
+        if (!skip)
             rc = sspr_names_put_line(out, &l);
-    if (rc == SSPR_OK && keep)
-        rc = sspr_names_put(out, hex, r);
+    }
+    if (rc == SSPR_OK && mine.len > 0) {
+        struct sspr_names_line ml = { mine.p, mine.len - 1, 1 };
+
+        rc = sspr_names_put_line(out, &ml);
+    }
+    free(gone);
+    sspr_names_text_free(&mine);
     if (rc != SSPR_OK)
         sspr_names_text_free(out);
     return rc;

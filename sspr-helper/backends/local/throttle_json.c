@@ -66,7 +66,7 @@ static int sends_from_json(const json_t *a, struct sspr_throttle_rec *r)
 /* Exactly the four integers we write, plus optionally "methods" and
  * "sends" (records from before those existed stay valid); values are then
  * checked by sspr_throttle_rec_valid. */
-int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r)
+static int decode(const json_t *o, struct sspr_throttle_rec *r)
 {
     static const char *const names[] = { "failures", "since", "locked_until", "consecutive" };
     long long *fields[] = { &r->failures, &r->since, &r->locked_until, &r->consecutive };
@@ -96,6 +96,16 @@ int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r)
     if (json_object_size(o) != want || !sspr_throttle_rec_valid(r))
         return SSPR_ERR_CORRUPT;
     return SSPR_OK;
+}
+
+/* r is all zeros when the record cannot be read. */
+int sspr_local_throttle_decode(const json_t *o, struct sspr_throttle_rec *r)
+{
+    int rc = decode(o, r);
+
+    if (rc != SSPR_OK)
+        memset(r, 0, sizeof(*r));
+    return rc;
 }
 
 json_t *sspr_local_throttle_encode(const struct sspr_throttle_rec *r)
@@ -213,22 +223,24 @@ int sspr_local_subject(struct sspr_backend *be, const struct sspr_account *acct,
 
 /* ---- load and update ---------------------------------------------------------------- */
 
-/* Read the record: SSPR_OK (zeros when absent), SSPR_ERR_CORRUPT, or a store error. */
-static int load(struct sspr_store *st, const char *key, struct sspr_throttle_rec *r)
+int sspr_local_throttle_read(struct sspr_store *st, const char *key, struct sspr_throttle_rec *r,
+                             int *found)
 {
     json_t *o = NULL;
     int rc;
 
     memset(r, 0, sizeof(*r));
+    if (found != NULL)
+        *found = 0;
     rc = sspr_store_read(st, key, &o);
     if (rc == SSPR_ERR_NOENT)
         return SSPR_OK;
+    if (found != NULL)
+        *found = 1; /* there, even when it cannot be read */
     if (rc != SSPR_OK)
         return rc;
     rc = sspr_local_throttle_decode(o, r);
     json_decref(o);
-    if (rc != SSPR_OK)
-        memset(r, 0, sizeof(*r));
     return rc;
 }
 
@@ -237,7 +249,7 @@ int sspr_local_throttle_load(struct sspr_backend *be, const struct sspr_subject 
 {
     if (sspr_local_name_key(s->key))
         return sspr_local_names_load(be, s->key, out);
-    return load(sspr_local_store(be), s->key, out);
+    return sspr_local_throttle_read(sspr_local_store(be), s->key, out, NULL);
 }
 
 int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subject *s,
@@ -253,7 +265,7 @@ int sspr_local_throttle_update(struct sspr_backend *be, const struct sspr_subjec
     lockfd = sspr_store_lock(st, s->key, SSPR_LOCAL_LOCK_MS);
     if (lockfd < 0)
         return lockfd;
-    rc = load(st, s->key, &r);
+    rc = sspr_local_throttle_read(st, s->key, &r, NULL);
     /* a corrupt record is left as it is for an admin to see: writing a fresh
      * count over it would turn "corrupt" into "unlocked" */
     if (rc == SSPR_ERR_CORRUPT && (flags & SSPR_THROTTLE_RESET_CORRUPT))
