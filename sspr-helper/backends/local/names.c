@@ -1,5 +1,5 @@
 /*
- * Throttle records of names that match no account, 256 to a file.
+ * Throttle records of names that match no account, in 256 bucket files.
  *
  * A name nobody has still gets a counter (the same lockout and send cap as
  * an account: docs/security.md 14), keyed by its hash ("throttle-n<hex>",
