@@ -56,7 +56,7 @@ run_one() { # name max_len dict
     cp -R "$src/corpus/$name/." "$dir/corpus/"
     # -close_fd_mask=3: the targets' own chatter (import errors) stays out
     # of the log; libFuzzer's and the sanitizers' reports still go there.
-    TMPDIR=$dir/tmp "$build/fuzz/$name" \
+    TMPDIR=$dir/tmp SSPR_FUZZ_NOTE=$dir/invariant "$build/fuzz/$name" \
         -max_total_time="$secs" -timeout=10 -report_slow_units=10 -max_len="$len" \
         -rss_limit_mb=2048 \
         -dict="$src/dict/$dict.dict" -close_fd_mask=3 -print_final_stats=1 \
@@ -121,6 +121,9 @@ for name in "${failed[@]}"; do
         echo "reproducer: $artifact ($(wc -c <"$artifact") bytes; base64: $(head -c 300 "$artifact" | base64 -w0))"
         echo "rerun:      TMPDIR=$dir/tmp $build/fuzz/$name $artifact"
     fi
+    # what the target said when it broke (its stderr was closed), even when
+    # the rerun of the input alone does not break it again
+    [ -s "$dir/invariant" ] && echo "when it broke: $(head -3 "$dir/invariant")"
     case $artifact in
     */crash-* | */leak-*)
         # A rerun shows the target's own message (which invariant) first.
