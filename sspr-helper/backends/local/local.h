@@ -71,7 +71,12 @@ int sspr_local_names_update(struct sspr_backend *be, const char *key, unsigned f
 int sspr_local_gc(struct sspr_backend *be, time_t now, unsigned *removed);
 
 /* ---- a bucket's text (names_lines.c): "<32 hex> <record JSON>" lines ---- */
+/* An unknown name's subject key: the prefix, then its keyed hash in hex
+ * (128 bits: the key stays under the store's 64-character limit). */
+#define SSPR_NAMES_PREFIX "throttle-n"
 #define SSPR_NAMES_HEX 32
+/* 1 when s[0..n) are lowercase hex digits. */
+int sspr_names_hex(const char *s, size_t n);
 struct sspr_names_line {
     const char *p; /* into the bucket's text */
     size_t len;    /* without the '\n' */

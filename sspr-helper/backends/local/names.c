@@ -28,30 +28,30 @@
 #include "backends/local/local.h"
 #include "state/throttle.h"
 
-#define NAME_PREFIX "throttle-n"
 #define BUCKET_PREFIX "throttle-names-"
 #define BUCKET_SUFFIX ".lines"
 #define BUCKETS 256
 
-static int is_hex(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
-}
-
 int sspr_local_name_key(const char *key)
 {
-    size_t pl = strlen(NAME_PREFIX);
+    size_t pl = strlen(SSPR_NAMES_PREFIX);
 
-    return key != NULL && strlen(key) == pl + SSPR_NAMES_HEX && strncmp(key, NAME_PREFIX, pl) == 0 &&
-           is_hex(key + pl, SSPR_NAMES_HEX);
+    return key != NULL && strlen(key) == pl + SSPR_NAMES_HEX &&
+           strncmp(key, SSPR_NAMES_PREFIX, pl) == 0 && sspr_names_hex(key + pl, SSPR_NAMES_HEX);
 }
 
 static const char *entry_of(const char *key)
 {
-    return key + strlen(NAME_PREFIX);
+    return key + strlen(SSPR_NAMES_PREFIX);
+}
+
+/* *text becomes an empty bucket's text (freeing what it held). */
+static int empty_text(char **text, size_t *len)
+{
+    free(*text);
+    *len = 0;
+    *text = calloc(1, 1);
+    return *text != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
 }
 
 static void bucket_key(char *out, size_t len, unsigned b)
@@ -74,11 +74,8 @@ static int bucket_read(struct sspr_store *st, const char *bkey, char **text, siz
 {
     int rc = sspr_store_read_text(st, bkey, BUCKET_SUFFIX, text, len);
 
-    if (rc == SSPR_ERR_NOENT) {
-        *len = 0;
-        *text = calloc(1, 1);
-        return *text != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
-    }
+    if (rc == SSPR_ERR_NOENT)
+        return empty_text(text, len);
     if (rc == SSPR_OK && !sspr_names_whole(*text, *len)) {
         free(*text);
         *text = NULL;
@@ -99,10 +96,7 @@ static int bucket_set_aside(struct sspr_store *st, const char *bkey, char **text
     snprintf(to, sizeof(to), "%s" BUCKET_SUFFIX ".corrupt", bkey);
     if (renameat(st->dirfd, from, st->dirfd, to) != 0 && errno != ENOENT)
         return SSPR_ERR_IO;
-    free(*text);
-    *len = 0;
-    *text = calloc(1, 1);
-    return *text != NULL ? SSPR_OK : SSPR_ERR_NOMEM;
+    return empty_text(text, len);
 }
 
 /* Synced file, lazy rename, as for an account (throttle_json.c); an empty

@@ -18,6 +18,14 @@
 #include "backends/local/local.h"
 #include "state/throttle.h"
 
+int sspr_names_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
 int sspr_names_next(const char *text, size_t len, size_t *off, struct sspr_names_line *l)
 {
     const char *p, *nl;
@@ -34,10 +42,7 @@ int sspr_names_next(const char *text, size_t len, size_t *off, struct sspr_names
     /* the hash alone makes it the name's line: one damaged after it
      * ("<hex>", "<hex>\t{...}") is that name's unreadable line, never
      * no line at all */
-    l->ours = n >= SSPR_NAMES_HEX;
-    for (size_t i = 0; l->ours && i < SSPR_NAMES_HEX; i++)
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-            l->ours = 0;
+    l->ours = n >= SSPR_NAMES_HEX && sspr_names_hex(p, SSPR_NAMES_HEX);
     return 1;
 }
 
@@ -156,6 +161,19 @@ static long long last_seen(const struct sspr_throttle_rec *r)
     return t;
 }
 
+/* 1 when the line at offset `at` is hex's, empty, or one of gone[0..ngone):
+ * not one to keep or to choose. */
+static int passed_over(const struct sspr_names_line *l, size_t at, const char *hex,
+                       const size_t *gone, size_t ngone)
+{
+    if (sspr_names_is(l, hex) || l->len == 0)
+        return 1;
+    for (size_t i = 0; i < ngone; i++)
+        if (gone[i] == at)
+            return 1;
+    return 0;
+}
+
 /* The readable line of text (never hex's, never one at an offset in
  * gone[0..ngone)) idle longest: its offset, or len when there is none. */
 static size_t victim(const char *text, size_t len, const char *hex, const size_t *gone,
@@ -167,11 +185,8 @@ static size_t victim(const char *text, size_t len, const char *hex, const size_t
 
     while (at = off, sspr_names_next(text, len, &off, &l)) {
         struct sspr_throttle_rec r;
-        int skip = sspr_names_is(&l, hex) || l.len == 0;
 
-        for (size_t i = 0; !skip && i < ngone; i++)
-            skip = gone[i] == at;
-        if (skip || sspr_names_decode(&l, &r) != SSPR_OK)
+        if (passed_over(&l, at, hex, gone, ngone) || sspr_names_decode(&l, &r) != SSPR_OK)
             continue;
         if (best == len || last_seen(&r) < bt) {
             best = at;
@@ -214,14 +229,9 @@ int sspr_names_replace(const char *old, size_t len, const char *hex,
         }
     }
     off = 0;
-    while (rc == SSPR_OK && (at = off, sspr_names_next(old, len, &off, &l))) {
-        int skip = sspr_names_is(&l, hex) || l.len == 0;
-
-        for (size_t i = 0; !skip && i < ngone; i++)
-            skip = gone[i] == at;
-        if (!skip)
+    while (rc == SSPR_OK && (at = off, sspr_names_next(old, len, &off, &l)))
+        if (!passed_over(&l, at, hex, gone, ngone))
             rc = sspr_names_put_line(out, &l);
-    }
     if (rc == SSPR_OK && mine.len > 0) {
         struct sspr_names_line ml = { mine.p, mine.len - 1, 1 };
 

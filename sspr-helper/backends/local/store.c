@@ -285,10 +285,9 @@ int sspr_store_read(struct sspr_store *st, const char *key, json_t **out)
     json_t *obj;
     int rc;
 
-    if (out != NULL)
-        *out = NULL;
     if (out == NULL)
         return SSPR_ERR_INVAL;
+    *out = NULL;
     rc = sspr_store_read_text(st, key, ".json", &buf, &len);
     if (rc != SSPR_OK)
         return rc;

@@ -3,7 +3,7 @@
  * "throttle-u<uid>"; names that resolve to no account are subjects
  * "throttle-n<hash>" (a keyed BLAKE2b hash under a per-host key kept in
  * the "throttle-key" record: a name typed at the prompt may be a password,
- * so it is never written in clear), kept 256 to a record by names.c.
+ * so it is never written in clear), kept in 256 bucket records by names.c.
  * Every update is a read-modify-write
  * under the subject's lock, so parallel sessions cannot lose increments
  * (CVE-2015-5600 was a counter per connection).
@@ -27,8 +27,7 @@
 
 #define HOST_KEY_RECORD "throttle-key"
 #define HOST_KEY_BYTES 32
-#define NAME_HASH_BYTES 16 /* 128 bits: "throttle-n" + 32 hex stays under the 64-char key limit */
-#define UNKNOWN_PREFIX "throttle-n"
+#define NAME_HASH_BYTES (SSPR_NAMES_HEX / 2)
 
 /* ---- the record codec ---------------------------------------------------------- */
 
@@ -214,7 +213,7 @@ int sspr_local_subject(struct sspr_backend *be, const struct sspr_account *acct,
         return rc;
     crypto_generichash(h, sizeof(h), (const unsigned char *)typed, strlen(typed), hk, sizeof(hk));
     sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-    snprintf(out->key, sizeof(out->key), UNKNOWN_PREFIX "%s", hex);
+    snprintf(out->key, sizeof(out->key), SSPR_NAMES_PREFIX "%s", hex);
     SSPR_WIPE_ARRAY(hk);
     SSPR_WIPE_ARRAY(h);
     SSPR_WIPE_ARRAY(hex);
